@@ -1,0 +1,4 @@
+"""Root click group (placeholder until the CLI lands)."""
+
+def main() -> None:
+    print("martflow")

@@ -1,0 +1,1 @@
+"""The headless domain: models, ports, spec parsing and the workflow engine."""

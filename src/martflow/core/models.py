@@ -1,0 +1,292 @@
+"""Domain value objects shared by the engine, the front ends and the adapters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+STEP_NAMES: tuple[str, ...] = ("start", "scaffold", "lint", "build", "commit", "publish")
+"""The pipeline's steps, in the order they run."""
+
+
+class StepState(StrEnum):
+    """Where a step stands in the ledger."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class OutboxState(StrEnum):
+    """Lifecycle of a queued tracker update (reliability rule 2)."""
+
+    PENDING = "pending"
+    IN_FLIGHT = "in_flight"
+    CONFIRMED = "confirmed"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A comment on a ticket, as the tracker stores it."""
+
+    id: str
+    body: str
+    created: datetime
+    author: str = ""
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """A tracker ticket: what the PM asked for."""
+
+    key: str
+    summary: str
+    status: str
+    description: str = ""
+    comments: tuple[Comment, ...] = ()
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """One raw table named in a spec as ``source.table``."""
+
+    source: str
+    table: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.source}.{self.table}"
+
+
+@dataclass(frozen=True)
+class ColumnRef:
+    """A column of a staged table, written ``table.column`` in a spec."""
+
+    table: str
+    column: str
+
+    def __str__(self) -> str:
+        return f"{self.table}.{self.column}"
+
+
+@dataclass(frozen=True)
+class JoinSpec:
+    """An equi-join between two tables of the spec."""
+
+    left: ColumnRef
+    right: ColumnRef
+
+
+Aggregate = Literal["count", "sum", "avg", "min", "max"]
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A named aggregate over one column (or ``count(*)`` when column is None)."""
+
+    name: str
+    function: Aggregate
+    column: ColumnRef | None = None
+    distinct: bool = False
+
+    @property
+    def expr(self) -> str:
+        """The normalized expression, as the spec would write it."""
+        if self.column is None:
+            return f"{self.function}(*)"
+        inner = f"distinct {self.column}" if self.distinct else str(self.column)
+        return f"{self.function}({inner})"
+
+
+@dataclass(frozen=True)
+class TicketSpec:
+    """A validated ticket spec: which sources, how they join, what the mart holds."""
+
+    sources: tuple[SourceRef, ...]
+    mart: str
+    kind: Literal["fact", "dimension"]
+    grain: tuple[ColumnRef, ...]
+    joins: tuple[JoinSpec, ...] = ()
+    dimensions: tuple[ColumnRef, ...] = ()
+    measures: tuple[Measure, ...] = ()
+    dashboard: str = ""
+
+    @property
+    def mart_model(self) -> str:
+        """The mart's dbt model name, ``fct_<mart>`` or ``dim_<mart>``."""
+        return f"{'fct' if self.kind == 'fact' else 'dim'}_{self.mart}"
+
+    def to_dict(self) -> dict[str, object]:
+        """The spec in its YAML shape (for --json and for saving)."""
+        return {
+            "sources": [s.name for s in self.sources],
+            "joins": [f"{j.left} = {j.right}" for j in self.joins],
+            "mart": self.mart,
+            "kind": self.kind,
+            "grain": [str(g) for g in self.grain],
+            "dimensions": [str(d) for d in self.dimensions],
+            "measures": [{"name": m.name, "expr": m.expr} for m in self.measures],
+            "dashboard": self.dashboard,
+        }
+
+
+@dataclass(frozen=True)
+class TrackerUpdate:
+    """What a step asks the tracker to show: a status to reach and a comment."""
+
+    comment: str
+    status: str | None = None
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """What a step function returns to the engine."""
+
+    ok: bool
+    detail: str = ""
+    artifacts: dict[str, object] = field(default_factory=dict)
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """A step's row in the ledger."""
+
+    name: str
+    state: StepState
+    started: datetime | None = None
+    finished: datetime | None = None
+    detail: str = ""
+    artifacts: dict[str, object] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "state": self.state.value,
+            "started": self.started.isoformat() if self.started else None,
+            "finished": self.finished.isoformat() if self.finished else None,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """A queued tracker update (one transition or one comment)."""
+
+    op_id: str
+    key: str
+    step: str
+    kind: Literal["transition", "comment"]
+    target: str
+    payload: str
+    state: OutboxState
+    attempts: int = 0
+    last_error: str = ""
+    remote_id: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "target": self.target,
+            "attempts": self.attempts,
+            "last_error": self.last_error or None,
+            "state": self.state.value,
+            "op_id": self.op_id,
+        }
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    """A warehouse column as the dbt adapter reports it."""
+
+    name: str
+    data_type: str
+
+
+@dataclass(frozen=True)
+class LintViolation:
+    """One sqlfluff finding."""
+
+    path: str
+    line: int
+    column: int
+    code: str
+    description: str
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "code": self.code,
+            "description": self.description,
+        }
+
+
+@dataclass(frozen=True)
+class LintReport:
+    """The result of linting a set of files."""
+
+    files: int
+    violations: tuple[LintViolation, ...] = ()
+    fixed: int = 0
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    """One model or test from a dbt invocation."""
+
+    unique_id: str
+    name: str
+    resource_type: str
+    status: str
+    execution_time: float
+    message: str = ""
+    rows: int | None = None
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """The results of one dbt build invocation."""
+
+    invocation_id: str
+    nodes: tuple[NodeResult, ...]
+    mart_rows: int | None = None
+
+    @property
+    def failures(self) -> tuple[NodeResult, ...]:
+        return tuple(n for n in self.nodes if n.status in {"error", "fail", "runtime error"})
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    """A file scaffolding wants to write, with the diff against what is there."""
+
+    path: str
+    content: str
+    action: Literal["create", "update", "unchanged", "conflict"]
+    diff: str = ""
+
+
+@dataclass(frozen=True)
+class ScaffoldPlan:
+    """Every file a spec scaffolds, in write order."""
+
+    files: tuple[PlannedFile, ...]
+
+    @property
+    def changes(self) -> tuple[PlannedFile, ...]:
+        return tuple(f for f in self.files if f.action in {"create", "update"})
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """Where a workbook went."""
+
+    location: str
+    artifacts: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,143 @@
+"""Protocols the domain needs; integrations implement them, context.py picks which."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Literal, Protocol, runtime_checkable
+
+from martflow.core.models import (
+    BuildReport,
+    ColumnInfo,
+    Comment,
+    LintReport,
+    PublishResult,
+    ScaffoldPlan,
+    SourceRef,
+    Ticket,
+    TicketSpec,
+)
+
+TransitionResult = Literal["moved", "already", "unreachable"]
+
+
+@runtime_checkable
+class Tracker(Protocol):
+    """A ticket tracker: the local SQLite one or Jira.
+
+    Adapters raise ``TicketNotFoundError`` for an unknown key, ``RemoteUnavailableError``
+    for transient failures (with ``applied`` saying whether a write may have taken
+    effect) and ``RemoteRejectedError`` for a permanent refusal.
+    """
+
+    def list_tickets(self, query: str | None = None) -> list[Ticket]:
+        """Tickets matching ``query`` (JQL for Jira; ignored locally), newest first."""
+        ...
+
+    def get_ticket(self, key: str) -> Ticket:
+        """One ticket with its description and comments."""
+        ...
+
+    def create_ticket(self, summary: str, description: str = "") -> Ticket:
+        """File a new ticket in the first status of the workflow."""
+        ...
+
+    def statuses(self) -> list[str]:
+        """Every status of the project's workflow, in order."""
+        ...
+
+    def transition(self, key: str, status: str) -> TransitionResult:
+        """Move the ticket to ``status`` by a transition available now.
+
+        Returns "already" if it is there, "unreachable" if no transition leads there.
+        """
+        ...
+
+    def add_comment(self, key: str, body: str, op_id: str) -> str:
+        """Post a comment carrying the operation id; returns the comment's id."""
+        ...
+
+    def find_comment(self, key: str, op_id: str) -> str | None:
+        """The id of the comment carrying ``op_id``, if one was posted."""
+        ...
+
+
+class Repository(Protocol):
+    """The analytics repository under git."""
+
+    def start_branch(self, name: str, allowed_dirty: Sequence[str] = ()) -> str:
+        """Create or check out ``name``; refuse a dirty tree outside ``allowed_dirty``."""
+        ...
+
+    def find_commit(self, run_marker: str) -> str | None:
+        """The sha of a commit on HEAD carrying ``Martflow-Run: <run_marker>``."""
+        ...
+
+    def commit(self, paths: Sequence[str], message: str, run_marker: str) -> str:
+        """Commit exactly ``paths`` with the trailer; return the sha."""
+        ...
+
+    def push(self, remote: str) -> None:
+        """Push the current branch to ``remote``."""
+        ...
+
+
+class Warehouse(Protocol):
+    """Source introspection through the project's dbt adapter."""
+
+    def columns(self, tables: Sequence[SourceRef]) -> dict[SourceRef, list[ColumnInfo]]:
+        """Real columns of every table, in one round trip."""
+        ...
+
+
+class Scaffolder(Protocol):
+    """Plans and writes the dbt models a spec asks for."""
+
+    def plan(self, spec: TicketSpec, key: str, summary: str, force: bool = False) -> ScaffoldPlan:
+        """Every file the spec would write, with diffs; writes nothing."""
+        ...
+
+    def apply(self, plan: ScaffoldPlan) -> list[Path]:
+        """Write the plan atomically; return the written paths."""
+        ...
+
+
+class Linter(Protocol):
+    """sqlfluff over the project's models."""
+
+    def lint(self, paths: Sequence[Path], fix: bool = False) -> LintReport:
+        """Lint (and optionally fix) the given files."""
+        ...
+
+
+ProgressCallback = Callable[[str], None]
+
+
+class DbtRunner(Protocol):
+    """dbt build of selected models, in a long-lived worker."""
+
+    def build(self, select: Sequence[str], on_event: ProgressCallback | None = None) -> BuildReport:
+        """Run ``dbt build`` on the selection; results of this invocation only."""
+        ...
+
+
+class BiPublisher(Protocol):
+    """Publishes the mart as a workbook (local .twbx or Tableau Server)."""
+
+    def publish(self, spec: TicketSpec, key: str, dry_run: bool = False) -> PublishResult:
+        """Extract the mart and publish it; idempotent."""
+        ...
+
+
+class DocsPublisher(Protocol):
+    """Publishes a data dictionary page (Confluence)."""
+
+    def publish_dictionary(self, spec: TicketSpec, key: str) -> str:
+        """Create or update the page; return its URL."""
+        ...
+
+
+class Comments(Protocol):
+    """Read-only view of a ticket's comments (for reconciliation tests)."""
+
+    def comments(self, key: str) -> list[Comment]: ...

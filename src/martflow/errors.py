@@ -1,0 +1,174 @@
+"""The error hierarchy: every failure a user can act on is a MartflowError with a title."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit codes, one meaning each (design: Contracts / CLI)."""
+
+    OK = 0
+    PROBLEMS = 1
+    USAGE = 2
+    QUEUED = 3
+
+
+class MartflowError(Exception):
+    """Base for errors shown to the user as a title and a one-line message."""
+
+    title = "martflow error"
+    exit_code: ExitCode = ExitCode.PROBLEMS
+
+    def __init__(self, message: str, *, title: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if title is not None:
+            self.title = title
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(MartflowError):
+    """config.toml is missing, malformed, or has an unknown key or wrong type."""
+
+    title = "Configuration error"
+    exit_code = ExitCode.USAGE
+
+
+class UsageError(MartflowError):
+    """The command was called with arguments that cannot work."""
+
+    title = "Usage error"
+    exit_code = ExitCode.USAGE
+
+
+class SpecError(MartflowError):
+    """A ticket spec does not validate; ``field`` names the part at fault."""
+
+    title = "Invalid ticket spec"
+    exit_code = ExitCode.PROBLEMS
+
+    def __init__(self, message: str, *, field: str = "", problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.problems = problems or [message]
+
+
+class TicketNotFoundError(MartflowError):
+    """The tracker has no ticket with this key (or we may not see it)."""
+
+    title = "No such ticket"
+    exit_code = ExitCode.USAGE
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"no such ticket {key}")
+        self.key = key
+
+
+class TicketBusyError(MartflowError):
+    """Another live process holds this ticket's lock."""
+
+    title = "Ticket is busy"
+    exit_code = ExitCode.PROBLEMS
+
+
+class TrackerError(MartflowError):
+    """The tracker refused an operation."""
+
+    title = "Tracker error"
+
+
+class RemoteError(MartflowError):
+    """A remote system (tracker, Tableau, git remote) failed.
+
+    Attributes:
+        status: HTTP status, if there was a response.
+        retry_after: seconds the server asked us to wait, if it said.
+        applied: False when the request certainly did not take effect (connection
+            refused, 429), None when it may have (timeout, dropped connection, 5xx).
+    """
+
+    title = "Remote system error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        applied: bool | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+        self.applied = applied
+
+
+class RemoteUnavailableError(RemoteError):
+    """Transient: unreachable, timed out, throttled or 5xx. Work stays queued."""
+
+    title = "Remote system unreachable"
+    exit_code = ExitCode.QUEUED
+
+
+class RemoteRejectedError(RemoteError):
+    """Permanent: the server answered with a 4xx other than 429."""
+
+    title = "Rejected by the remote system"
+
+
+class AuthenticationError(RemoteRejectedError):
+    """401/403: credentials missing or wrong; names the variable to set."""
+
+    title = "Authentication failed"
+    exit_code = ExitCode.USAGE
+
+
+class StepError(MartflowError):
+    """A pipeline step could not complete."""
+
+    title = "Step failed"
+
+
+class NotImplementedStepError(StepError):
+    """The step exists in the pipeline but is not built yet."""
+
+    title = "Step not implemented yet"
+
+
+class GitError(MartflowError):
+    """The repository is in a state the git step refuses to touch."""
+
+    title = "Git error"
+
+
+class ScaffoldError(MartflowError):
+    """Scaffolding cannot write what the spec asks for."""
+
+    title = "Scaffold error"
+
+
+class WarehouseError(MartflowError):
+    """The warehouse lacks tables or columns the spec names, or cannot be read."""
+
+    title = "Warehouse error"
+
+
+class DbtError(MartflowError):
+    """dbt failed to run (not a failing test: that is a step result)."""
+
+    title = "dbt error"
+
+
+class LintError(MartflowError):
+    """sqlfluff could not run on the given paths."""
+
+    title = "Lint error"
+
+
+class PublishError(MartflowError):
+    """Publishing the workbook failed."""
+
+    title = "Publish failed"
