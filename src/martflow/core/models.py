@@ -28,6 +28,8 @@ class OutboxState(StrEnum):
     IN_FLIGHT = "in_flight"
     CONFIRMED = "confirmed"
     FAILED = "failed"
+    SKIPPED = "skipped"
+    """Nothing to deliver (e.g. no transition leads to the status); see last_error."""
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
@@ -93,12 +93,26 @@ class Warehouse(Protocol):
 class Scaffolder(Protocol):
     """Plans and writes the dbt models a spec asks for."""
 
-    def plan(self, spec: TicketSpec, key: str, summary: str, force: bool = False) -> ScaffoldPlan:
-        """Every file the spec would write, with diffs; writes nothing."""
+    def plan(
+        self,
+        spec: TicketSpec,
+        columns: Mapping[SourceRef, Sequence[ColumnInfo]],
+        key: str,
+        summary: str,
+        force: bool = False,
+    ) -> ScaffoldPlan:
+        """Every file the spec would write, with diffs; writes nothing.
+
+        ``columns`` are the warehouse's real columns of every source table;
+        ``summary`` is untrusted ticket text, used only as data.
+        """
         ...
 
     def apply(self, plan: ScaffoldPlan) -> list[Path]:
-        """Write the plan atomically; return the written paths."""
+        """Write the plan's changes atomically; return the written paths.
+
+        Raises ScaffoldError if the plan has conflicts (files martflow did not create).
+        """
         ...
 
 
@@ -116,8 +130,16 @@ ProgressCallback = Callable[[str], None]
 class DbtRunner(Protocol):
     """dbt build of selected models, in a long-lived worker."""
 
-    def build(self, select: Sequence[str], on_event: ProgressCallback | None = None) -> BuildReport:
-        """Run ``dbt build`` on the selection; results of this invocation only."""
+    def build(
+        self,
+        select: Sequence[str],
+        mart: str | None = None,
+        on_event: ProgressCallback | None = None,
+    ) -> BuildReport:
+        """Run ``dbt build`` on the selection; results of this invocation only.
+
+        When ``mart`` names a model, the report carries its row count.
+        """
         ...
 
 

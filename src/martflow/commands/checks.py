@@ -1,0 +1,111 @@
+"""The checks `doctor` runs, each one a pass/fail line."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from martflow.context import AppContext
+from martflow.errors import MartflowError
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def run_checks(context: AppContext) -> list[Check]:
+    """Every check, in order; a failing check never stops the others."""
+    checks: list[tuple[str, Callable[[AppContext], str]]] = [
+        ("config", _config),
+        ("tracker", _tracker),
+        ("statuses", _statuses),
+        ("dbt project", _dbt_project),
+        ("git", _git),
+        ("tableau", _tableau),
+    ]
+    results = []
+    for name, check in checks:
+        try:
+            results.append(Check(name, True, check(context)))
+        except MartflowError as exc:
+            results.append(Check(name, False, exc.message))
+        except OSError as exc:
+            results.append(Check(name, False, str(exc)))
+    return results
+
+
+def _config(context: AppContext) -> str:
+    path = context.project.config_path
+    if path is None:
+        raise MartflowError("no config.toml found here or above; run `martflow init`")
+    return str(path)
+
+
+def _tracker(context: AppContext) -> str:
+    tracker = context.tracker
+    count = len(tracker.list_tickets(context.config.tracker.jql or None))
+    return f"{context.config.tracker.kind} tracker reachable, {count} tickets"
+
+
+def _statuses(context: AppContext) -> str:
+    available = {s.lower() for s in context.tracker.statuses()}
+    wanted = context.config.tracker.statuses.model_dump()
+    missing = sorted({v for v in wanted.values() if v and v.lower() not in available})
+    if missing:
+        raise MartflowError(f"not in the project's workflow: {', '.join(missing)}")
+    return "every status in [tracker.statuses] exists"
+
+
+def _dbt_project(context: AppContext) -> str:
+    project = context.project.dbt_project_dir / "dbt_project.yml"
+    profiles = context.project.dbt_profiles_dir / "profiles.yml"
+    for path in (project, profiles):
+        if not path.is_file():
+            raise MartflowError(f"missing {path}")
+    return f"{project.parent} (profiles in {profiles.parent})"
+
+
+def _git(context: AppContext) -> str:
+    if shutil.which("git") is None:
+        raise MartflowError("git is not installed")
+    root = context.project.root
+    result = subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "--abbrev-ref", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise MartflowError(f"{root} is not a git repository")
+    identity = subprocess.run(
+        ["git", "-C", str(root), "config", "user.email"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if not identity.stdout.strip():
+        raise MartflowError("no git identity: set user.name and user.email")
+    return f"on branch {result.stdout.strip()}"
+
+
+def _tableau(context: AppContext) -> str:
+    tableau = context.config.tableau
+    if tableau.mode == "local":
+        out = context.project.output_dir
+        out.mkdir(parents=True, exist_ok=True)
+        if not os.access(out, os.W_OK):
+            raise MartflowError(f"{out} is not writable")
+        return f"local mode, workbooks go to {out}"
+    if not tableau.server_url or not tableau.token_name:
+        raise MartflowError("server mode needs [tableau] server_url and token_name")
+    from martflow.secrets import SECRETS
+
+    if not SECRETS.get("TABLEAU_TOKEN_SECRET"):
+        raise MartflowError("set TABLEAU_TOKEN_SECRET (or store it in the keyring)")
+    return f"server mode, {tableau.server_url}"

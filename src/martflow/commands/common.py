@@ -1,0 +1,123 @@
+"""What every command shares: the CLI state, --json, output policy, event rendering."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from martflow.context import AppContext
+from martflow.core.models import StepState
+from martflow.core.workflow.events import (
+    Event,
+    StepFinished,
+    StepProgress,
+    StepStarted,
+    UpdateDelivered,
+    UpdateQueued,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_STATE_MARK = {
+    StepState.SUCCEEDED: "ok",
+    StepState.FAILED: "FAILED",
+    StepState.SKIPPED: "skipped",
+    StepState.PENDING: "pending",
+    StepState.RUNNING: "running",
+}
+
+
+@dataclass
+class CliState:
+    """Global options, and the AppContext built from them on first use."""
+
+    config_path: Path | None = None
+    json: bool = False
+    verbose: bool = False
+    _context: AppContext | None = field(default=None, repr=False)
+
+    def context(self) -> AppContext:
+        if self._context is None:
+            self._context = AppContext.load(self.config_path, on_event=self.render_event)
+        return self._context
+
+    def close(self) -> None:
+        if self._context is not None:
+            self._context.close()
+
+    def render_event(self, event: Event) -> None:
+        """Progress goes to stderr, so stdout stays the command's result."""
+        line = _event_line(event, self.verbose)
+        if line:
+            click.echo(line, err=True)
+
+
+pass_state = click.make_pass_decorator(CliState, ensure=True)
+
+
+def json_option(func: F) -> F:
+    """``--json`` on a subcommand (the same as the global flag)."""
+
+    def callback(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        if value:
+            ctx.ensure_object(CliState).json = True
+
+    return click.option(
+        "--json",
+        "json_flag",
+        is_flag=True,
+        expose_value=False,
+        callback=callback,
+        help="Print one JSON document on stdout.",
+    )(func)
+
+
+def output(state: CliState, data: Any, human: str | Callable[[], str]) -> None:
+    """Print ``data`` as JSON with --json, else the human rendering."""
+    if state.json:
+        click.echo(json.dumps(data, indent=2, default=str))
+        return
+    text = human() if callable(human) else human
+    if text:
+        click.echo(text)
+
+
+def closing(func: F) -> F:
+    """Stop the dbt worker when the command ends."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        finally:
+            state = click.get_current_context().find_object(CliState)
+            if state is not None:
+                state.close()
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _event_line(event: Event, verbose: bool) -> str:
+    match event:
+        case StepStarted(key=key, step=step):
+            return f"-> {key} {step}"
+        case StepProgress(step=step, message=message):
+            return f"   {step}: {message}" if verbose or not message.startswith(" ") else ""
+        case StepFinished(key=key, step=step, state=state, detail=detail):
+            return f"   {key} {step}: {_STATE_MARK[state]}{' - ' + detail if detail else ''}"
+        case UpdateDelivered(kind=kind, target=target) if verbose:
+            return f"   tracker: {kind} delivered ({target})"
+        case UpdateQueued(kind=kind, reason=reason):
+            return f"   tracker unreachable, {kind} queued: {reason}"
+    return ""
+
+
+def is_tty() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()

@@ -1,0 +1,198 @@
+"""Pipeline commands: start, scaffold, build, commit, publish, run, status, sync."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from martflow.commands.common import CliState, closing, json_option, output, pass_state
+from martflow.commands.render import status_document, status_text
+from martflow.core.models import STEP_NAMES
+from martflow.core.workflow.engine import RunReport
+from martflow.errors import ExitCode
+
+
+def _exit_code(report: RunReport) -> ExitCode:
+    if report.failed:
+        return ExitCode.PROBLEMS
+    if report.queued:
+        return ExitCode.QUEUED
+    return ExitCode.OK
+
+
+def _run(state: CliState, key: str, **kwargs: object) -> None:
+    context = state.context()
+    report = context.engine().run(key, **kwargs)  # type: ignore[arg-type]
+    document = status_document(key, context.ledger.steps(key), context.ledger.outbox(key))
+    document["ran"] = report.ran
+    document["failed"] = report.failed
+    document["warnings"] = report.delivery.warnings
+    output(state, document, lambda: status_text(document))
+    for warning in report.delivery.warnings:
+        click.echo(f"martflow: warning: {warning}", err=True)
+    code = _exit_code(report)
+    if code is ExitCode.QUEUED:
+        click.echo(
+            f"martflow: tracker unreachable ({report.delivery.unreachable}); "
+            f"{report.delivery.queued} update(s) queued - run `martflow sync` later",
+            err=True,
+        )
+    raise SystemExit(int(code))
+
+
+def _single_step(name: str, help_text: str) -> click.Command:
+    @click.command(name, help=help_text)
+    @click.argument("key")
+    @json_option
+    @pass_state
+    @closing
+    def command(state: CliState, key: str) -> None:
+        _run(state, key, only=[name])
+
+    return command
+
+
+start = _single_step("start", "Create or check out the ticket's branch; move it In Progress.")
+build = _single_step("build", "dbt build of the ticket's models and their tests.")
+
+
+@click.command("scaffold")
+@click.argument("key")
+@click.option(
+    "--spec",
+    "spec_file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Use this spec file instead of the ticket's.",
+)
+@click.option("--dry-run", is_flag=True, help="Print the plan and a diff per file; write nothing.")
+@click.option("--force", is_flag=True, help="Overwrite files martflow did not create.")
+@json_option
+@pass_state
+@closing
+def scaffold(state: CliState, key: str, spec_file: Path | None, dry_run: bool, force: bool) -> None:
+    """Write the ticket's staging, intermediate and mart models."""
+    if dry_run:
+        _scaffold_dry_run(state, key, spec_file, force)
+        return
+    options = {"force": force, "spec_file": str(spec_file) if spec_file else None}
+    _run(state, key, only=["scaffold"], options=options)
+
+
+def _scaffold_dry_run(state: CliState, key: str, spec_file: Path | None, force: bool) -> None:
+    from martflow.core.spec import load_spec
+
+    context = state.context()
+    ticket = context.tracker.get_ticket(key)
+    spec = load_spec(ticket.description, spec_file or context.project.specs_dir / f"{key}.yml")
+    columns = context.warehouse().columns(spec.sources)
+    plan = context.scaffolder().plan(spec, columns, key, ticket.summary, force)
+    data = {
+        "key": key,
+        "files": [{"path": f.path, "action": f.action, "diff": f.diff} for f in plan.files],
+    }
+
+    def human() -> str:
+        lines = [f"{f.action:<9} {f.path}" for f in plan.files]
+        diffs = [f.diff for f in plan.files if f.diff]
+        return "\n".join([*lines, "", *diffs]).rstrip()
+
+    output(state, data, human)
+    if any(f.action == "conflict" for f in plan.files):
+        raise SystemExit(int(ExitCode.PROBLEMS))
+
+
+@click.command("commit")
+@click.argument("key")
+@click.option("--push/--no-push", default=None, help="Push after committing (default: [git].push).")
+@json_option
+@pass_state
+@closing
+def commit(state: CliState, key: str, push: bool | None) -> None:
+    """Commit exactly the files the pipeline wrote for the ticket."""
+    options = {} if push is None else {"push": push}
+    _run(state, key, only=["commit"], options=options)
+
+
+@click.command("publish")
+@click.argument("key")
+@click.option("--dry-run", is_flag=True, help="Say what would be published where.")
+@json_option
+@pass_state
+@closing
+def publish(state: CliState, key: str, dry_run: bool) -> None:
+    """Publish the ticket's mart as a Tableau workbook."""
+    if dry_run:
+        from martflow.core.spec import load_spec
+
+        context = state.context()
+        ticket = context.tracker.get_ticket(key)
+        spec = load_spec(ticket.description, context.project.specs_dir / f"{key}.yml")
+        result = context.publisher().publish(spec, key, dry_run=True)
+        output(
+            state, {"key": key, "location": result.location}, f"would publish to {result.location}"
+        )
+        return
+    _run(state, key, only=["publish"])
+
+
+@click.command("run")
+@click.argument("key")
+@click.option("--from", "from_step", type=click.Choice(STEP_NAMES), help="Re-run from this step.")
+@click.option("--until", "until_step", type=click.Choice(STEP_NAMES), help="Stop after this step.")
+@json_option
+@pass_state
+@closing
+def run(state: CliState, key: str, from_step: str | None, until_step: str | None) -> None:
+    """Run every unfinished step of the ticket; resumes where it stopped."""
+    _run(state, key, from_step=from_step, until_step=until_step)
+
+
+@click.command("status")
+@click.argument("key", required=False)
+@json_option
+@pass_state
+def status(state: CliState, key: str | None) -> None:
+    """Pipeline state and queued tracker updates."""
+    context = state.context()
+    ledger = context.ledger
+    keys = [key] if key else ledger.tickets()
+    documents = [status_document(k, ledger.steps(k), ledger.outbox(k)) for k in keys]
+    if key:
+        output(state, documents[0], lambda: status_text(documents[0], ledger.lock_holder(key)))
+        return
+    output(
+        state,
+        documents,
+        lambda: (
+            "\n\n".join(status_text(d, ledger.lock_holder(d["key"])) for d in documents)
+            or "no pipelines yet"
+        ),
+    )
+
+
+@click.command("sync")
+@json_option
+@pass_state
+def sync(state: CliState) -> None:
+    """Deliver queued tracker updates."""
+    context = state.context()
+    engine = context.engine()
+    keys = sorted({e.key for e in context.ledger.outbox(open_only=True)})
+    delivered = failed = queued = 0
+    unreachable = ""
+    for key in keys:
+        report = engine.sync(key)
+        delivered, failed = delivered + report.delivered, failed + report.failed
+        queued += report.queued
+        unreachable = unreachable or report.unreachable
+    data = {"delivered": delivered, "failed": failed, "queued": queued}
+    output(state, data, f"{delivered} delivered, {failed} failed, {queued} still queued")
+    if unreachable:
+        click.echo(f"martflow: tracker unreachable: {unreachable}", err=True)
+        raise SystemExit(int(ExitCode.QUEUED))
+    if failed:
+        raise SystemExit(int(ExitCode.PROBLEMS))
+
+
+COMMANDS = [start, scaffold, build, commit, publish, run, status, sync]

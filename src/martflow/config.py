@@ -1,0 +1,283 @@
+"""config.toml -> a typed, validated Config; where the file is found; project paths."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from martflow.core.models import STEP_NAMES
+from martflow.errors import ConfigError
+
+CONFIG_FILENAME = "config.toml"
+CONFIG_ENV = "MARTFLOW_CONFIG"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+
+
+class StatusesConfig(_Section):
+    """Step -> the status a ticket moves to when that step succeeds."""
+
+    start: str = "In Progress"
+    """Status after the branch is created."""
+    scaffold: str = "In Progress"
+    """Status after the models are written."""
+    lint: str = "In Progress"
+    """Status after the models lint clean."""
+    build: str = "In Progress"
+    """Status after dbt builds and tests pass."""
+    commit: str = "In Review"
+    """Status after the models are committed."""
+    publish: str = "Done"
+    """Status after the workbook is published."""
+
+    def for_step(self, step: str) -> str | None:
+        """The configured status for ``step`` (empty string means: don't move)."""
+        return getattr(self, step, None) or None
+
+
+class TrackerConfig(_Section):
+    """Where tickets live."""
+
+    kind: Literal["local", "jira"] = "local"
+    """`local` (SQLite under .martflow/) or `jira`."""
+    project: str = "DEMO"
+    """Project key; local tickets are numbered PROJECT-N."""
+    url: str = ""
+    """Jira base URL (jira only)."""
+    jql: str = ""
+    """Tickets to list; default `project = <project> ORDER BY created DESC`."""
+    user: str = ""
+    """Jira Cloud account email (basic auth); empty for Data Center (bearer token)."""
+    auth: Literal["basic", "bearer"] = "basic"
+    """`basic` (Cloud: user + API token) or `bearer` (Data Center personal access token)."""
+    timeout: float = Field(30, gt=0)
+    """Seconds before a tracker request gives up."""
+    workflow: list[str] = Field(
+        default_factory=lambda: ["To Do", "In Progress", "In Review", "Done"], min_length=1
+    )
+    """Statuses of the local tracker, in order; new tickets start in the first."""
+    statuses: StatusesConfig = StatusesConfig()
+    """Step -> status after success."""
+
+    @field_validator("project")
+    @classmethod
+    def _project_key(cls, value: str) -> str:
+        if not (value.isascii() and value.isalnum() and value[:1].isalpha() and value.isupper()):
+            raise ValueError("must be upper-case letters and digits, starting with a letter")
+        return value
+
+    @property
+    def effective_jql(self) -> str:
+        return self.jql or f"project = {self.project} ORDER BY created DESC"
+
+
+class DbtConfig(_Section):
+    """How to run dbt."""
+
+    project_dir: str = "."
+    """The dbt project, relative to config.toml."""
+    profiles_dir: str = "."
+    """The folder holding profiles.yml, relative to config.toml."""
+    target: str = ""
+    """dbt target; empty = the profile's default."""
+
+
+class ScaffoldConfig(_Section):
+    """Where and how models are scaffolded."""
+
+    models_dir: str = "models"
+    """The dbt models folder, relative to the dbt project."""
+    templates_dir: str = ""
+    """Your own model templates (staging/, intermediate/, mart/); empty = martflow's."""
+    source_schemas: dict[str, str] = Field(default_factory=dict)
+    """Spec source name -> warehouse schema; an unlisted source uses its own name."""
+
+
+class LintConfig(_Section):
+    """sqlfluff settings (the project's .sqlfluff holds the rules)."""
+
+    dialect: str = "duckdb"
+    """sqlfluff dialect."""
+    templater: Literal["jinja", "dbt"] = "jinja"
+    """`jinja` (fast, default) or `dbt` (needs sqlfluff-templater-dbt)."""
+    fix: bool = True
+    """Apply sqlfluff's fixes in the lint step."""
+    rules: list[str] = Field(default_factory=list)
+    """Rules to run; empty = the .sqlfluff file's selection."""
+
+
+class GitConfig(_Section):
+    """Branches, commits and pushes."""
+
+    branch: str = "{key}-{slug}"
+    """Branch name pattern: {key} and {slug} (from the summary)."""
+    remote: str = "origin"
+    """Remote to push to."""
+    push: bool = False
+    """Push after committing."""
+    default_branch: str = "main"
+    """The branch `lint --changed` compares against."""
+
+
+class TableauConfig(_Section):
+    """Where workbooks go."""
+
+    mode: Literal["local", "server"] = "local"
+    """`local` writes a .twbx to output_dir; `server` publishes with tableauserverclient."""
+    output_dir: str = "dashboards"
+    """Local output folder, relative to config.toml."""
+    server_url: str = ""
+    """Tableau Server / Cloud URL (server mode)."""
+    site: str = ""
+    """Site content URL; empty = the default site."""
+    project: str = "martflow"
+    """Tableau project to publish into (created if missing)."""
+    token_name: str = ""
+    """Personal access token name; the secret comes from TABLEAU_TOKEN_SECRET or the keyring."""
+    timeout: float = Field(60, gt=0)
+    """Seconds before a Tableau request gives up."""
+
+
+class ConfluenceConfig(_Section):
+    """Data dictionary pages (optional)."""
+
+    url: str = ""
+    """Confluence base URL; empty = don't publish pages."""
+    space: str = ""
+    """Space key for data dictionary pages."""
+    user: str = ""
+    """Account email (Cloud); the token comes from CONFLUENCE_API_TOKEN or the keyring."""
+
+
+class KeysConfig(_Section):
+    """TUI key bindings: binding id -> key (e.g. `run_all = "ctrl+r"`)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class Config(_Section):
+    """The whole config.toml."""
+
+    tracker: TrackerConfig = TrackerConfig()
+    dbt: DbtConfig = DbtConfig()
+    scaffold: ScaffoldConfig = ScaffoldConfig()
+    lint: LintConfig = LintConfig()
+    git: GitConfig = GitConfig()
+    tableau: TableauConfig = TableauConfig()
+    confluence: ConfluenceConfig = ConfluenceConfig()
+    keys: KeysConfig = KeysConfig()
+
+
+class Project:
+    """A loaded configuration and the folders it points at."""
+
+    def __init__(self, config: Config, path: Path | None) -> None:
+        self.config = config
+        self.config_path = path
+        self.root = path.parent if path else Path.cwd()
+
+    @property
+    def state_dir(self) -> Path:
+        """`.martflow/`: ledger, local tracker, caches, logs."""
+        return self.root / ".martflow"
+
+    @property
+    def dbt_project_dir(self) -> Path:
+        return (self.root / self.config.dbt.project_dir).resolve()
+
+    @property
+    def dbt_profiles_dir(self) -> Path:
+        return (self.root / self.config.dbt.profiles_dir).resolve()
+
+    @property
+    def models_dir(self) -> Path:
+        return self.dbt_project_dir / self.config.scaffold.models_dir
+
+    @property
+    def specs_dir(self) -> Path:
+        return self.root / "specs"
+
+    @property
+    def output_dir(self) -> Path:
+        return self.root / self.config.tableau.output_dir
+
+
+def find_config(explicit: Path | None = None, cwd: Path | None = None) -> Path | None:
+    """The config file: --config, then $MARTFLOW_CONFIG, then walking up from cwd."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"{explicit}: no such config file (from --config)")
+        return explicit.resolve()
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        path = Path(env)
+        if not path.is_file():
+            raise ConfigError(f"{path}: no such config file (from ${CONFIG_ENV})")
+        return path.resolve()
+    here = (cwd or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / CONFIG_FILENAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_project(explicit: Path | None = None, cwd: Path | None = None) -> Project:
+    """Find and validate config.toml; with none found, the defaults rooted at cwd."""
+    path = find_config(explicit, cwd)
+    if path is None:
+        return Project(Config(), None)
+    return Project(parse_config(path), path)
+
+
+def parse_config(path: Path) -> Config:
+    """Parse and validate one config file; errors name the file, key and nearest valid key."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {_describe(exc, data)}") from None
+
+
+def _describe(exc: ValidationError, data: dict[str, Any]) -> str:
+    error = exc.errors()[0]
+    loc = [str(part) for part in error["loc"]]
+    section, key = ".".join(loc[:-1]), loc[-1] if loc else ""
+    where = f"[{section}] {key}" if section else key
+    if error["type"] == "extra_forbidden":
+        valid = _valid_keys(loc[:-1])
+        nearest = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
+        hint = f" (did you mean '{nearest[0]}'?)" if nearest else f" (valid: {', '.join(valid)})"
+        return f"{where}: unknown key{hint}"
+    value = error.get("input")
+    shown = repr(value) if not isinstance(value, dict) else "a table"
+    return f"{where}: {error['msg'].lower()}, got {shown}"
+
+
+def _valid_keys(section: list[str]) -> list[str]:
+    model: type[BaseModel] = Config
+    for part in section:
+        field = model.model_fields.get(part)
+        if field is None or not isinstance(field.annotation, type):
+            return []
+        model = field.annotation
+    return list(model.model_fields)
+
+
+def step_status(config: Config, step: str) -> str | None:
+    """The status configured for ``step``, validated against the step names."""
+    if step not in STEP_NAMES:
+        raise ConfigError(f"unknown step {step!r}; steps are {', '.join(STEP_NAMES)}")
+    return config.tracker.statuses.for_step(step)

@@ -1,0 +1,153 @@
+"""The composition root: config -> concrete integrations. The only module that picks adapters."""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from martflow.config import Project, load_project
+from martflow.core.workflow.engine import Engine
+from martflow.core.workflow.events import EventSink, ignore
+from martflow.core.workflow.ledger import Ledger
+from martflow.core.workflow.steps import PipelineSettings, build_steps
+from martflow.errors import ConfigError, NotImplementedStepError
+from martflow.secrets import SECRETS
+
+if TYPE_CHECKING:
+    from martflow.core.ports import (
+        BiPublisher,
+        DbtRunner,
+        Linter,
+        Repository,
+        Scaffolder,
+        Tracker,
+        Warehouse,
+    )
+
+
+class AppContext:
+    """Builds each adapter on first use (heavy imports stay out of start-up)."""
+
+    def __init__(self, project: Project, on_event: EventSink = ignore) -> None:
+        self.project = project
+        self.config = project.config
+        self.on_event = on_event
+        self._lock = threading.Lock()
+        self._dbt: Any = None
+
+    @classmethod
+    def load(cls, config_path: Path | None = None, on_event: EventSink = ignore) -> AppContext:
+        """Find config.toml the usual way and build a context on it."""
+        return cls(load_project(config_path), on_event)
+
+    @cached_property
+    def settings(self) -> PipelineSettings:
+        git = self.config.git
+        return PipelineSettings(
+            root=self.project.root,
+            specs_dir=self.project.specs_dir,
+            branch_pattern=git.branch,
+            remote=git.remote,
+            push=git.push,
+            lint_fix=self.config.lint.fix,
+        )
+
+    @cached_property
+    def ledger(self) -> Ledger:
+        return Ledger(self.project.state_dir / "state.db")
+
+    @cached_property
+    def tracker(self) -> Tracker:
+        tracker_config = self.config.tracker
+        if tracker_config.kind == "local":
+            from martflow.integrations.tracker.local import LocalTracker
+
+            return LocalTracker(
+                self.project.state_dir / "tracker.db",
+                project=tracker_config.project,
+                workflow=tracker_config.workflow,
+            )
+        return self._jira_tracker()
+
+    def _jira_tracker(self) -> Tracker:
+        try:
+            from martflow.integrations.tracker.jira import JiraTracker  # type: ignore[import-not-found]
+        except ImportError:
+            raise ConfigError(
+                "[tracker] kind = 'jira' is not available in this build; use kind = 'local'"
+            ) from None
+        return JiraTracker.from_config(self.config.tracker, SECRETS)  # type: ignore[no-any-return]
+
+    def engine(self, on_event: EventSink | None = None) -> Engine:
+        """An engine over this context's ledger, tracker and steps."""
+        return Engine(
+            self.ledger,
+            self.tracker,
+            build_steps(self),
+            self.config.tracker.statuses.for_step,
+            on_event=on_event or self.on_event,
+        )
+
+    # -- Services (core.workflow.steps) ------------------------------------------------
+
+    def repository(self) -> Repository:
+        from martflow.integrations.git import GitRepository
+
+        return GitRepository(self.project.root)
+
+    def dbt(self) -> DbtRunner:
+        with self._lock:
+            if self._dbt is None:
+                from martflow.integrations.dbt import DbtProcessRunner
+
+                self._dbt = DbtProcessRunner(
+                    self.project.dbt_project_dir,
+                    self.project.dbt_profiles_dir,
+                    self.config.dbt.target or None,
+                )
+            return self._dbt  # type: ignore[no-any-return]
+
+    def warehouse(self) -> Warehouse:
+        from martflow.integrations.warehouse import DbtWarehouse
+
+        return DbtWarehouse(
+            self.dbt(),  # type: ignore[arg-type]
+            self.project.dbt_project_dir,
+            self.config.scaffold.source_schemas,
+        )
+
+    def scaffolder(self) -> Scaffolder:
+        from martflow.project_scaffold.scaffolder import ProjectScaffolder
+
+        templates = self.config.scaffold.templates_dir
+        return ProjectScaffolder(
+            self.project.dbt_project_dir,
+            models_dir=self.config.scaffold.models_dir,
+            templates_dir=(self.project.root / templates) if templates else None,
+            state_dir=self.project.state_dir,
+            source_schemas=self.config.scaffold.source_schemas,
+        )
+
+    def linter(self) -> Linter:
+        from martflow.integrations.lint import SqlfluffLinter
+
+        lint = self.config.lint
+        return SqlfluffLinter(
+            self.project.dbt_project_dir,
+            dialect=lint.dialect,
+            templater=lint.templater,
+            rules=lint.rules,
+            cache_dir=self.project.state_dir / "lint-cache",
+        )
+
+    def publisher(self) -> BiPublisher:
+        raise NotImplementedStepError("publish: not implemented yet")
+
+    def close(self) -> None:
+        """Stop the dbt worker, if one was started."""
+        with self._lock:
+            if self._dbt is not None:
+                self._dbt.close()
+                self._dbt = None

@@ -1,0 +1,107 @@
+"""Delivering the outbox to the tracker exactly once per operation id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from martflow.core.models import OutboxEntry, OutboxState
+from martflow.core.ports import Tracker
+from martflow.core.retry import RetryPolicy
+from martflow.core.workflow.events import EventSink, UpdateDelivered, UpdateQueued, ignore
+from martflow.core.workflow.ledger import Ledger
+from martflow.errors import (
+    AuthenticationError,
+    RemoteRejectedError,
+    RemoteUnavailableError,
+    TicketNotFoundError,
+)
+
+
+@dataclass
+class DeliveryReport:
+    """What one delivery pass did."""
+
+    delivered: int = 0
+    failed: int = 0
+    warnings: list[str] = field(default_factory=list)
+    queued: int = 0
+    unreachable: str = ""
+
+
+class Delivery:
+    """Sends queued updates: reconcile in-flight rows, then send, then confirm."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        tracker: Tracker,
+        policy: RetryPolicy | None = None,
+        on_event: EventSink = ignore,
+    ) -> None:
+        self._ledger = ledger
+        self._tracker = tracker
+        self._policy = policy or RetryPolicy()
+        self._emit = on_event
+
+    def deliver(self, key: str) -> DeliveryReport:
+        """Deliver ``key``'s open updates in order; stop at the first transient failure.
+
+        The caller holds the ticket's lock. Raises AuthenticationError (nothing is
+        marked failed: fixing the token and running ``sync`` delivers).
+        """
+        report = DeliveryReport()
+        pending = self._ledger.outbox(key, open_only=True)
+        for index, entry in enumerate(pending):
+            try:
+                self._deliver_one(entry, report)
+            except AuthenticationError:
+                raise
+            except RemoteUnavailableError as exc:
+                self._ledger.mark_retry(
+                    entry.op_id, exc.message, applied_unknown=exc.applied is not False
+                )
+                report.queued = len(pending) - index
+                report.unreachable = exc.message
+                self._emit(UpdateQueued(key, entry.kind, entry.target, exc.message))
+                break
+            except (RemoteRejectedError, TicketNotFoundError) as exc:
+                self._ledger.mark_failed(entry.op_id, exc.message)
+                report.failed += 1
+        return report
+
+    def _deliver_one(self, entry: OutboxEntry, report: DeliveryReport) -> None:
+        if entry.kind == "transition":
+            self._transition(entry, report)
+        else:
+            self._comment(entry)
+            report.delivered += 1
+        self._emit(UpdateDelivered(entry.key, entry.kind, entry.target))
+
+    def _transition(self, entry: OutboxEntry, report: DeliveryReport) -> None:
+        status = entry.payload
+        # Transitions converge on a target status: resending is safe, but check first.
+        self._ledger.mark_in_flight(entry.op_id)
+        outcome = self._policy.read(lambda: self._tracker.transition(entry.key, status))
+        if outcome == "unreachable":
+            warning = f"no transition leads {entry.key} to '{status}'; commented anyway"
+            self._ledger.mark_skipped(entry.op_id, warning)
+            report.warnings.append(warning)
+            return
+        self._ledger.mark_confirmed(entry.op_id, outcome)
+        report.delivered += 1
+
+    def _comment(self, entry: OutboxEntry) -> None:
+        def reconcile() -> str | None:
+            return self._policy.read(lambda: self._tracker.find_comment(entry.key, entry.op_id))
+
+        if entry.state is OutboxState.IN_FLIGHT:
+            # A previous attempt may have landed before the process died or the line dropped.
+            found = reconcile()
+            if found is not None:
+                self._ledger.mark_confirmed(entry.op_id, found)
+                return
+        self._ledger.mark_in_flight(entry.op_id)
+        remote_id = self._policy.write(
+            lambda: self._tracker.add_comment(entry.key, entry.payload, entry.op_id), reconcile
+        )
+        self._ledger.mark_confirmed(entry.op_id, remote_id)

@@ -1,0 +1,197 @@
+"""The engine: runs a ticket's steps in order, records them, and delivers their updates."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from martflow.core.models import STEP_NAMES, StepOutcome, StepRecord, StepState, Ticket
+from martflow.core.ports import Tracker
+from martflow.core.retry import RetryPolicy
+from martflow.core.workflow.delivery import Delivery, DeliveryReport
+from martflow.core.workflow.events import (
+    EventSink,
+    StepFinished,
+    StepProgress,
+    StepStarted,
+    ignore,
+)
+from martflow.core.workflow.ledger import Ledger
+from martflow.errors import MartflowError, RemoteUnavailableError, UsageError
+
+_log = logging.getLogger("martflow.engine")
+
+
+@dataclass
+class StepContext:
+    """What a step function gets: the ticket, earlier steps' artifacts, options, events."""
+
+    key: str
+    ticket: Ticket
+    pipeline_id: str
+    artifacts: dict[str, dict[str, object]]
+    options: Mapping[str, object]
+    emit: Callable[[str], None]
+
+    def files(self) -> list[str]:
+        """Files the pipeline wrote for this ticket (scaffold's artifacts)."""
+        return [str(p) for p in self.artifacts.get("scaffold", {}).get("files", [])]  # type: ignore[union-attr]
+
+
+StepFn = Callable[[StepContext], StepOutcome]
+
+
+@dataclass
+class RunReport:
+    """The outcome of ``run``: what ran, how it ended, what is still queued."""
+
+    key: str
+    ran: list[str] = field(default_factory=list)
+    failed: str | None = None
+    delivery: DeliveryReport = field(default_factory=DeliveryReport)
+
+    @property
+    def queued(self) -> bool:
+        return bool(self.delivery.unreachable)
+
+
+class Engine:
+    """Runs steps resumably; each step's tracker update goes through the outbox."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        tracker: Tracker,
+        steps: Mapping[str, StepFn],
+        status_for: Callable[[str], str | None],
+        *,
+        policy: RetryPolicy | None = None,
+        on_event: EventSink = ignore,
+    ) -> None:
+        self.ledger = ledger
+        self._tracker = tracker
+        self._steps = steps
+        self._status_for = status_for
+        self._policy = policy or RetryPolicy()
+        self._emit = on_event
+        self._delivery = Delivery(ledger, tracker, self._policy, on_event)
+
+    def run(
+        self,
+        key: str,
+        *,
+        from_step: str | None = None,
+        until_step: str | None = None,
+        only: Sequence[str] | None = None,
+        options: Mapping[str, object] | None = None,
+    ) -> RunReport:
+        """Run the unfinished steps of ``key`` (or ``only`` those), resuming where it stopped.
+
+        ``from_step`` re-runs from that step even if it succeeded before.
+        """
+        names = self._selection(from_step, until_step, only)
+        report = RunReport(key)
+        with self.ledger.lock(key):
+            # Updates queued by an earlier, interrupted run go out first, in order.
+            report.delivery = self._delivery.deliver(key)
+            ticket = self._policy.read(lambda: self._tracker.get_ticket(key))
+            if from_step is not None or only:
+                self.ledger.reset_steps(key, names)
+            records = {r.name: r for r in self.ledger.steps(key)}
+            for name in names:
+                if records[name].state is StepState.SUCCEEDED:
+                    continue
+                record = self._run_step(key, name, ticket, options or {})
+                report.ran.append(name)
+                delivery = self._delivery.deliver(key)
+                _merge(report.delivery, delivery)
+                if record.state is StepState.FAILED:
+                    report.failed = name
+                    break
+        return report
+
+    def sync(self, key: str) -> DeliveryReport:
+        """Deliver ``key``'s queued updates."""
+        with self.ledger.lock(key):
+            return self._delivery.deliver(key)
+
+    def _selection(
+        self, from_step: str | None, until_step: str | None, only: Sequence[str] | None
+    ) -> list[str]:
+        for name in (from_step, until_step, *(only or ())):
+            if name is not None and name not in STEP_NAMES:
+                raise UsageError(f"unknown step '{name}'; steps are {', '.join(STEP_NAMES)}")
+        if only:
+            return [n for n in STEP_NAMES if n in only]
+        start = STEP_NAMES.index(from_step) if from_step else 0
+        stop = STEP_NAMES.index(until_step) + 1 if until_step else len(STEP_NAMES)
+        if start >= stop:
+            raise UsageError(f"--from {from_step} comes after --until {until_step}")
+        return list(STEP_NAMES[start:stop])
+
+    def _run_step(
+        self, key: str, name: str, ticket: Ticket, options: Mapping[str, object]
+    ) -> StepRecord:
+        self.ledger.mark_running(key, name)
+        self._emit(StepStarted(key, name))
+        context = StepContext(
+            key=key,
+            ticket=ticket,
+            pipeline_id=self.ledger.pipeline_id(key),
+            artifacts={r.name: r.artifacts for r in self.ledger.steps(key)},
+            options=options,
+            emit=lambda message: self._emit(StepProgress(key, name, message)),
+        )
+        outcome = self._call(name, context)
+        state = StepState.SUCCEEDED if outcome.ok else StepState.FAILED
+        updates, note = self._updates(key, name, outcome)
+        self.ledger.finish_step(
+            key, name, state, outcome.detail, outcome.artifacts, updates, failure_note=note
+        )
+        self._emit(StepFinished(key, name, state, outcome.detail))
+        return self.ledger.step(key, name)
+
+    def _call(self, name: str, context: StepContext) -> StepOutcome:
+        step = self._steps.get(name)
+        if step is None:
+            return StepOutcome(ok=False, detail=f"{name}: not implemented yet")
+        try:
+            return step(context)
+        except RemoteUnavailableError as exc:
+            return StepOutcome(ok=False, detail=f"{exc.title}: {exc.message}")
+        except MartflowError as exc:
+            return StepOutcome(ok=False, detail=exc.message, comment=_failure_comment(name, exc))
+        except Exception as exc:  # a bug must leave the step failed, not running
+            _log.exception("step %s crashed", name)
+            return StepOutcome(ok=False, detail=f"{name} crashed: {type(exc).__name__}: {exc}")
+
+    def _updates(
+        self, key: str, name: str, outcome: StepOutcome
+    ) -> tuple[list[tuple[str, str, str]], str]:
+        """The (kind, target, payload) rows to queue, and the step's new failure note."""
+        updates: list[tuple[str, str, str]] = []
+        if outcome.ok:
+            status = self._status_for(name)
+            if status:
+                updates.append(("transition", status, status))
+            if outcome.comment:
+                updates.append(("comment", key, outcome.comment))
+            return updates, ""
+        # A failure is told once: the same failure on a re-run does not comment again.
+        note = outcome.comment
+        if note and note != self.ledger.failure_note(key, name):
+            updates.append(("comment", key, note))
+        return updates, note
+
+
+def _failure_comment(step: str, error: MartflowError) -> str:
+    return f"martflow: the {step} step failed. {error.title}: {error.message}"
+
+
+def _merge(into: DeliveryReport, other: DeliveryReport) -> None:
+    into.delivered += other.delivered
+    into.failed += other.failed
+    into.warnings.extend(other.warnings)
+    into.queued = other.queued
+    into.unreachable = other.unreachable
