@@ -1,0 +1,294 @@
+"""The workflow engine: order, resume, exactly-once delivery, faults, locks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from martflow.core.models import STEP_NAMES, OutboxState, StepOutcome, StepState
+from martflow.core.retry import RetryPolicy
+from martflow.core.workflow.engine import Engine, StepContext
+from martflow.core.workflow.ledger import Ledger
+from martflow.errors import (
+    RemoteRejectedError,
+    RemoteUnavailableError,
+    TicketBusyError,
+    UsageError,
+)
+from tests.fakes.memory_tracker import MemoryTracker
+
+STATUSES = {"start": "In Progress", "commit": "In Review", "publish": "Done"}
+
+
+def no_sleep(_seconds: float) -> None:
+    """Retries in tests don't wait."""
+
+
+class Recorder:
+    """Step functions that record their calls and succeed unless told otherwise."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.fail: dict[str, int] = {}
+
+    def steps(self) -> dict[str, object]:
+        return {name: self._make(name) for name in STEP_NAMES}
+
+    def _make(self, name: str):
+        def step(context: StepContext) -> StepOutcome:
+            self.calls.append(name)
+            if self.fail.get(name, 0) > 0:
+                self.fail[name] -= 1
+                return StepOutcome(ok=False, detail=f"{name} broke", comment=f"{name} broke")
+            return StepOutcome(
+                ok=True, detail=f"{name} done", artifacts={"n": 1}, comment=f"{name} done"
+            )
+
+        return step
+
+
+@pytest.fixture
+def tracker() -> MemoryTracker:
+    tracker = MemoryTracker()
+    tracker.create_ticket("Customer lifetime value")
+    return tracker
+
+
+def make_engine(tmp_path: Path, tracker: MemoryTracker, steps, attempts: int = 4) -> Engine:
+    return Engine(
+        Ledger(tmp_path / "state.db"),
+        tracker,
+        steps,
+        STATUSES.get,
+        policy=RetryPolicy(attempts=attempts, sleep=no_sleep),
+    )
+
+
+def bodies(tracker: MemoryTracker) -> list[str]:
+    return [c.body for c in tracker.get_ticket("DEMO-1").comments]
+
+
+def test_runs_every_step_in_order_with_one_comment_each(tmp_path, tracker):
+    recorder = Recorder()
+    engine = make_engine(tmp_path, tracker, recorder.steps())
+    report = engine.run("DEMO-1")
+    assert recorder.calls == list(STEP_NAMES)
+    assert report.failed is None and not report.queued
+    assert bodies(tracker) == [f"{n} done" for n in STEP_NAMES]
+    assert tracker.get_ticket("DEMO-1").status == "Done"
+    states = [s.state for s in engine.ledger.steps("DEMO-1")]
+    assert states == [StepState.SUCCEEDED] * len(STEP_NAMES)
+    assert all(e.state is OutboxState.CONFIRMED for e in engine.ledger.outbox("DEMO-1"))
+
+
+def test_second_run_is_idempotent(tmp_path, tracker):
+    recorder = Recorder()
+    engine = make_engine(tmp_path, tracker, recorder.steps())
+    engine.run("DEMO-1")
+    engine.run("DEMO-1")
+    assert recorder.calls == list(STEP_NAMES)
+    assert len(bodies(tracker)) == len(STEP_NAMES)
+
+
+def test_resumes_from_the_first_unfinished_step(tmp_path, tracker):
+    recorder = Recorder()
+    recorder.fail["lint"] = 1
+    engine = make_engine(tmp_path, tracker, recorder.steps())
+    first = engine.run("DEMO-1")
+    assert first.failed == "lint"
+    assert engine.ledger.step("DEMO-1", "build").state is StepState.PENDING
+    second = engine.run("DEMO-1")
+    assert second.failed is None
+    assert recorder.calls == ["start", "scaffold", "lint", "lint", "build", "commit", "publish"]
+    assert "lint broke" in bodies(tracker)
+
+
+def test_same_failure_twice_comments_once(tmp_path, tracker):
+    recorder = Recorder()
+    recorder.fail["scaffold"] = 2
+    engine = make_engine(tmp_path, tracker, recorder.steps())
+    engine.run("DEMO-1")
+    engine.run("DEMO-1")
+    assert bodies(tracker).count("scaffold broke") == 1
+
+
+def test_from_and_until_select_steps(tmp_path, tracker):
+    recorder = Recorder()
+    engine = make_engine(tmp_path, tracker, recorder.steps())
+    engine.run("DEMO-1", until_step="scaffold")
+    assert recorder.calls == ["start", "scaffold"]
+    engine.run("DEMO-1", from_step="scaffold", until_step="lint")
+    assert recorder.calls == ["start", "scaffold", "scaffold", "lint"]
+    with pytest.raises(UsageError, match="comes after"):
+        engine.run("DEMO-1", from_step="build", until_step="start")
+    with pytest.raises(UsageError, match="unknown step 'deploy'"):
+        engine.run("DEMO-1", only=["deploy"])
+
+
+def test_missing_step_fails_clearly(tmp_path, tracker):
+    engine = make_engine(tmp_path, tracker, {"start": Recorder().steps()["start"]})
+    report = engine.run("DEMO-1")
+    assert report.failed == "scaffold"
+    assert engine.ledger.step("DEMO-1", "scaffold").detail == "scaffold: not implemented yet"
+
+
+def test_crashing_step_is_failed_not_running(tmp_path, tracker):
+    def boom(_context: StepContext) -> StepOutcome:
+        raise ZeroDivisionError("oops")
+
+    engine = make_engine(tmp_path, tracker, {**Recorder().steps(), "lint": boom})
+    engine.run("DEMO-1")
+    record = engine.ledger.step("DEMO-1", "lint")
+    assert record.state is StepState.FAILED
+    assert "ZeroDivisionError" in record.detail
+
+
+def test_comment_retried_until_delivered_exactly_once(tmp_path, tracker):
+    tracker.fail_next("add_comment", 2, RemoteUnavailableError("refused", applied=False))
+    engine = make_engine(tmp_path, tracker, Recorder().steps())
+    engine.run("DEMO-1", only=["start"])
+    assert bodies(tracker) == ["start done"]
+    comment = [e for e in engine.ledger.outbox("DEMO-1") if e.kind == "comment"][0]
+    assert comment.state is OutboxState.CONFIRMED
+    assert comment.attempts == 1
+    assert tracker.calls["add_comment"] == 3
+
+
+def test_ambiguous_failure_is_reconciled_not_reposted(tmp_path):
+    tracker = MemoryTracker(idempotent_comments=False)
+    tracker.create_ticket("x")
+    tracker.fail_next(
+        "add_comment", 1, RemoteUnavailableError("connection reset", applied=None), apply_first=True
+    )
+    engine = make_engine(tmp_path, tracker, Recorder().steps())
+    engine.run("DEMO-1", only=["start"])
+    assert bodies(tracker) == ["start done"]
+    assert tracker.posted_comments == 1
+
+
+def test_unreachable_tracker_queues_then_sync_delivers(tmp_path, tracker):
+    engine = make_engine(tmp_path, tracker, Recorder().steps(), attempts=2)
+    tracker.fail_next("transition", 2, RemoteUnavailableError("refused", applied=False))
+    report = engine.run("DEMO-1", only=["start"])
+    assert report.queued
+    assert bodies(tracker) == []
+    open_rows = engine.ledger.outbox("DEMO-1", open_only=True)
+    assert [(e.kind, e.state) for e in open_rows] == [
+        ("transition", OutboxState.PENDING),
+        ("comment", OutboxState.PENDING),
+    ]
+    assert open_rows[0].last_error == "refused"
+    delivery = engine.sync("DEMO-1")
+    assert delivery.delivered == 2 and not delivery.unreachable
+    assert bodies(tracker) == ["start done"]
+    assert tracker.get_ticket("DEMO-1").status == "In Progress"
+    engine.sync("DEMO-1")
+    assert bodies(tracker) == ["start done"]
+
+
+def test_rejected_update_is_marked_failed_without_retry_loop(tmp_path, tracker):
+    tracker.fail_next("add_comment", 1, RemoteRejectedError("body too long", status=400))
+    engine = make_engine(tmp_path, tracker, Recorder().steps())
+    report = engine.run("DEMO-1", only=["start"])
+    assert report.delivery.failed == 1
+    comment = [e for e in engine.ledger.outbox("DEMO-1") if e.kind == "comment"][0]
+    assert comment.state is OutboxState.FAILED
+    assert comment.last_error == "body too long"
+    assert tracker.calls["add_comment"] == 1
+
+
+def test_retry_after_longer_than_cap_is_not_waited(tmp_path, tracker):
+    waits: list[float] = []
+    tracker.fail_next("transition", 1, RemoteUnavailableError("slow down", retry_after=3600))
+    engine = Engine(
+        Ledger(tmp_path / "state.db"),
+        tracker,
+        Recorder().steps(),
+        STATUSES.get,
+        policy=RetryPolicy(attempts=4, max_wait=30, sleep=waits.append),
+    )
+    report = engine.run("DEMO-1", only=["start"])
+    assert report.queued
+    assert waits == []
+
+
+def test_retry_after_is_honoured(tmp_path, tracker):
+    waits: list[float] = []
+    tracker.fail_next("add_comment", 1, RemoteUnavailableError("429", retry_after=7, applied=False))
+    engine = Engine(
+        Ledger(tmp_path / "state.db"),
+        tracker,
+        Recorder().steps(),
+        STATUSES.get,
+        policy=RetryPolicy(sleep=waits.append),
+    )
+    engine.run("DEMO-1", only=["start"])
+    assert waits == [7]
+    assert bodies(tracker) == ["start done"]
+
+
+def test_transition_with_no_path_comments_anyway_with_warning(tmp_path, tracker):
+    engine = Engine(
+        Ledger(tmp_path / "state.db"),
+        tracker,
+        Recorder().steps(),
+        {"start": "Blocked"}.get,
+        policy=RetryPolicy(sleep=no_sleep),
+    )
+    report = engine.run("DEMO-1", only=["start"])
+    assert report.failed is None
+    assert "Blocked" in report.delivery.warnings[0]
+    assert bodies(tracker) == ["start done"]
+    transition = engine.ledger.outbox("DEMO-1")[0]
+    assert transition.state is OutboxState.SKIPPED
+
+
+def test_busy_ticket_names_the_holder(tmp_path, tracker):
+    ledger = Ledger(tmp_path / "state.db")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path;"
+            "from martflow.core.workflow.ledger import Ledger;"
+            "Ledger(Path(sys.argv[1])).acquire('DEMO-1'); print('locked', flush=True);"
+            "time.sleep(60)",
+            str(tmp_path / "state.db"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        engine = make_engine(tmp_path, tracker, Recorder().steps())
+        with pytest.raises(TicketBusyError, match=f"ticket DEMO-1 is busy: held by pid {holder.pid}"):
+            engine.run("DEMO-1")
+    finally:
+        holder.kill()
+        holder.wait()
+    # The holder died without releasing: its lock must not block the next run.
+    assert ledger.lock_holder("DEMO-1") is None
+    report = make_engine(tmp_path, tracker, Recorder().steps()).run("DEMO-1")
+    assert report.failed is None
+
+
+def test_pipeline_id_is_stable(tmp_path):
+    ledger = Ledger(tmp_path / "state.db")
+    first = ledger.pipeline_id("DEMO-1")
+    assert Ledger(tmp_path / "state.db").pipeline_id("DEMO-1") == first
+    assert ledger.pipeline_id("DEMO-2") != first
+
+
+def test_ledger_uses_wal(tmp_path):
+    import sqlite3
+
+    Ledger(tmp_path / "state.db")
+    mode = sqlite3.connect(tmp_path / "state.db").execute("pragma journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
+assert os.name == "posix", "the engine's lock and kill tests need POSIX"
