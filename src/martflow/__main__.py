@@ -1,0 +1,5 @@
+"""`python -m martflow`."""
+
+from martflow.cli import main
+
+main()

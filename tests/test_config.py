@@ -1,0 +1,122 @@
+"""config.toml: discovery, validation messages, secrets and redaction."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from martflow.config import Config, find_config, load_project, parse_config
+from martflow.errors import ConfigError, ExitCode
+from martflow.secrets import RedactingFilter, SecretStore
+
+SAMPLE = Path(__file__).resolve().parents[1] / "config.toml"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    return path
+
+
+def test_sample_config_is_valid_and_documents_every_key():
+    config = parse_config(SAMPLE)
+    assert config == Config()
+    text = SAMPLE.read_text()
+    for section, model in Config.model_fields.items():
+        if section == "keys":
+            continue
+        assert f"[{section}]" in text, section
+        for key in model.annotation.model_fields:
+            assert f"\n{key} =" in text or f"[{section}.{key}]" in text, f"{section}.{key}"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[tracker]\nprojct = "X"', "[tracker] projct: unknown key (did you mean 'project'?)"),
+        ("[trackr]\nkind = 1", "trackr: unknown key (did you mean 'tracker'?)"),
+        ('[tracker.statuses]\nbuidl = "Done"', "[tracker.statuses] buidl: unknown key (did you mean 'build'?)"),
+        ('[tracker]\ntimeout = "soon"', "[tracker] timeout: input should be a valid number"),
+        ('[lint]\ntemplater = "mako"', "[lint] templater: input should be 'jinja' or 'dbt'"),
+        ('[tracker]\nproject = "demo-1"', "[tracker] project: value error, must be upper-case"),
+        ("[git]\npush = 3", "[git] push: input should be a valid boolean"),
+        ("[tracker\n", "not valid TOML"),
+    ],
+)
+def test_bad_config_is_one_line_naming_file_and_key(tmp_path, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as error:
+        parse_config(path)
+    assert str(error.value).startswith(f"{path}: ")
+    assert message in str(error.value)
+    assert "\n" not in str(error.value)
+    assert error.value.exit_code is ExitCode.USAGE
+
+
+def test_discovery_order(tmp_path, monkeypatch):
+    nested = tmp_path / "a" / "b"
+    nested.mkdir(parents=True)
+    walked = write(tmp_path, "")
+    env_file = tmp_path / "env.toml"
+    env_file.write_text("")
+    explicit = tmp_path / "explicit.toml"
+    explicit.write_text("")
+    monkeypatch.delenv("MARTFLOW_CONFIG", raising=False)
+    assert find_config(cwd=nested) == walked
+    monkeypatch.setenv("MARTFLOW_CONFIG", str(env_file))
+    assert find_config(cwd=nested) == env_file.resolve()
+    assert find_config(explicit, cwd=nested) == explicit.resolve()
+    with pytest.raises(ConfigError, match="no such config file"):
+        find_config(tmp_path / "missing.toml")
+
+
+def test_project_paths_are_relative_to_the_config(tmp_path, monkeypatch):
+    monkeypatch.delenv("MARTFLOW_CONFIG", raising=False)
+    write(tmp_path, '[dbt]\nproject_dir = "analytics"\n[tableau]\noutput_dir = "out"')
+    project = load_project(cwd=tmp_path)
+    assert project.root == tmp_path
+    assert project.dbt_project_dir == tmp_path / "analytics"
+    assert project.models_dir == tmp_path / "analytics" / "models"
+    assert project.output_dir == tmp_path / "out"
+    assert project.state_dir == tmp_path / ".martflow"
+
+
+def test_secret_is_read_once_and_removed_from_environment(monkeypatch):
+    monkeypatch.setenv("JIRA_API_TOKEN", "tok-123456")
+    store = SecretStore()
+    assert store.get("JIRA_API_TOKEN") == "tok-123456"
+    import os
+
+    assert "JIRA_API_TOKEN" not in os.environ
+    assert store.get("JIRA_API_TOKEN") == "tok-123456"
+
+
+def test_headless_keyring_falls_back_to_environment_and_says_so_once(monkeypatch, caplog):
+    import keyring
+    from keyring.backends.fail import Keyring as FailKeyring
+
+    monkeypatch.delenv("TABLEAU_TOKEN_SECRET", raising=False)
+    keyring.set_keyring(FailKeyring())
+    store = SecretStore()
+    with caplog.at_level(logging.WARNING, logger="martflow.secrets"):
+        assert store.get("TABLEAU_TOKEN_SECRET") is None
+        assert store.get("CONFLUENCE_API_TOKEN") is None
+    warnings = [r for r in caplog.records if "no system keyring" in r.getMessage()]
+    assert len(warnings) == 1
+
+
+def test_log_lines_are_redacted(monkeypatch):
+    monkeypatch.setenv("JIRA_API_TOKEN", "s3cr3t-token-value")
+    store = SecretStore()
+    store.get("JIRA_API_TOKEN")
+    record = logging.LogRecord(
+        "jira", logging.WARNING, __file__, 1,
+        "sent %s with headers {'Authorization': 'Basic abc123=='}", ("s3cr3t-token-value",), None,
+    )
+    RedactingFilter(store).filter(record)
+    message = record.getMessage()
+    assert "s3cr3t-token-value" not in message
+    assert "abc123" not in message
+    assert "***" in message

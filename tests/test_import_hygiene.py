@@ -1,0 +1,74 @@
+"""Start-up stays light: `--help` and the core load no UI framework and no vendor SDK."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+HEAVY = ["textual", "dbt", "sqlfluff", "tableauserverclient", "tableauhyperapi", "jira", "atlassian"]
+
+
+def loaded_after(code: str) -> set[str]:
+    probe = (
+        f"{code}\nimport sys, json\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    return set(json.loads(out.strip().splitlines()[-1]))
+
+
+def test_help_imports_no_heavy_module():
+    code = (
+        "from click.testing import CliRunner\n"
+        "from martflow.cli import cli\n"
+        "result = CliRunner().invoke(cli, ['--help'])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "assert 'Usage' in result.output"
+    )
+    loaded = loaded_after(code)
+    assert loaded.isdisjoint(HEAVY), loaded & set(HEAVY)
+
+
+def test_every_subcommand_help_is_light():
+    code = (
+        "from click.testing import CliRunner\n"
+        "from martflow.cli import cli\n"
+        "for name in cli.commands:\n"
+        "    result = CliRunner().invoke(cli, [name, '--help'])\n"
+        "    assert result.exit_code == 0, (name, result.output)"
+    )
+    loaded = loaded_after(code)
+    assert loaded.isdisjoint(HEAVY), loaded & set(HEAVY)
+
+
+def test_core_is_headless():
+    code = (
+        "import martflow.core.models, martflow.core.ports, martflow.core.spec\n"
+        "import martflow.core.workflow.engine, martflow.core.workflow.steps"
+    )
+    loaded = loaded_after(code)
+    assert loaded.isdisjoint([*HEAVY, "click", "rich", "git", "cookiecutter", "duckdb"])
+
+
+def test_console_script_help_runs():
+    result = subprocess.run(
+        [sys.executable, "-m", "martflow", "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0
+    assert "walks an analytics ticket" in result.stdout
+
+
+def test_import_contracts_hold():
+    import shutil
+    from pathlib import Path
+
+    lint_imports = Path(sys.executable).with_name("lint-imports")
+    assert lint_imports.exists() or shutil.which("lint-imports")
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [str(lint_imports)], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout[-2000:]
