@@ -144,6 +144,12 @@ class GitError(MartflowError):
     title = "Git error"
 
 
+class NothingToCommitError(GitError):
+    """None of the paths differ from HEAD (and no commit carries the run marker)."""
+
+    title = "Nothing to commit"
+
+
 class ScaffoldError(MartflowError):
     """Scaffolding cannot write what the spec asks for."""
 

@@ -163,7 +163,13 @@ class Engine:
         except MartflowError as exc:
             return StepOutcome(ok=False, detail=exc.message, comment=_failure_comment(name, exc))
         except Exception as exc:  # a bug must leave the step failed, not running
-            _log.exception("step %s crashed", name)
+            _log.error(
+                "step %s crashed: %s: %s (run with -v for the traceback)",
+                name,
+                type(exc).__name__,
+                exc,
+            )
+            _log.debug("traceback of the %s step", name, exc_info=True)
             return StepOutcome(ok=False, detail=f"{name} crashed: {type(exc).__name__}: {exc}")
 
     def _updates(

@@ -10,6 +10,7 @@ from typing import Protocol
 from martflow.core.models import BuildReport, LintReport, StepOutcome, TicketSpec
 from martflow.core.ports import BiPublisher, DbtRunner, Linter, Repository, Scaffolder, Warehouse
 from martflow.core.workflow.engine import StepContext, StepFn
+from martflow.errors import NothingToCommitError
 
 MAX_LISTED = 5
 
@@ -124,7 +125,14 @@ def build_steps(services: Services) -> dict[str, StepFn]:
             return StepOutcome(ok=False, detail="nothing to commit: run the scaffold step first")
         repository = services.repository()
         message = f"{context.key}: {_one_line(context.ticket.summary)}"
-        sha = repository.commit(paths, message, context.pipeline_id)
+        try:
+            sha = repository.commit(paths, message, context.pipeline_id)
+        except NothingToCommitError:
+            return StepOutcome(
+                ok=True,
+                detail=f"nothing to commit: the {len(paths)} files are already in HEAD",
+                artifacts={"files": paths, "pushed": False},
+            )
         pushed = bool(context.options.get("push", settings.push))
         if pushed:
             context.emit(f"pushing to {settings.remote}")

@@ -1,0 +1,72 @@
+"""`martflow demo`: set up the demo repo, file its tickets, run DEMO-1 end to end, summarize."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from martflow.commands.common import CliState, output
+from martflow.commands.render import status_document, status_text
+from martflow.context import AppContext
+from martflow.core.models import StepState
+from martflow.errors import ExitCode
+
+DEMO_KEY = "DEMO-1"
+
+
+def run_demo(state: CliState, directory: Path, rows: int, seed: int) -> ExitCode:
+    """Everything `martflow demo` does; returns the exit code."""
+    from martflow.project_scaffold.demo import DEMO_TICKETS, prepare_repo
+
+    started = time.monotonic()
+    root, created = prepare_repo(directory, rows, seed)
+    click.echo(f"{'created' if created else 'reusing'} demo repo {root}", err=True)
+    context = AppContext.load(root / "config.toml", on_event=state.render_event)
+    state._context = context  # closed with the command
+    tracker = context.tracker
+    if not tracker.list_tickets():
+        for ticket in DEMO_TICKETS:
+            tracker.create_ticket(ticket.summary, ticket.description)
+    report = context.engine().run(DEMO_KEY)
+    elapsed = time.monotonic() - started
+    steps = context.ledger.steps(DEMO_KEY)
+    document = status_document(DEMO_KEY, steps, context.ledger.outbox(DEMO_KEY))
+    ticket = tracker.get_ticket(DEMO_KEY)
+    document.update(
+        {
+            "path": str(root),
+            "status": ticket.status,
+            "comments": len(ticket.comments),
+            "seconds": round(elapsed, 1),
+        }
+    )
+    output(state, document, lambda: _summary(root, ticket.status, document, elapsed))
+    if report.failed:
+        return ExitCode.PROBLEMS
+    return ExitCode.QUEUED if report.queued else ExitCode.OK
+
+
+def _summary(root: Path, status: str, document: dict[str, object], elapsed: float) -> str:
+    steps = {s["name"]: s for s in document["steps"]}  # type: ignore[index, union-attr]
+    lines = [
+        "",
+        f"martflow demo: {DEMO_KEY} is {status} ({elapsed:.0f} s)",
+        status_text(document),
+        "",
+        f"  repo:      {root}",
+    ]
+    start, commit = steps.get("start", {}), steps.get("commit", {})
+    if start.get("state") == StepState.SUCCEEDED.value:
+        lines.append(f"  branch:    {start.get('detail', '').removeprefix('on branch ')}")
+    if commit.get("state") == StepState.SUCCEEDED.value:
+        lines.append(f"  commit:    {commit.get('detail')}")
+    publish = steps.get("publish", {})
+    if publish.get("state") == StepState.SUCCEEDED.value:
+        lines.append(f"  dashboard: {publish.get('detail', '').removeprefix('published to ')}")
+    lines += [
+        f"  comments:  martflow --config {root / 'config.toml'} show {DEMO_KEY}",
+        f"  TUI:       cd {root} && martflow",
+    ]
+    return "\n".join(lines)
