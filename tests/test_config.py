@@ -120,3 +120,18 @@ def test_log_lines_are_redacted(monkeypatch):
     assert "s3cr3t-token-value" not in message
     assert "abc123" not in message
     assert "***" in message
+
+
+def test_configuration_reference_lists_every_key():
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "configuration.md").read_text()
+
+    def walk(prefix: str, model) -> None:
+        assert f"## [{prefix}]" in doc, prefix
+        for key, field in model.model_fields.items():
+            if hasattr(field.annotation, "model_fields"):
+                walk(f"{prefix}.{key}", field.annotation)
+            else:
+                assert f"| `{key}` |" in doc, f"{prefix}.{key}"
+
+    for section, field in Config.model_fields.items():
+        walk(section, field.annotation)
