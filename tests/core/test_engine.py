@@ -265,7 +265,9 @@ def test_busy_ticket_names_the_holder(tmp_path, tracker):
     try:
         assert holder.stdout.readline().strip() == "locked"
         engine = make_engine(tmp_path, tracker, Recorder().steps())
-        with pytest.raises(TicketBusyError, match=f"ticket DEMO-1 is busy: held by pid {holder.pid}"):
+        with pytest.raises(
+            TicketBusyError, match=f"ticket DEMO-1 is busy: held by pid {holder.pid}"
+        ):
             engine.run("DEMO-1")
     finally:
         holder.kill()
