@@ -1,5 +1,5 @@
 # martflow developer entry points. Each target creates .venv when it is missing.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 .PHONY: demo test test-fast lint format clean
 
 $(BIN)/python:
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; martflow needs Python 3.11" >&2; exit 2; }
+	@test -n "$(PYTHON)" || { echo "error: python3.11 not found; martflow needs Python 3.11" >&2; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): $(BIN)/python pyproject.toml

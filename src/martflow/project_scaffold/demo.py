@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,7 +90,19 @@ def prepare_repo(target: Path, rows: int, seed: int) -> tuple[Path, bool]:
         created = True
     elif not (root / "config.toml").is_file():
         raise UsageError(f"{root} exists and is not a martflow repo (no config.toml)")
+    _ensure_identity(root)
     warehouse = root / WAREHOUSE_FILE
     if not warehouse.exists():
         generate_shop(warehouse, rows=rows, seed=seed)
     return root, created
+
+
+def _ensure_identity(root: Path) -> None:
+    """The demo commits: give its repo an identity when the machine has none."""
+    configured = subprocess.run(
+        ["git", "-C", str(root), "config", "user.email"], capture_output=True, text=True
+    )
+    if configured.stdout.strip():
+        return
+    for key, value in (("user.name", "martflow demo"), ("user.email", "demo@martflow.invalid")):
+        subprocess.run(["git", "-C", str(root), "config", key, value], check=True)
