@@ -1,0 +1,267 @@
+"""dbt through one long-lived worker process (see dbt_worker.py for the child side)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+from martflow.core.models import BuildReport, NodeResult
+from martflow.core.ports import ProgressCallback
+from martflow.errors import DbtError
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ENV_EXACT = frozenset({"PATH", "HOME", "LANG", "TZ", "TMPDIR", "VIRTUAL_ENV"})
+_SECRET_MARKERS = ("TOKEN", "SECRET", "PASSWORD")
+WORKER_LOG = Path("logs") / "martflow-dbt-worker.log"
+"""Where the worker's stderr goes, relative to the dbt project."""
+
+
+def worker_env(
+    environ: Mapping[str, str], extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The allow-listed environment a dbt worker gets: no tracker or Tableau secrets.
+
+    ``extra`` is for values the caller deliberately hands to dbt (warehouse credentials
+    referenced by profiles.yml); nothing else from the parent's environment passes
+    unless it is on the list.
+    """
+    env: dict[str, str] = {}
+    for name, value in environ.items():
+        upper = name.upper()
+        allowed = (
+            name in _ENV_EXACT
+            or name.startswith("LC_")
+            or (name.startswith("PYTHON") and name != "PYTHONPATH")
+            or (name.startswith("DBT_") and not any(m in upper for m in _SECRET_MARKERS))
+        )
+        if allowed:
+            env[name] = value
+    env.update({"DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
+    env.update(extra or {})
+    return env
+
+
+class DbtProcessRunner:
+    """Runs dbt in one child process kept warm across calls; implements ``DbtRunner``.
+
+    Calls are serialized (the TUI calls from threads). The child starts on first use,
+    is restarted on the next call if it died, and exits when stdin closes.
+    """
+
+    def __init__(
+        self,
+        project_dir: Path,
+        profiles_dir: Path,
+        target: str | None = None,
+        *,
+        extra_env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.project_dir = Path(project_dir).resolve()
+        self.profiles_dir = Path(profiles_dir).resolve()
+        self.target = target
+        self._extra_env = dict(extra_env or {})
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen[str] | None = None
+        self._next_id = 0
+        self.commands: list[str] = []
+        """Every dbt command the worker ran for this runner, in order (parse, build, ...)."""
+
+    @property
+    def pid(self) -> int | None:
+        """The worker's process id, or None when no worker runs."""
+        return self._proc.pid if self._proc is not None and self._proc.poll() is None else None
+
+    def start(self) -> None:
+        """Start the worker now (it pays dbt's import cost) instead of on first use."""
+        with self._lock:
+            self._ensure_started()
+
+    def build(
+        self,
+        select: Sequence[str],
+        mart: str | None = None,
+        on_event: ProgressCallback | None = None,
+    ) -> BuildReport:
+        """``dbt build --select ...``; the report comes from this invocation's results only.
+
+        Failing tests are nodes with status fail/error in the report, not an exception.
+        Raises DbtError when dbt cannot run (parse or compile error, missing profile).
+        """
+        if mart is not None:
+            _check_identifier(mart, "mart model")
+        data = self._call({"op": "build", "select": list(select), "mart": mart}, on_event)
+        nodes = tuple(NodeResult(**node) for node in data["nodes"])
+        return BuildReport(data["invocation_id"], nodes, data["mart_rows"])
+
+    def show(self, model: str, limit: int = 20) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Column names and up to ``limit`` rows of ``model`` (``dbt show``)."""
+        _check_identifier(model, "model")
+        data = self._call({"op": "show", "model": model, "limit": int(limit)}, None)
+        return list(data["columns"]), [tuple(row) for row in data["rows"]]
+
+    def run_operation(self, macro: str, args: Mapping[str, Any]) -> str:
+        """``dbt run-operation``; returns what the macro logged, one line per ``log()``."""
+        _check_identifier(macro, "macro")
+        data = self._call({"op": "run_operation", "macro": macro, "args": dict(args)}, None)
+        return "\n".join(data["logs"])
+
+    def close(self) -> None:
+        """Stop the worker (closing its stdin ends it)."""
+        with self._lock:
+            self._stop()
+
+    def __enter__(self) -> DbtProcessRunner:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _call(self, request: dict[str, Any], on_event: ProgressCallback | None) -> dict[str, Any]:
+        with self._lock:
+            self._next_id += 1
+            request["id"] = self._next_id
+            reply = None
+            for _attempt in range(2):
+                self._ensure_started()
+                if self._send(request):
+                    reply = self._read_reply(request, on_event)
+                if reply is not None:
+                    break
+                # The worker died before taking the request (it crashed or was killed
+                # between calls): nothing ran, so one fresh worker may take it.
+                self._stop()
+            if reply is None:
+                raise DbtError(f"the dbt worker keeps dying (see {self.project_dir / WORKER_LOG})")
+            self.commands.extend(reply.get("commands", []))
+        if not reply["ok"]:
+            raise DbtError(reply["error"])
+        return dict(reply["data"])
+
+    def _send(self, request: dict[str, Any]) -> bool:
+        assert self._proc is not None and self._proc.stdin is not None
+        try:
+            self._proc.stdin.write(json.dumps(request) + "\n")
+            self._proc.stdin.flush()
+        except OSError:  # BrokenPipeError: the worker is gone
+            return False
+        return True
+
+    def _read_reply(
+        self, request: dict[str, Any], on_event: ProgressCallback | None
+    ) -> dict[str, Any] | None:
+        """The request's result; None if the worker died before accepting it."""
+        assert self._proc is not None and self._proc.stdout is not None
+        accepted = False
+        callback_error: Exception | None = None
+        while True:
+            msg = _read_message(self._proc.stdout)
+            if msg is None:
+                if not accepted:
+                    return None
+                code = self._proc.wait()
+                self._stop()
+                raise DbtError(
+                    f"the dbt worker exited (code {code}) during {request['op']}; "
+                    f"it restarts on the next call (see {self.project_dir / WORKER_LOG})"
+                )
+            if msg.get("id") != request["id"]:
+                continue
+            kind = msg.get("kind")
+            if kind == "accepted":
+                accepted = True
+            elif kind == "event":
+                if on_event is not None and callback_error is None:
+                    try:
+                        on_event(str(msg["text"]))
+                    except Exception as exc:  # keep reading so the protocol stays in step
+                        callback_error = exc
+            elif kind == "result":
+                if callback_error is not None:
+                    raise callback_error
+                return msg
+
+    def _ensure_started(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            return
+        self._proc = None
+        log_path = self.project_dir / WORKER_LOG
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        # -P: the project folder (cwd) must not be on sys.path, or its dbt_*.py would load.
+        command = [sys.executable, "-P", "-m", "martflow.integrations.dbt_worker"]
+        command += ["--profiles-dir", str(self.profiles_dir)]
+        if self.target:
+            command += ["--target", self.target]
+        with log_path.open("a", encoding="utf-8") as log:
+            proc = subprocess.Popen(
+                command,
+                cwd=self.project_dir,
+                env=worker_env(os.environ, self._extra_env),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+                encoding="utf-8",
+                bufsize=1,
+                start_new_session=True,  # Ctrl-C in the terminal is the parent's to handle
+            )
+        ready = _read_message(proc.stdout) if proc.stdout is not None else None
+        if ready is None or ready.get("kind") != "ready":
+            code = proc.wait()
+            raise DbtError(f"the dbt worker failed to start (code {code}): {_last_line(log_path)}")
+        self._proc = proc
+
+    def _stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        with contextlib.suppress(OSError):
+            if proc.stdin is not None:
+                proc.stdin.close()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def _read_message(stream: IO[str]) -> dict[str, Any] | None:
+    while True:
+        line = stream.readline()
+        if not line:
+            return None
+        try:
+            msg = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # not ours: the protocol channel carries only JSON objects
+        if isinstance(msg, dict):
+            return msg
+
+
+def _check_identifier(name: str, what: str) -> None:
+    # These names end up inside Jinja or a selector; only plain identifiers may.
+    if not _IDENTIFIER.match(name):
+        raise DbtError(f"invalid {what} name {name!r}: expected letters, digits and _")
+
+
+def _last_line(path: Path) -> str:
+    try:
+        lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    except OSError:
+        return "no log"
+    return lines[-1] if lines else "no output"

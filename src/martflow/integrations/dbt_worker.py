@@ -1,0 +1,295 @@
+"""The dbt worker process: one warm dbtRunner, driven by JSON lines on stdin.
+
+Started by ``DbtProcessRunner`` as ``python -P -m martflow.integrations.dbt_worker``
+with the dbt project as its working directory. Requests arrive one per line on stdin;
+events and the final result go back one JSON object per line on the original stdout.
+End of stdin (the parent closed it or died) ends the process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import decimal
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_WATCHED_DIR_KEYS = (
+    ("model-paths", ["models"]),
+    ("macro-paths", ["macros"]),
+    ("seed-paths", ["seeds"]),
+    ("snapshot-paths", ["snapshots"]),
+    ("test-paths", ["tests"]),
+    ("analysis-paths", ["analyses"]),
+    ("docs-paths", []),
+)
+_WATCHED_FILES = ("dbt_project.yml", "packages.yml", "dependencies.yml", "selectors.yml")
+
+Emit = Callable[[dict[str, Any]], None]
+
+
+def sanitize_sys_path(project_dir: Path) -> None:
+    """Drop '' and the project folder from sys.path so its ``dbt_*`` files are never imported."""
+    project = project_dir.resolve()
+    kept = []
+    for entry in sys.path:
+        if entry in ("", "."):
+            continue
+        try:
+            if Path(entry).resolve() == project:
+                continue
+        except OSError:
+            pass
+        kept.append(entry)
+    sys.path[:] = kept
+
+
+def one_line(text: str, limit: int = 400) -> str:
+    """Collapse a multi-line dbt message into one line without colour codes."""
+    parts = [p.strip() for p in _ANSI.sub("", text).splitlines()]
+    line = " ".join(p for p in parts if p)
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def to_json_value(value: object) -> object:
+    """A warehouse value as something JSON can carry (the preview only displays it)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _iter_watched(project_dir: Path) -> Iterator[Path]:
+    import yaml  # a dbt dependency, always present in the worker
+
+    try:
+        config = yaml.safe_load((project_dir / "dbt_project.yml").read_text()) or {}
+    except (OSError, yaml.YAMLError):
+        config = {}
+    for name in _WATCHED_FILES:
+        yield project_dir / name
+    for key, default in _WATCHED_DIR_KEYS:
+        for rel in config.get(key, default) or []:
+            root = project_dir / str(rel)
+            if root.is_dir():
+                yield from (p for p in root.rglob("*") if p.is_file())
+    packages = project_dir / str(config.get("packages-install-path", "dbt_packages"))
+    if packages.is_dir():
+        yield from (p for p in packages.rglob("*") if p.is_file())
+
+
+def project_fingerprint(project_dir: Path, profiles_dir: Path) -> tuple[tuple[object, ...], ...]:
+    """Stat of every file that can change the parsed manifest (path, inode, size, mtime)."""
+    items = []
+    for path in [*_iter_watched(project_dir), profiles_dir / "profiles.yml"]:
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        items.append((str(path), st.st_ino, st.st_size, st.st_mtime_ns))
+    return tuple(sorted(items))
+
+
+class _Invocation:
+    """What one request saw: its dbt events, jinja log lines and first error."""
+
+    def __init__(self, emit_event: Callable[[str], None]) -> None:
+        self.emit_event = emit_event
+        self.invocation_id = ""
+        self.jinja_logs: list[str] = []
+        self.first_error = ""
+        self.muted = False
+
+
+class DbtSession:
+    """A dbtRunner kept alive across requests, reusing the parsed manifest."""
+
+    def __init__(self, project_dir: Path, profiles_dir: Path, target: str | None) -> None:
+        from dbt.cli.main import dbtRunner  # heavy (~2 s): paid once, by this process only
+
+        self.project_dir = project_dir
+        self.profiles_dir = profiles_dir
+        self.target = target
+        self.runner = dbtRunner(callbacks=[self._on_dbt_event])
+        self._fingerprint: tuple[tuple[object, ...], ...] | None = None
+        self._current: _Invocation | None = None
+        self.commands: list[str] = []
+
+    def _on_dbt_event(self, msg: Any) -> None:
+        current = self._current
+        if current is None:
+            return
+        info = msg.info
+        if info.invocation_id:
+            current.invocation_id = info.invocation_id
+        if info.name == "JinjaLogInfo":
+            current.jinja_logs.append(info.msg)
+        if info.level == "error" and not current.first_error and info.msg.strip():
+            current.first_error = one_line(info.msg)
+        if not current.muted and info.level in ("info", "warn", "error") and info.msg.strip():
+            current.emit_event(one_line(info.msg))
+
+    def _invoke(self, command: list[str], inv: _Invocation) -> Any:
+        args = [
+            *command,
+            "--project-dir",
+            str(self.project_dir),
+            "--profiles-dir",
+            str(self.profiles_dir),
+            "--log-level",
+            "none",
+            "--no-use-colors",
+        ]
+        if self.target:
+            args += ["--target", self.target]
+        self.commands.append(command[0])
+        self._current = inv
+        try:
+            res = self.runner.invoke(args)
+        finally:
+            self._current = None
+        if res.exception is not None:
+            raise WorkerError(one_line(str(res.exception)) or type(res.exception).__name__)
+        if not res.success and res.result is None:
+            raise WorkerError(inv.first_error or f"dbt {command[0]} failed")
+        return res
+
+    def _ensure_manifest(self, inv: _Invocation) -> None:
+        # Reusing the parsed manifest beats dbt's own partial parsing (see bench/), but
+        # only while no file dbt parses has changed, so re-parse when the stat changes.
+        fingerprint = project_fingerprint(self.project_dir, self.profiles_dir)
+        if self.runner.manifest is not None and fingerprint == self._fingerprint:
+            return
+        self.runner.manifest = None
+        res = self._invoke(["parse"], inv)
+        self.runner.manifest = res.result
+        self._fingerprint = fingerprint
+
+    def build(self, select: list[str], mart: str | None, inv: _Invocation) -> dict[str, Any]:
+        self._ensure_manifest(inv)
+        command = ["build"] + (["--select", *select] if select else [])
+        res = self._invoke(command, inv)
+        nodes = [_node_json(r) for r in res.result.results]
+        mart_rows = None
+        built = {n["name"]: n["status"] for n in nodes if n["resource_type"] == "model"}
+        if mart and built.get(mart) == "success":
+            inline = f"select count(*) as n from {{{{ ref('{mart}') }}}}"
+            inv.muted = True  # the count is ours, not progress the user asked to see
+            _, rows = self._show(["show", "--inline", inline, "--limit", "1"], inv)
+            inv.muted = False
+            mart_rows = int(rows[0][0]) if rows else 0
+        return {"invocation_id": inv.invocation_id, "nodes": nodes, "mart_rows": mart_rows}
+
+    def show(self, model: str, limit: int, inv: _Invocation) -> dict[str, Any]:
+        self._ensure_manifest(inv)
+        columns, rows = self._show(["show", "--select", model, "--limit", str(limit)], inv)
+        return {"columns": columns, "rows": rows}
+
+    def _show(self, command: list[str], inv: _Invocation) -> tuple[list[str], list[list[object]]]:
+        res = self._invoke(command, inv)
+        for result in res.result.results:
+            if result.status == "error":
+                raise WorkerError(one_line(result.message or "dbt show failed"))
+            table = result.agate_table
+            if table is not None:
+                rows = [[to_json_value(v) for v in row] for row in table.rows]
+                return list(table.column_names), rows
+        raise WorkerError(inv.first_error or "dbt show returned no table")
+
+    def run_operation(self, macro: str, args: dict[str, Any], inv: _Invocation) -> dict[str, Any]:
+        self._ensure_manifest(inv)
+        res = self._invoke(["run-operation", macro, "--args", json.dumps(args)], inv)
+        if not res.success:
+            raise WorkerError(inv.first_error or f"dbt run-operation {macro} failed")
+        return {"logs": inv.jinja_logs}
+
+
+class WorkerError(Exception):
+    """A dbt failure to report to the parent as one line."""
+
+
+def _node_json(result: Any) -> dict[str, Any]:
+    node = result.node
+    response = result.adapter_response or {}
+    rows = response.get("rows_affected")
+    return {
+        "unique_id": node.unique_id,
+        "name": node.name,
+        "resource_type": str(node.resource_type),
+        "status": str(result.status),
+        "execution_time": float(result.execution_time or 0.0),
+        "message": one_line(result.message or ""),
+        "rows": int(rows) if isinstance(rows, int) and rows >= 0 else None,
+    }
+
+
+def _claim_stdout() -> IO[str]:
+    # The protocol owns the real stdout; anything dbt or a library prints goes to stderr.
+    proto = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return proto
+
+
+def serve(session: DbtSession, lines: IO[str], out: IO[str]) -> None:
+    """Answer requests until end of input."""
+
+    def send(obj: dict[str, Any]) -> None:
+        out.write(json.dumps(obj) + "\n")
+        out.flush()
+
+    for line in lines:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        rid = request.get("id")
+        # The ack tells the parent the request is ours now: a crash before it is safe to retry.
+        send({"id": rid, "kind": "accepted"})
+        inv = _Invocation(lambda text, rid=rid: send({"id": rid, "kind": "event", "text": text}))
+        before = len(session.commands)
+        try:
+            op = request["op"]
+            if op == "build":
+                data = session.build(list(request["select"]), request.get("mart"), inv)
+            elif op == "show":
+                data = session.show(request["model"], int(request["limit"]), inv)
+            elif op == "run_operation":
+                data = session.run_operation(request["macro"], request["args"], inv)
+            else:
+                raise WorkerError(f"unknown request {op!r}")
+            reply: dict[str, Any] = {"id": rid, "kind": "result", "ok": True, "data": data}
+        except WorkerError as exc:
+            reply = {"id": rid, "kind": "result", "ok": False, "error": str(exc)}
+        except Exception as exc:  # a bug or a dbt internal error: report it, keep serving
+            reply = {"id": rid, "kind": "result", "ok": False, "error": one_line(repr(exc))}
+        reply["commands"] = session.commands[before:]
+        send(reply)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the worker process."""
+    parser = argparse.ArgumentParser(prog="martflow-dbt-worker")
+    parser.add_argument("--profiles-dir", required=True)
+    parser.add_argument("--target", default=None)
+    ns = parser.parse_args(argv)
+    project_dir = Path.cwd()
+    sanitize_sys_path(project_dir)
+    out = _claim_stdout()
+    session = DbtSession(project_dir, Path(ns.profiles_dir).resolve(), ns.target)
+    out.write(json.dumps({"kind": "ready", "pid": os.getpid()}) + "\n")
+    out.flush()
+    serve(session, sys.stdin, out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

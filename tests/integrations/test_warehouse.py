@@ -1,0 +1,84 @@
+"""DbtWarehouse: source columns through the dbt adapter, in one run-operation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from martflow.core.models import ColumnInfo, SourceRef
+from martflow.errors import WarehouseError
+from martflow.integrations.dbt import DbtProcessRunner
+from martflow.integrations.warehouse import MACRO_NAME, DbtWarehouse, install_macro, macro_text
+from tests.integrations.conftest import make_dbt_project
+
+ORDERS = SourceRef("shop", "orders")
+CUSTOMERS = SourceRef("shop", "customers")
+PAYMENTS = SourceRef("shop", "payments")
+
+
+@pytest.fixture(scope="module")
+def warehouse(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[DbtWarehouse, DbtProcessRunner]]:
+    project = make_dbt_project(tmp_path_factory.mktemp("wh") / "shop")
+    with DbtProcessRunner(project, project) as runner:
+        yield DbtWarehouse(runner, project, {"shop": "raw"}), runner
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("dbt_worker")
+def test_three_tables_in_one_run_operation_with_real_types(
+    warehouse: tuple[DbtWarehouse, DbtProcessRunner],
+) -> None:
+    wh, runner = warehouse
+    before = len(runner.commands)
+
+    columns = wh.columns([PAYMENTS, ORDERS, CUSTOMERS])
+
+    assert runner.commands[before:].count("run-operation") == 1
+    assert list(columns) == [PAYMENTS, ORDERS, CUSTOMERS]
+    assert columns[ORDERS] == [
+        ColumnInfo("order_id", "BIGINT"),
+        ColumnInfo("customer_id", "BIGINT"),
+        ColumnInfo("amount", "DECIMAL(10,2)"),
+        ColumnInfo("ordered_at", "DATE"),
+    ]
+    assert [c.name for c in columns[CUSTOMERS]] == ["Customer ID", "First Name", "lastName"]
+    assert [c.data_type for c in columns[CUSTOMERS]] == ["BIGINT", "VARCHAR", "VARCHAR"]
+    assert [c.name for c in columns[PAYMENTS]] == ["payment_id", "order_id", "amount"]
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("dbt_worker")
+def test_missing_tables_are_all_named(
+    warehouse: tuple[DbtWarehouse, DbtProcessRunner],
+) -> None:
+    wh, runner = warehouse
+    before = len(runner.commands)
+    with pytest.raises(WarehouseError) as caught:
+        wh.columns([ORDERS, SourceRef("shop", "orderz"), SourceRef("crm", "people")])
+    message = str(caught.value)
+    assert "shop.orderz (schema raw)" in message
+    assert "crm.people (schema crm)" in message
+    assert "shop.orders " not in message
+    assert runner.commands[before:].count("run-operation") == 1
+
+
+def test_macro_is_installed_atomically_and_refreshed(tmp_path: Path) -> None:
+    target = tmp_path / "macros" / f"{MACRO_NAME}.sql"
+    assert install_macro(tmp_path) is True
+    assert target.read_text() == macro_text()
+    assert install_macro(tmp_path) is False
+
+    target.write_text("{% macro martflow_get_columns(relations) %}old{% endmacro %}")
+    assert install_macro(tmp_path) is True
+    assert target.read_text() == macro_text()
+    assert sorted(p.name for p in target.parent.iterdir()) == [target.name]
+
+
+def test_no_tables_needs_no_dbt(tmp_path: Path) -> None:
+    runner = DbtProcessRunner(tmp_path, tmp_path)
+    assert DbtWarehouse(runner, tmp_path, {}).columns([]) == {}
+    assert runner.pid is None
