@@ -37,7 +37,10 @@ def test_sample_config_is_valid_and_documents_every_key():
     [
         ('[tracker]\nprojct = "X"', "[tracker] projct: unknown key (did you mean 'project'?)"),
         ("[trackr]\nkind = 1", "trackr: unknown key (did you mean 'tracker'?)"),
-        ('[tracker.statuses]\nbuidl = "Done"', "[tracker.statuses] buidl: unknown key (did you mean 'build'?)"),
+        (
+            '[tracker.statuses]\nbuidl = "Done"',
+            "[tracker.statuses] buidl: unknown key (did you mean 'build'?)",
+        ),
         ('[tracker]\ntimeout = "soon"', "[tracker] timeout: input should be a valid number"),
         ('[lint]\ntemplater = "mako"', "[lint] templater: input should be 'jinja' or 'dbt'"),
         ('[tracker]\nproject = "demo-1"', "[tracker] project: value error, must be upper-case"),
@@ -112,8 +115,13 @@ def test_log_lines_are_redacted(monkeypatch):
     store = SecretStore()
     store.get("JIRA_API_TOKEN")
     record = logging.LogRecord(
-        "jira", logging.WARNING, __file__, 1,
-        "sent %s with headers {'Authorization': 'Basic abc123=='}", ("s3cr3t-token-value",), None,
+        "jira",
+        logging.WARNING,
+        __file__,
+        1,
+        "sent %s with headers {'Authorization': 'Basic abc123=='}",
+        ("s3cr3t-token-value",),
+        None,
     )
     RedactingFilter(store).filter(record)
     message = record.getMessage()

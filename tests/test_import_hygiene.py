@@ -6,7 +6,15 @@ import json
 import subprocess
 import sys
 
-HEAVY = ["textual", "dbt", "sqlfluff", "tableauserverclient", "tableauhyperapi", "jira", "atlassian"]
+HEAVY = [
+    "textual",
+    "dbt",
+    "sqlfluff",
+    "tableauserverclient",
+    "tableauhyperapi",
+    "jira",
+    "atlassian",
+]
 
 
 def loaded_after(code: str) -> set[str]:

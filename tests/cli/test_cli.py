@@ -47,7 +47,12 @@ def test_tickets_create_list_show_json(repo):
     assert set(shown) >= {"key", "summary", "status", "description", "spec", "comments", "steps"}
     assert shown["spec"] is None and "no martflow spec" in shown["spec_error"]
     assert [s["name"] for s in shown["steps"]] == [
-        "start", "scaffold", "lint", "build", "commit", "publish"
+        "start",
+        "scaffold",
+        "lint",
+        "build",
+        "commit",
+        "publish",
     ]
     assert all(s["state"] == "pending" for s in shown["steps"])
 
@@ -112,7 +117,9 @@ def test_dirty_tree_refuses_start(repo):
 
 def test_sync_with_nothing_queued(repo):
     assert json.loads(invoke(["sync", "--json"]).stdout) == {
-        "delivered": 0, "failed": 0, "queued": 0
+        "delivered": 0,
+        "failed": 0,
+        "queued": 0,
     }
 
 

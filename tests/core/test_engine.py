@@ -152,7 +152,7 @@ def test_comment_retried_until_delivered_exactly_once(tmp_path, tracker):
     engine = make_engine(tmp_path, tracker, Recorder().steps())
     engine.run("DEMO-1", only=["start"])
     assert bodies(tracker) == ["start done"]
-    comment = [e for e in engine.ledger.outbox("DEMO-1") if e.kind == "comment"][0]
+    comment = next(e for e in engine.ledger.outbox("DEMO-1") if e.kind == "comment")
     assert comment.state is OutboxState.CONFIRMED
     assert comment.attempts == 1
     assert tracker.calls["add_comment"] == 3
@@ -195,7 +195,7 @@ def test_rejected_update_is_marked_failed_without_retry_loop(tmp_path, tracker):
     engine = make_engine(tmp_path, tracker, Recorder().steps())
     report = engine.run("DEMO-1", only=["start"])
     assert report.delivery.failed == 1
-    comment = [e for e in engine.ledger.outbox("DEMO-1") if e.kind == "comment"][0]
+    comment = next(e for e in engine.ledger.outbox("DEMO-1") if e.kind == "comment")
     assert comment.state is OutboxState.FAILED
     assert comment.last_error == "body too long"
     assert tracker.calls["add_comment"] == 1

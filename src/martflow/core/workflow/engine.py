@@ -18,7 +18,7 @@ from martflow.core.workflow.events import (
     ignore,
 )
 from martflow.core.workflow.ledger import Ledger
-from martflow.errors import MartflowError, RemoteUnavailableError, UsageError
+from martflow.errors import MartflowError, RemoteUnavailableError, SpecError, UsageError
 
 _log = logging.getLogger("martflow.engine")
 
@@ -192,6 +192,13 @@ class Engine:
 
 
 def _failure_comment(step: str, error: MartflowError) -> str:
+    if isinstance(error, SpecError):
+        problems = "\n".join(f"* {problem}" for problem in error.problems)
+        return (
+            f"martflow cannot work on this ticket yet: its spec does not validate.\n{problems}\n"
+            "Please fix the martflow YAML block in the description (or specs/KEY.yml); "
+            "the pipeline picks it up on the next run."
+        )
     return f"martflow: the {step} step failed. {error.title}: {error.message}"
 
 

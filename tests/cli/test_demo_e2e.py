@@ -1,0 +1,84 @@
+"""`martflow demo` end to end: real cookiecutter, DuckDB, dbt, sqlfluff and git."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from martflow.cli import cli
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def run_demo(target: Path) -> dict:
+    result = CliRunner().invoke(cli, ["--json", "demo", str(target), "--rows", "500"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return {"code": result.exit_code, **json.loads(result.stdout)}
+
+
+def test_demo_walks_demo_1_and_is_idempotent(tmp_path, monkeypatch):
+    monkeypatch.delenv("MARTFLOW_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / "martflow-demo"
+    first = run_demo(target)
+    states = {s["name"]: s["state"] for s in first["steps"]}
+    for step in ("start", "scaffold", "lint", "build", "commit"):
+        assert states[step] == "succeeded", (step, first["steps"])
+    assert git(target, "branch", "--show-current") == "DEMO-1-customer-lifetime-value"
+    assert git(target, "rev-list", "--count", "main..HEAD") == "1"
+    committed = git(target, "show", "--name-only", "--format=%B", "HEAD")
+    assert committed.startswith("DEMO-1: Customer lifetime value")
+    assert "Martflow-Run: DEMO-1/" in committed
+    assert "models/marts/fct_customer_orders.sql" in committed
+    assert git(target, "status", "--porcelain") == ""
+    comments_before = first["comments"]
+    files_before = {p: p.read_bytes() for p in (target / "models").rglob("*") if p.is_file()}
+
+    second = run_demo(target)
+    assert second["comments"] == comments_before
+    assert git(target, "rev-list", "--count", "main..HEAD") == "1"
+    files_after = {p: p.read_bytes() for p in (target / "models").rglob("*") if p.is_file()}
+    assert files_after == files_before
+
+    tickets = json.loads(
+        CliRunner()
+        .invoke(cli, ["--config", str(target / "config.toml"), "--json", "tickets"])
+        .stdout
+    )
+    assert [t["key"] for t in tickets] == ["DEMO-3", "DEMO-2", "DEMO-1"]
+
+
+def test_demo_dimension_builds_and_invalid_spec_asks_for_a_fix(tmp_path, monkeypatch):
+    monkeypatch.delenv("MARTFLOW_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / "demo"
+    run_demo(target)
+    config = ["--config", str(target / "config.toml"), "--json"]
+    runner = CliRunner()
+    dimension = runner.invoke(cli, [*config, "run", "DEMO-2", "--until", "commit"])
+    assert dimension.exit_code == 0, dimension.stdout
+    states = {s["name"]: s["state"] for s in json.loads(dimension.stdout)["steps"]}
+    done = ("start", "scaffold", "lint", "build", "commit")
+    assert [states[s] for s in done] == ["succeeded"] * 5
+    assert (target / "models" / "marts" / "dim_products.sql").is_file()
+
+    broken = runner.invoke(cli, [*config, "run", "DEMO-3"])
+    assert broken.exit_code == 1
+    assert json.loads(broken.stdout)["failed"] == "scaffold"
+    again = runner.invoke(cli, [*config, "run", "DEMO-3"])
+    assert again.exit_code == 1
+    shown = json.loads(runner.invoke(cli, [*config, "show", "DEMO-3"]).stdout)
+    asks = [c["body"] for c in shown["comments"] if "spec does not validate" in c["body"]]
+    assert len(asks) == 1, shown["comments"]
+    assert 'unknown key "grian"; did you mean "grain"' in asks[0]
+    assert "Please fix" in asks[0]
