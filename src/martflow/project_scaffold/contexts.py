@@ -1,0 +1,129 @@
+"""Cookiecutter contexts for the three templates: validated identifiers and flags only.
+
+Warehouse column names are untrusted and may hold Jinja; a name that is not a plain
+identifier enters the context as a placeholder, replaced in the rendered text afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from martflow.core.models import ColumnRef
+from martflow.errors import ScaffoldError
+from martflow.project_scaffold.blueprint import Blueprint
+from martflow.project_scaffold.identifiers import IdentifierPolicy, is_plain
+from martflow.project_scaffold.naming import validate_identifier
+from martflow.project_scaffold.staging import StagedTable
+
+Context = dict[str, object]
+
+
+@dataclass
+class Rendering:
+    """One template to render: which one, its context, and placeholders to fill after."""
+
+    template: str  # "staging" | "intermediate" | "mart"
+    context: Context
+    replacements: dict[str, str] = field(default_factory=dict)
+    noqa: dict[str, str] = field(default_factory=dict)  # placeholder -> sqlfluff codes
+
+
+def placeholder(index: int) -> str:
+    """Upper case, so it can never equal a plain (lowercase) column reference."""
+    return f"__MARTFLOW_COLUMN_{index}__"
+
+
+def staging_rendering(table: StagedTable) -> Rendering:
+    """The staging model of one raw table."""
+    columns: list[Context] = []
+    replacements: dict[str, str] = {}
+    noqa: dict[str, str] = {}
+    for index, column in enumerate(table.columns):
+        source = column.sql
+        if not is_plain(source):
+            source = placeholder(index)
+            replacements[source] = column.sql
+            if column.noqa:
+                noqa[source] = column.noqa
+        columns.append({"name": column.name, "source": source, "cast": column.cast})
+    context: Context = {
+        "layer": "staging",
+        "source": table.ref.source,
+        "table": table.ref.table,
+        "model": table.model,
+        "columns": columns,
+    }
+    return Rendering("staging", context, replacements, noqa)
+
+
+def intermediate_rendering(blueprint: Blueprint, policy: IdentifierPolicy) -> Rendering:
+    """The model joining the staged tables and selecting what the mart needs."""
+
+    def cte(table: str) -> str:
+        return f"{table}_" if policy.is_keyword(table) else table
+
+    def column(ref: ColumnRef) -> Context:
+        return {"cte": cte(ref.table), "column": ref.column}
+
+    context: Context = {
+        "layer": "intermediate",
+        "mart": blueprint.spec.mart,
+        "model": intermediate_model(blueprint.spec.mart),
+        "imports": [{"cte": cte(t.ref.table), "model": t.model} for t in blueprint.tables],
+        "base": cte(blueprint.tables[0].ref.table),
+        "joins": [
+            {
+                "cte": cte(step.table),
+                "conditions": [
+                    {"left": column(old), "right": column(new)} for old, new in step.conditions
+                ],
+            }
+            for step in blueprint.joins
+        ],
+        "columns": [{**column(ref), "alias": alias} for ref, alias in blueprint.selected],
+    }
+    return Rendering("intermediate", context)
+
+
+def mart_rendering(blueprint: Blueprint) -> Rendering:
+    """The fact or dimension model: grain, dimensions, aggregated measures."""
+    spec = blueprint.spec
+    grain = [blueprint.alias(g) for g in spec.grain]
+    dims = [blueprint.alias(d) for d in spec.dimensions]
+    group = list(dict.fromkeys(grain + dims))
+    measures: list[Context] = []
+    for measure in spec.measures:
+        name = validate_identifier(measure.name, "measure name")
+        if name in group:
+            raise ScaffoldError(f"measures: {name!r} is also a grain or dimension column")
+        column = blueprint.alias(measure.column) if measure.column else ""
+        measures.append(
+            {
+                "name": name,
+                "function": validate_identifier(measure.function, "measure function"),
+                "column": column,
+                "distinct": bool(measure.distinct and column),
+            }
+        )
+    context: Context = {
+        "layer": "marts",
+        "mart": spec.mart,
+        "model": spec.mart_model,
+        "upstream": intermediate_model(spec.mart),
+        "columns": group,
+        "key": surrogate_key(spec.mart) if len(grain) > 1 else "",
+        "key_columns": grain if len(grain) > 1 else [],
+        "measures": measures,
+        "select_distinct": not measures,
+    }
+    return Rendering("mart", context)
+
+
+def intermediate_model(mart: str) -> str:
+    """``int_<mart>__joined``."""
+    return f"int_{mart}__joined"
+
+
+def surrogate_key(mart: str) -> str:
+    """The column a multi-column grain's ``unique`` test runs on."""
+    return f"{mart}_key"

@@ -1,0 +1,98 @@
+"""When a warehouse column name needs quoting, judged by the lint dialect's own rules."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from martflow.errors import ScaffoldError
+from martflow.project_scaffold.naming import quote_identifier
+
+_PLAIN = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class IdentifierPolicy:
+    """The dialect's naked-identifier pattern, reserved words and case folding.
+
+    It mirrors sqlfluff's RF06 (unnecessary quotes) so generated SQL quotes exactly the
+    names that need it: a needlessly quoted name fails lint as much as a missing quote
+    fails the warehouse.
+    """
+
+    dialect: str
+    naked: Callable[[str], bool]
+    reserved: frozenset[str]
+    keywords: frozenset[str]
+    case_insensitive: bool
+    fold_upper: bool
+
+    def needs_quoting(self, name: str) -> bool:
+        """True if ``name`` cannot be written as a bare identifier."""
+        if not self.naked(name) or name.upper() in self.reserved:
+            return True
+        if self.case_insensitive:
+            return False
+        return name != (name.upper() if self.fold_upper else name.lower())
+
+    def is_keyword(self, name: str) -> bool:
+        """True for any reserved or unreserved keyword of the dialect."""
+        return name.upper() in self.keywords
+
+    def column_sql(self, name: str) -> str:
+        """How a select refers to the column: lowercase bare name or a quoted identifier."""
+        # Unquoted names fold to one case in every warehouse, and lint wants lowercase.
+        if self.needs_quoting(name) or _non_ascii_upper(name):
+            return quote_identifier(name)
+        return name.lower()
+
+    def lint_exemption(self, name: str) -> str:
+        """The sqlfluff rule a correct reference to ``name`` still trips, if any.
+
+        Case-insensitive warehouses fold only ASCII letters ("Ü" stays "Ü"), so such a
+        name must stay quoted although sqlfluff's RF06 calls the quotes unnecessary.
+        """
+        return "RF06" if _non_ascii_upper(name) and not self.needs_quoting(name) else ""
+
+
+def _non_ascii_upper(name: str) -> bool:
+    return any(not ch.isascii() and ch != ch.lower() for ch in name)
+
+
+def is_plain(sql: str) -> bool:
+    """True if ``sql`` is a lowercase ASCII identifier (safe for any template context)."""
+    return bool(_PLAIN.fullmatch(sql))
+
+
+@lru_cache(maxsize=8)
+def identifier_policy(dialect: str = "duckdb") -> IdentifierPolicy:
+    """Build the policy for a sqlfluff dialect name (``duckdb``, ``snowflake``...)."""
+    # sqlfluff is heavy to import; only scaffolding and lint need it.
+    import regex
+    from sqlfluff.core.dialects import dialect_selector
+
+    try:
+        selected = dialect_selector(dialect)
+    except KeyError as exc:
+        raise ScaffoldError(f"unknown SQL dialect {dialect!r}") from exc
+    parser = selected._library["NakedIdentifierSegment"]
+    reserved = frozenset(selected.sets("reserved_keywords"))
+    keywords = reserved | selected.sets("unreserved_keywords")
+    keywords |= selected.sets("future_reserved_keywords")
+    anti = regex.compile(parser.anti_template, regex.IGNORECASE)
+    template = regex.compile(parser.template, regex.IGNORECASE)
+
+    def naked(name: str) -> bool:
+        return bool(template.fullmatch(name)) and not anti.fullmatch(name)
+
+    casefold = getattr(parser, "casefold", None)
+    return IdentifierPolicy(
+        dialect=dialect,
+        naked=naked,
+        reserved=reserved,
+        keywords=frozenset(keywords),
+        case_insensitive=dialect in {"duckdb", "sparksql"} or casefold is None,
+        fold_upper=casefold is str.upper,
+    )

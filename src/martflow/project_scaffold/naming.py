@@ -1,0 +1,74 @@
+"""Naming conventions: validated identifiers, snake_case column names, dbt-safe text."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+
+from martflow.errors import ScaffoldError
+
+IDENTIFIER_RE = re.compile(r"[a-z_][a-z0-9_]*")
+"""What may go into a file name, a model name or cookiecutter's context."""
+
+MAX_IDENTIFIER = 63  # Postgres truncates longer names silently; stay portable.
+
+_CAMEL_LOWER_UPPER = re.compile(r"([a-z0-9])([A-Z])")
+_CAMEL_ACRONYM = re.compile(r"([A-Z]+)([A-Z][a-z])")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def validate_identifier(value: str, what: str) -> str:
+    """Return ``value`` if it is a lowercase SQL identifier, else raise ScaffoldError."""
+    if (
+        not isinstance(value, str)
+        or not IDENTIFIER_RE.fullmatch(value)
+        or len(value) > MAX_IDENTIFIER
+    ):
+        raise ScaffoldError(
+            f"{what} {value!r} is not a lowercase identifier ([a-z_][a-z0-9_]*, "
+            f"at most {MAX_IDENTIFIER} characters)"
+        )
+    return value
+
+
+def snake_case(raw: str) -> str:
+    """``"Customer ID"`` -> ``customer_id``, ``FirstName`` -> ``first_name``; may return ""."""
+    ascii_text = (
+        unicodedata.normalize("NFKD", raw.strip()).encode("ascii", "ignore").decode("ascii")
+    )
+    spaced = _CAMEL_ACRONYM.sub(r"\1_\2", _CAMEL_LOWER_UPPER.sub(r"\1_\2", ascii_text))
+    return _NON_WORD.sub("_", spaced.lower()).strip("_")
+
+
+def column_names(raw_names: Iterable[str], is_keyword: Callable[[str], bool]) -> list[str]:
+    """Snake-case every warehouse column name, keeping the results distinct and valid.
+
+    Empty results become ``column_<n>``; a leading digit gets ``col_``; SQL keywords get a
+    trailing ``_`` (an alias like ``as date`` fails lint); collisions get ``_2``, ``_3``...
+    """
+    taken: set[str] = set()
+    result: list[str] = []
+    for position, raw in enumerate(raw_names, start=1):
+        base = snake_case(raw) or f"column_{position}"
+        if base[0].isdigit():
+            base = f"col_{base}"
+        base = base[: MAX_IDENTIFIER - 4]
+        if is_keyword(base):
+            base = f"{base}_"
+        name, suffix = base, 2
+        while name in taken:
+            name, suffix = f"{base}_{suffix}", suffix + 1
+        taken.add(name)
+        result.append(name)
+    return result
+
+
+def dbt_escape(text: str) -> str:
+    """Make ``text`` render to itself through dbt's Jinja (every ``{`` becomes a literal)."""
+    return text.replace("{", "{{ '{' }}")
+
+
+def quote_identifier(name: str) -> str:
+    """ANSI double-quoted identifier, inner quotes doubled, escaped for dbt's Jinja."""
+    return dbt_escape('"' + name.replace('"', '""') + '"')

@@ -1,0 +1,209 @@
+"""The YAML files: sources (merged into a hand-edited file), staging and mart properties.
+
+Free text (ticket summary, warehouse names) enters YAML only here, as data, after
+cookiecutter has rendered: built with ``yaml.safe_dump`` (or ruamel's round-trip dumper
+for the merged sources file) and escaped with ``dbt_escape`` because dbt renders Jinja in
+descriptions and names.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+
+import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError as RuamelYAMLError
+
+from martflow.core.models import ColumnRef
+from martflow.errors import ScaffoldError
+from martflow.project_scaffold.blueprint import Blueprint
+from martflow.project_scaffold.contexts import surrogate_key
+from martflow.project_scaffold.naming import dbt_escape
+from martflow.project_scaffold.staging import StagedTable
+
+
+def _round_trip() -> YAML:
+    rt = YAML(typ="rt")
+    rt.indent(mapping=2, sequence=4, offset=2)
+    rt.width = 4096
+    rt.preserve_quotes = True
+    return rt
+
+
+def sources_yaml(
+    existing: str | None, path: str, source: str, schema: str, tables: Sequence[StagedTable]
+) -> str:
+    """The sources file with every table and column of ``tables`` present.
+
+    An existing file is merged, not replaced: missing tables and columns are added, and
+    everything else (comments, hand-added tables, tests, quoting) is kept. When nothing
+    is missing the existing text is returned unchanged.
+    """
+    rt = _round_trip()
+    try:
+        doc = rt.load(existing) if existing else None
+    except RuamelYAMLError as exc:
+        raise ScaffoldError(f"{path} is not valid YAML; fix or remove it: {exc}") from exc
+    if doc is None:
+        doc = CommentedMap([("version", 2), ("sources", CommentedSeq())])
+    entries = doc.setdefault("sources", CommentedSeq()) if isinstance(doc, dict) else None
+    if not isinstance(entries, list):
+        raise ScaffoldError(f"{path}: expected a mapping with a 'sources' list")
+    changed = existing is None
+    entry = _named(entries, source)
+    if entry is None:
+        entry = CommentedMap([("name", source), ("schema", schema), ("tables", CommentedSeq())])
+        entries.append(entry)
+        changed = True
+    table_entries = _list(entry, "tables", path)
+    for table in tables:
+        table_entry = _named(table_entries, table.ref.table)
+        if table_entry is None:
+            table_entry = CommentedMap([("name", table.ref.table), ("columns", CommentedSeq())])
+            table_entries.append(table_entry)
+            changed = True
+        columns = _list(table_entry, "columns", path)
+        for column in table.columns:
+            if _named(columns, dbt_escape(column.raw)) is None:
+                columns.append(CommentedMap([("name", dbt_escape(column.raw))]))
+                changed = True
+    if not changed and existing is not None:
+        return existing
+    out = io.StringIO()
+    rt.dump(doc, out)
+    return out.getvalue()
+
+
+def staging_models_yaml(
+    existing: str | None,
+    tables: Sequence[StagedTable],
+    relationships: Sequence[tuple[ColumnRef, ColumnRef]],
+    models: Mapping[str, str],
+) -> str:
+    """Descriptions of a source's staging models, with ``relationships`` on join keys.
+
+    ``models`` maps every spec table (of any source) to its staging model. Several
+    tickets share one source file: models of ``existing`` that this spec does not stage
+    are kept, and tests already on a column of a restaged model are kept too.
+    """
+    entries = []
+    for table in tables:
+        columns = []
+        for column in table.columns:
+            entry: dict[str, object] = {
+                "name": column.name,
+                "description": dbt_escape(f'Source column "{column.raw}".'),
+            }
+            tests = [
+                _relationship(models[one.table], one.column)
+                for many, one in relationships
+                if many.table == table.ref.table and many.column == column.name
+            ]
+            if tests:
+                entry["data_tests"] = tests
+            columns.append(entry)
+        entries.append(
+            {
+                "name": table.model,
+                "description": (
+                    f"{table.ref.name} with columns renamed to snake_case, text dates cast, "
+                    "and exact duplicate rows removed."
+                ),
+                "columns": columns,
+            }
+        )
+    return _dump({"version": 2, "models": _merge_models(existing, entries)})
+
+
+def mart_models_yaml(blueprint: Blueprint, key: str, summary: str) -> str:
+    """The mart's properties: the ticket as description, tests on the grain."""
+    spec = blueprint.spec
+    grain = [blueprint.alias(g) for g in spec.grain]
+    columns: list[dict[str, object]] = []
+    for ref in spec.grain:
+        tests = ["unique", "not_null"] if len(grain) == 1 else ["not_null"]
+        columns.append(_column(blueprint.alias(ref), f"Grain: {ref}.", tests))
+    if len(grain) > 1:
+        key_description = "Surrogate key: md5 of the grain columns " + ", ".join(grain) + "."
+        columns.append(_column(surrogate_key(spec.mart), key_description, ["unique", "not_null"]))
+    for ref in spec.dimensions:
+        if blueprint.alias(ref) not in grain:
+            columns.append(_column(blueprint.alias(ref), f"Dimension: {ref}."))
+    for measure in spec.measures:
+        columns.append(_column(measure.name, f"Measure: {measure.expr}."))
+    model = {
+        "name": spec.mart_model,
+        "description": dbt_escape(f"{key}: {summary}"),
+        "columns": columns,
+    }
+    return _dump({"version": 2, "models": [model]})
+
+
+def _merge_models(existing: str | None, ours: list[dict[str, object]]) -> list[object]:
+    try:
+        doc = yaml.safe_load(existing) if existing else None
+    except yaml.YAMLError:
+        doc = None  # not ours any more: the plan reports it as a conflict
+    old = doc.get("models") if isinstance(doc, dict) else None
+    if not isinstance(old, list):
+        return list(ours)
+    by_name = {m["name"]: m for m in ours}
+    merged: list[object] = []
+    for entry in old:
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if isinstance(name, str) and name in by_name:
+            merged.append(_keep_tests(entry, by_name.pop(name)))
+        else:
+            merged.append(entry)
+    return merged + list(by_name.values())
+
+
+def _keep_tests(old: dict[str, object], new: dict[str, object]) -> dict[str, object]:
+    """``new`` with the column tests ``old`` had and ``new`` lacks."""
+    old_columns = old.get("columns")
+    old_by_name = (
+        {c.get("name"): c for c in old_columns or [] if isinstance(c, dict)}
+        if isinstance(old_columns, list)
+        else {}
+    )
+    for column in new["columns"]:  # type: ignore[union-attr]
+        previous = old_by_name.get(column["name"], {})
+        old_tests = previous.get("data_tests") if isinstance(previous, dict) else None
+        if isinstance(old_tests, list):
+            tests = list(column.get("data_tests", []))
+            tests += [t for t in old_tests if t not in tests]
+            column["data_tests"] = tests
+    return new
+
+
+def _list(entry: CommentedMap, key: str, path: str) -> CommentedSeq:
+    """``entry[key]`` as a list, created if missing or empty."""
+    if entry.get(key) is None:
+        entry[key] = CommentedSeq()
+    if not isinstance(entry[key], list):
+        raise ScaffoldError(f"{path}: {key!r} of {entry.get('name')!r} is not a list")
+    return entry[key]
+
+
+def _column(name: str, description: str, tests: Sequence[str] = ()) -> dict[str, object]:
+    entry: dict[str, object] = {"name": name, "description": dbt_escape(description)}
+    if tests:
+        entry["data_tests"] = list(tests)
+    return entry
+
+
+def _relationship(model: str, field: str) -> dict[str, object]:
+    # dbt >= 1.10 takes generic test arguments under ``arguments``.
+    return {"relationships": {"arguments": {"to": f"ref('{model}')", "field": field}}}
+
+
+def _named(entries: object, name: str) -> CommentedMap | None:
+    if not isinstance(entries, list):
+        return None
+    return next((e for e in entries if isinstance(e, dict) and e.get("name") == name), None)
+
+
+def _dump(data: dict[str, object]) -> str:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=4096)

@@ -1,0 +1,89 @@
+"""Render a cookiecutter template into memory: a temp folder, read back, then removed."""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+import threading
+from importlib import resources
+from pathlib import Path
+
+from martflow.errors import ScaffoldError
+from martflow.project_scaffold.contexts import Rendering
+
+TEMPLATE_NAMES = ("staging", "intermediate", "mart")
+
+# cookiecutter chdirs into the template while rendering: one rendering at a time.
+_RENDER_LOCK = threading.Lock()
+MAX_LINE_LENGTH = 100  # the line length of martflow's .sqlfluff
+_PLACEHOLDER = re.compile(r"__MARTFLOW_COLUMN_\d+__")
+
+
+def builtin_templates() -> Path:
+    """martflow's own templates folder."""
+    return Path(str(resources.files("martflow") / "templates"))
+
+
+def template_dir(name: str, override: Path | None) -> Path:
+    """The project's ``<override>/<name>`` if it exists, else martflow's."""
+    if override is not None and (override / name / "cookiecutter.json").is_file():
+        return override / name
+    return builtin_templates() / name
+
+
+def render(rendering: Rendering, templates: Path) -> dict[str, str]:
+    """Render one template; return {path relative to the models folder: text}.
+
+    The rendered tree's top folder is the context's ``layer`` (staging, intermediate,
+    marts), so the template decides the file names and the scaffolder checks each path.
+    """
+    from cookiecutter.exceptions import CookiecutterException
+    from cookiecutter.generate import generate_files
+
+    defaults = _private_settings(templates)
+    context = {"cookiecutter": {**defaults, **rendering.context}}
+    with _RENDER_LOCK, tempfile.TemporaryDirectory(prefix="martflow-render-") as tmp:
+        try:
+            # No hooks: rendering must not run code, and plan() must not touch the project.
+            generate_files(repo_dir=templates, context=context, output_dir=tmp, accept_hooks=False)
+        except (CookiecutterException, OSError) as exc:
+            raise ScaffoldError(f"template {templates} failed to render: {exc}") from exc
+        out = Path(tmp)
+        files: dict[str, str] = {}
+        for path in sorted(p for p in out.rglob("*") if p.is_file()):
+            text = path.read_text(encoding="utf-8")
+            files[path.relative_to(out).as_posix()] = _fill(text, rendering)
+    return files
+
+
+def _fill(text: str, rendering: Rendering) -> str:
+    """Put the quoted column references where the template wrote their placeholders.
+
+    A warehouse name can be longer than any line limit, or need quotes sqlfluff thinks
+    needless: such a line gets a ``-- noqa`` naming just those rules.
+    """
+    lines = []
+    for line in text.split("\n"):
+        found = _PLACEHOLDER.findall(line)
+        filled = _PLACEHOLDER.sub(
+            lambda m: rendering.replacements.get(m.group(0), m.group(0)), line
+        )
+        codes = sorted({rendering.noqa[p] for p in found if p in rendering.noqa})
+        if found and len(filled) > MAX_LINE_LENGTH:
+            codes.append("LT05")
+        if codes:
+            filled += "  -- noqa: " + ", ".join(codes)
+        lines.append(filled)
+    return "\n".join(lines)
+
+
+def _private_settings(templates: Path) -> dict[str, object]:
+    """The template's own ``_`` settings (extensions, copy-without-render), not its defaults."""
+    try:
+        data = json.loads((templates / "cookiecutter.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ScaffoldError(f"template {templates} has no readable cookiecutter.json") from exc
+    if not isinstance(data, dict):
+        raise ScaffoldError(f"template {templates}: cookiecutter.json is not an object")
+    return {k: v for k, v in data.items() if k.startswith("_")}

@@ -1,0 +1,207 @@
+"""ProjectScaffolder: plan a spec's dbt models in memory, show the diff, write atomically."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from martflow.core.models import ColumnInfo, PlannedFile, ScaffoldPlan, SourceRef, TicketSpec
+from martflow.errors import ScaffoldError, WarehouseError
+from martflow.project_scaffold.atomic import atomic_write_text
+from martflow.project_scaffold.blueprint import build_blueprint
+from martflow.project_scaffold.contexts import (
+    Rendering,
+    intermediate_rendering,
+    mart_rendering,
+    staging_rendering,
+)
+from martflow.project_scaffold.identifiers import identifier_policy
+from martflow.project_scaffold.manifest import MANIFEST_NAME, load_manifest, save_manifest, sha256
+from martflow.project_scaffold.naming import validate_identifier
+from martflow.project_scaffold.properties import (
+    mart_models_yaml,
+    sources_yaml,
+    staging_models_yaml,
+)
+from martflow.project_scaffold.render import render, template_dir
+from martflow.project_scaffold.staging import StagedTable, stage_table
+
+_SCHEMA_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+
+
+class ProjectScaffolder:
+    """Implements ``core.ports.Scaffolder`` for a dbt project folder.
+
+    Args:
+        project_dir: the dbt project (holds dbt_project.yml).
+        models_dir: the models folder, relative to the project; nothing is written outside.
+        templates_dir: a folder whose ``staging/``, ``intermediate/`` or ``mart/``
+            cookiecutter templates replace martflow's own.
+        state_dir: where the scaffold manifest lives (default ``<project>/.martflow``).
+        source_schemas: warehouse schema of each source (default: the source's name).
+        dialect: the sqlfluff dialect the project lints with; decides which names are quoted.
+    """
+
+    def __init__(
+        self,
+        project_dir: Path,
+        *,
+        models_dir: str = "models",
+        templates_dir: Path | None = None,
+        state_dir: Path | None = None,
+        source_schemas: Mapping[str, str] | None = None,
+        dialect: str = "duckdb",
+    ) -> None:
+        self.project_dir = Path(project_dir).resolve()
+        self.models_dir = models_dir.strip("/")
+        self.models_root = (self.project_dir / self.models_dir).resolve()
+        if self.models_root == self.project_dir or not self.models_root.is_relative_to(
+            self.project_dir
+        ):
+            raise ScaffoldError(f"models_dir {models_dir!r} must be a folder inside the project")
+        self.templates_dir = templates_dir
+        self.state_dir = state_dir or self.project_dir / ".martflow"
+        self.source_schemas = dict(source_schemas or {})
+        self.dialect = dialect
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.state_dir / MANIFEST_NAME
+
+    def plan(
+        self,
+        spec: TicketSpec,
+        columns: Mapping[SourceRef, Sequence[ColumnInfo]],
+        key: str,
+        summary: str,
+        force: bool = False,
+    ) -> ScaffoldPlan:
+        """Every file the spec would write, with diffs; writes nothing.
+
+        ``summary`` and ``key`` are untrusted: they reach only the mart's YAML description.
+        """
+        policy = identifier_policy(self.dialect)
+        if not spec.sources:
+            raise ScaffoldError("sources: the spec names no source table")
+        staged = [stage_table(ref, self._columns(ref, columns), policy) for ref in spec.sources]
+        blueprint = build_blueprint(spec, staged)
+        models = {t.ref.table: t.model for t in staged}
+        contents: dict[str, str] = {}
+        merged: set[str] = set()
+        by_source: dict[str, list[StagedTable]] = {}
+        for table in staged:
+            by_source.setdefault(table.ref.source, []).append(table)
+        for source, tables in by_source.items():
+            folder = f"{self.models_dir}/staging/{source}"
+            path = f"{folder}/_{source}__sources.yml"
+            contents[path] = sources_yaml(
+                self._read(path), path, source, self._schema(source), tables
+            )
+            merged.add(path)
+            for table in tables:
+                contents.update(self._render("staging", staging_rendering(table)))
+            path = f"{folder}/_{source}__models.yml"
+            contents[path] = staging_models_yaml(
+                self._read(path), tables, blueprint.relationships, models
+            )
+        contents.update(self._render("intermediate", intermediate_rendering(blueprint, policy)))
+        contents.update(self._render("mart", mart_rendering(blueprint)))
+        mart_yml = f"{self.models_dir}/marts/_{spec.mart}__models.yml"
+        contents[mart_yml] = mart_models_yaml(blueprint, key, summary)
+        manifest = load_manifest(self.manifest_path)
+        return ScaffoldPlan(
+            tuple(
+                self._planned(path, text, manifest, force or path in merged)
+                for path, text in contents.items()
+            )
+        )
+
+    def apply(self, plan: ScaffoldPlan) -> list[Path]:
+        """Write the plan's changes atomically, then the manifest; return written paths.
+
+        Raises:
+            ScaffoldError: the plan has conflicts, or a path leaves the models folder.
+        """
+        conflicts = [f.path for f in plan.files if f.action == "conflict"]
+        if conflicts:
+            raise ScaffoldError(
+                "refusing to overwrite files martflow did not write (scaffold with --force "
+                "to replace them): " + ", ".join(conflicts)
+            )
+        targets = [(f, self._inside_models(f.path)) for f in plan.files]
+        for planned, target in targets:
+            if planned.action == "create" and target.exists():
+                raise ScaffoldError(f"{planned.path} appeared after planning; plan again")
+        manifest = load_manifest(self.manifest_path)
+        before = dict(manifest)
+        written: list[Path] = []
+        for planned, target in targets:
+            if planned.action in {"create", "update"}:
+                atomic_write_text(target, planned.content)
+                written.append(target)
+            # An unchanged file holds exactly what martflow would write: adopt it.
+            manifest[planned.path] = sha256(planned.content)
+        if manifest != before:
+            save_manifest(self.manifest_path, manifest)
+        return written
+
+    def _columns(
+        self, ref: SourceRef, columns: Mapping[SourceRef, Sequence[ColumnInfo]]
+    ) -> Sequence[ColumnInfo]:
+        validate_identifier(ref.source, "source")
+        validate_identifier(ref.table, f"table of {ref.source}")
+        if ref not in columns:
+            raise WarehouseError(f"no columns were read for {ref.name}; does the table exist?")
+        return columns[ref]
+
+    def _schema(self, source: str) -> str:
+        schema = self.source_schemas.get(source, source)
+        if not _SCHEMA_RE.fullmatch(schema):
+            raise ScaffoldError(f"schema {schema!r} of source {source!r} is not an identifier")
+        return schema
+
+    def _render(self, name: str, rendering: Rendering) -> dict[str, str]:
+        rendered = render(rendering, template_dir(name, self.templates_dir))
+        return {f"{self.models_dir}/{rel}": text for rel, text in rendered.items()}
+
+    def _inside_models(self, path: str) -> Path:
+        """The absolute path of ``path``, refused unless it resolves inside the models folder."""
+        target = (self.project_dir / path).resolve()
+        if Path(path).is_absolute() or not target.is_relative_to(self.models_root):
+            raise ScaffoldError(f"{path} is outside {self.models_dir}/; refusing to write it")
+        if target == self.models_root or target.is_dir():
+            raise ScaffoldError(f"{path} is a folder, not a file")
+        return target
+
+    def _read(self, path: str) -> str | None:
+        target = self._inside_models(path)
+        try:
+            return target.read_bytes().decode("utf-8", errors="replace")
+        except FileNotFoundError:
+            return None
+
+    def _planned(self, path: str, text: str, manifest: dict[str, str], force: bool) -> PlannedFile:
+        target = self._inside_models(path)
+        try:
+            data = target.read_bytes()
+        except FileNotFoundError:
+            return PlannedFile(path, text, "create", _diff(path, None, text))
+        current = data.decode("utf-8", errors="replace")
+        if current == text:
+            return PlannedFile(path, text, "unchanged")
+        ours = manifest.get(path) == hashlib.sha256(data).hexdigest()
+        action = "update" if force or ours else "conflict"
+        return PlannedFile(path, text, action, _diff(path, current, text))
+
+
+def _diff(path: str, old: str | None, new: str) -> str:
+    lines = difflib.unified_diff(
+        (old or "").splitlines(keepends=True),
+        new.splitlines(keepends=True),
+        fromfile="/dev/null" if old is None else f"a/{path}",
+        tofile=f"b/{path}",
+    )
+    return "".join(lines)

@@ -1,0 +1,82 @@
+"""How a raw table's real columns become a staging model's select list."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from martflow.core.models import ColumnInfo, SourceRef
+from martflow.errors import WarehouseError
+from martflow.project_scaffold.identifiers import IdentifierPolicy
+from martflow.project_scaffold.naming import column_names
+
+_TEXT_TYPES = ("VARCHAR", "CHAR", "TEXT", "STRING", "CHARACTER", "NVARCHAR", "BPCHAR")
+_TIMESTAMP_NAME = re.compile(r"(?:^|_)(?:at|time)$|timestamp")
+_DATE_NAME = re.compile(r"^date$|_date$|_on$")
+
+
+@dataclass(frozen=True)
+class StagedColumn:
+    """One column of a staging model.
+
+    Attributes:
+        raw: the warehouse's name (untrusted).
+        name: the snake_case name the model exposes.
+        sql: how the select refers to the raw column (bare or quoted, dbt-escaped).
+        cast: "" (keep the type), "date" or "timestamp".
+        noqa: sqlfluff rule codes the correct reference trips (see IdentifierPolicy).
+    """
+
+    raw: str
+    name: str
+    sql: str
+    cast: str
+    noqa: str = ""
+
+
+@dataclass(frozen=True)
+class StagedTable:
+    """A staging model: one raw table, renamed, cast and deduplicated."""
+
+    ref: SourceRef
+    columns: tuple[StagedColumn, ...]
+
+    @property
+    def model(self) -> str:
+        return f"stg_{self.ref.source}__{self.ref.table}"
+
+    def column(self, name: str) -> StagedColumn | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+
+def cast_for(name: str, data_type: str) -> str:
+    """The cast a text column gets from its name; other types keep theirs."""
+    if not data_type.strip().upper().startswith(_TEXT_TYPES):
+        return ""
+    base = name.rstrip("_")
+    if _TIMESTAMP_NAME.search(base):
+        return "timestamp"
+    if _DATE_NAME.search(base):
+        return "date"
+    return ""
+
+
+def stage_table(
+    ref: SourceRef, columns: Sequence[ColumnInfo], policy: IdentifierPolicy
+) -> StagedTable:
+    """Plan the select list of ``ref``'s staging model from its real columns."""
+    if not columns:
+        raise WarehouseError(f"the warehouse reports no columns for {ref.name}")
+    names = column_names([c.name for c in columns], policy.is_keyword)
+    staged = tuple(
+        StagedColumn(
+            raw=info.name,
+            name=name,
+            sql=policy.column_sql(info.name),
+            cast=cast_for(name, info.data_type),
+            noqa=policy.lint_exemption(info.name),
+        )
+        for info, name in zip(columns, names, strict=True)
+    )
+    return StagedTable(ref=ref, columns=staged)

@@ -1,0 +1,22 @@
+{%- set more_after_columns = cookiecutter.key or cookiecutter.measures -%}
+select{% if cookiecutter.select_distinct %} distinct{% endif %}
+{%- for col in cookiecutter.columns %}
+    {{ col }}{% if more_after_columns or not loop.last %},{% endif %}
+{%- endfor %}
+{%- if cookiecutter.key %}
+    md5(
+{%- for col in cookiecutter.key_columns %}
+        {% if not loop.first %}|| '|' || {% endif %}cast({{ col }} as varchar)
+{%- endfor %}
+    ) as {{ cookiecutter.key }}{% if cookiecutter.measures %},{% endif %}
+{%- endif %}
+{%- for m in cookiecutter.measures %}
+    {{ m.function }}({% if m.distinct %}distinct {% endif %}{{ m.column or '*' }}) as {{ m.name }}{% if not loop.last %},{% endif %}
+{%- endfor %}
+from {{ '{{' }} ref('{{ cookiecutter.upstream }}') {{ '}}' }}
+{%- if not cookiecutter.select_distinct %}
+group by
+{%- for col in cookiecutter.columns %}
+    {{ col }}{% if not loop.last %},{% endif %}
+{%- endfor %}
+{%- endif %}
