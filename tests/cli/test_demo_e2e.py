@@ -82,3 +82,40 @@ def test_demo_dimension_builds_and_invalid_spec_asks_for_a_fix(tmp_path, monkeyp
     assert len(asks) == 1, shown["comments"]
     assert 'unknown key "grian"; did you mean "grain"' in asks[0]
     assert "Please fix" in asks[0]
+
+
+def test_doctor_and_lint_changed_on_the_demo_repo(tmp_path, monkeypatch):
+    monkeypatch.delenv("MARTFLOW_CONFIG", raising=False)
+    target = tmp_path / "demo"
+    monkeypatch.chdir(tmp_path)
+    run_demo(target)
+    monkeypatch.chdir(target)
+    runner = CliRunner()
+    doctor = runner.invoke(cli, ["doctor", "--json"])
+    checks = {c["check"]: c["ok"] for c in json.loads(doctor.stdout)}
+    assert checks == {
+        "config": True,
+        "tracker": True,
+        "statuses": True,
+        "dbt project": True,
+        "git": True,
+        "tableau": True,
+    }
+    assert doctor.exit_code == 0
+
+    clean = runner.invoke(cli, ["lint", "--changed", "--base", "main", "--format", "json"])
+    report = json.loads(clean.stdout)
+    assert clean.exit_code == 0 and report["files"] == 5 and report["violations"] == []
+
+    model = target / "models" / "marts" / "fct_customer_orders.sql"
+    model.write_text(model.read_text().replace("select", "SELECT", 1))
+    dirty = runner.invoke(cli, ["lint", "--changed", "--base", "main", "--format", "json"])
+    assert dirty.exit_code == 1
+    codes = {(v["path"], v["code"]) for v in json.loads(dirty.stdout)["violations"]}
+    assert ("models/marts/fct_customer_orders.sql", "CP01") in codes
+
+    config = target / "config.toml"
+    config.write_text(config.read_text().replace('mode = "local"', 'mode = "server"', 1))
+    broken = runner.invoke(cli, ["doctor"])
+    assert broken.exit_code == 1
+    assert "FAIL  tableau: server mode needs [tableau] server_url and token_name" in broken.stdout

@@ -30,6 +30,9 @@ def run_checks(context: AppContext) -> list[Check]:
         ("tableau", _tableau),
     ]
     results = []
+    if context.config.tracker.kind == "jira":
+        checks = [c for c in checks if c[0] not in ("tracker", "statuses")]
+        results.extend(_jira_checks(context))
     for name, check in checks:
         try:
             results.append(Check(name, True, check(context)))
@@ -38,6 +41,15 @@ def run_checks(context: AppContext) -> list[Check]:
         except OSError as exc:
             results.append(Check(name, False, str(exc)))
     return results
+
+
+def _jira_checks(context: AppContext) -> list[Check]:
+    """Jira's own checks: reachability, authentication, project, statuses."""
+    try:
+        doctor = context.tracker.doctor  # type: ignore[attr-defined]
+        return [Check(name, ok, detail) for name, ok, detail in doctor()]
+    except MartflowError as exc:
+        return [Check("tracker", False, exc.message)]
 
 
 def _config(context: AppContext) -> str:

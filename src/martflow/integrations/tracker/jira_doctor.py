@@ -1,0 +1,65 @@
+"""`doctor` checks for a JiraTracker: reachable, signed in, project, workflow statuses."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from martflow.errors import MartflowError
+from martflow.integrations.tracker.jira_errors import CallSite
+
+if TYPE_CHECKING:
+    from martflow.integrations.tracker.jira import DoctorLine, JiraTracker
+
+
+def run_doctor(tracker: JiraTracker) -> list[DoctorLine]:
+    """Each check as (name, ok, detail); after a failure the checks that need it are skipped."""
+    lines: list[DoctorLine] = []
+    checks = [
+        ("jira reachable", _reachable),
+        ("jira authentication", _authenticated),
+        ("jira project", _project),
+        ("jira statuses", _statuses),
+    ]
+    for index, (name, check) in enumerate(checks):
+        try:
+            lines.append((name, True, check(tracker)))
+        except MartflowError as exc:
+            lines.append((name, False, exc.message))
+            skipped = f"skipped: {name} failed"
+            lines.extend((later, False, skipped) for later, _ in checks[index + 1 :])
+            break
+    return lines
+
+
+def _reachable(tracker: JiraTracker) -> str:
+    client = tracker._client()  # connecting reads /serverInfo
+    kind = client.deploymentType or "Server/Data Center"
+    return f"{tracker.url} answers: Jira {kind}"
+
+
+def _authenticated(tracker: JiraTracker) -> str:
+    client = tracker._client()
+    me = tracker._call(client.myself, CallSite("read the signed-in user (myself)"))
+    who = me.get("displayName") or me.get("name") or me.get("accountId") or "?"
+    return f"signed in as {who}"
+
+
+def _project(tracker: JiraTracker) -> str:
+    client = tracker._client()
+    project = tracker._call(
+        lambda: client.project(tracker.project), CallSite(f"read project {tracker.project}")
+    )
+    return f"project {tracker.project} ({project.raw.get('name', '')}) exists"
+
+
+def _statuses(tracker: JiraTracker) -> str:
+    available = tracker.statuses()
+    known = {s.casefold() for s in available}
+    missing = [s for s in tracker.wanted_statuses if s.casefold() not in known]
+    if missing:
+        raise MartflowError(
+            f"[tracker.statuses] names statuses not in project {tracker.project}'s workflow: "
+            f"{', '.join(missing)} (it has: {', '.join(available)})"
+        )
+    wanted = ", ".join(tracker.wanted_statuses) or "none configured"
+    return f"every status in [tracker.statuses] exists ({wanted})"

@@ -1,0 +1,114 @@
+"""Jira text as martflow reads it: ADF to plain text, the op-id footer, Jira timestamps."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+MARKER_PREFIX = "martflow-op: "
+"""Start of the footer line every martflow comment ends with."""
+
+_MARKER_LINE = re.compile(r"\n?martflow-op: (\S+)[ \t]*\Z")
+_OP_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+_BLOCKS_WITH_BREAK = frozenset(
+    {"paragraph", "heading", "blockquote", "rule", "panel", "table", "mediaSingle"}
+)
+
+
+def valid_op_id(op_id: str) -> bool:
+    """True when ``op_id`` can sit in a one-line footer and be found again."""
+    return bool(_OP_ID.fullmatch(op_id))
+
+
+def with_marker(body: str, op_id: str) -> str:
+    """``body`` with the footer line that lets reconciliation find the comment."""
+    return f"{body.rstrip()}\n\n{MARKER_PREFIX}{op_id}"
+
+
+def marker_of(body: str) -> str | None:
+    """The op id in the comment's LAST line, if it is a martflow footer.
+
+    Only the last line counts: untrusted text quoted earlier in a comment cannot
+    impersonate an operation.
+    """
+    match = _MARKER_LINE.search(body.replace("\r\n", "\n").rstrip("\n"))
+    return match.group(1) if match else None
+
+
+def text_of(value: Any) -> str:
+    """A description or comment body as text: v2 wiki strings as they are, ADF rendered."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n")
+    if isinstance(value, Mapping):
+        return adf_to_text(value)
+    return str(value)
+
+
+def adf_to_text(doc: Mapping[str, Any]) -> str:
+    """Plain text of an Atlassian Document Format tree.
+
+    Code blocks become markdown fences (tagged with their language, ``yaml`` when
+    untagged) so ``core.spec.extract_spec_text`` finds a spec in them.
+    """
+    parts: list[str] = []
+    _render(doc, parts)
+    return re.sub(r"\n{3,}", "\n\n", "".join(parts)).strip("\n")
+
+
+def _render(node: Any, out: list[str]) -> None:
+    if not isinstance(node, Mapping):
+        return
+    kind = node.get("type")
+    children = node.get("content") if isinstance(node.get("content"), list) else []
+    if kind == "text":
+        text = node.get("text")
+        out.append(text if isinstance(text, str) else "")
+    elif kind == "hardBreak":
+        out.append("\n")
+    elif kind in ("mention", "emoji"):
+        attrs = node.get("attrs") or {}
+        out.append(str(attrs.get("text") or attrs.get("shortName") or ""))
+    elif kind == "inlineCard":
+        out.append(str((node.get("attrs") or {}).get("url", "")))
+    elif kind == "codeBlock":
+        out.append(_fence(node, children))
+    elif kind == "listItem":
+        out.append("- ")
+        for child in children:
+            _render(child, out)
+        out.append("\n")
+    else:
+        for child in children:
+            _render(child, out)
+        if kind in _BLOCKS_WITH_BREAK:
+            out.append("\n\n")
+        elif kind in ("bulletList", "orderedList", "tableRow"):
+            out.append("\n")
+
+
+def _fence(node: Mapping[str, Any], children: list[Any]) -> str:
+    parts: list[str] = []
+    for child in children:
+        _render(child, parts)
+    code = "".join(parts).replace("\r\n", "\n").rstrip("\n")
+    language = str((node.get("attrs") or {}).get("language") or "yaml")
+    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"\n{fence}{language}\n{code}\n{fence}\n\n"
+
+
+def parse_time(value: Any) -> datetime:
+    """A Jira timestamp (``2012-01-11T10:02:14.430+1300``) as an aware datetime."""
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            parsed = None
+        if parsed is not None:
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    # A missing or odd timestamp must not hide the comment; the epoch marks it unknown.
+    return datetime.fromtimestamp(0, UTC)
