@@ -12,7 +12,7 @@ from martflow.core.workflow.engine import Engine
 from martflow.core.workflow.events import EventSink, ignore
 from martflow.core.workflow.ledger import Ledger
 from martflow.core.workflow.steps import PipelineSettings, build_steps
-from martflow.errors import ConfigError, NotImplementedStepError
+from martflow.errors import ConfigError
 from martflow.secrets import SECRETS
 
 if TYPE_CHECKING:
@@ -144,7 +144,25 @@ class AppContext:
         )
 
     def publisher(self) -> BiPublisher:
-        raise NotImplementedStepError("publish: not implemented yet")
+        from martflow.integrations.mart_reader import DuckDBMartReader
+
+        # DuckDB allows one writer process: the dbt worker must let go of the file first.
+        self.close()
+
+        reader = DuckDBMartReader(
+            self.project.dbt_project_dir,
+            self.project.dbt_profiles_dir,
+            self.config.dbt.target or None,
+        )
+        if self.config.tableau.mode == "server":
+            from martflow.integrations.tableau.server import TableauServerPublisher
+
+            return TableauServerPublisher(  # type: ignore[return-value]
+                reader, self.config.tableau, SECRETS, self.project.state_dir
+            )
+        from martflow.integrations.tableau.local import LocalTableauPublisher
+
+        return LocalTableauPublisher(reader, self.project.output_dir, self.project.state_dir)
 
     def close(self) -> None:
         """Stop the dbt worker, if one was started."""

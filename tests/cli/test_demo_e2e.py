@@ -32,8 +32,11 @@ def test_demo_walks_demo_1_and_is_idempotent(tmp_path, monkeypatch):
     target = tmp_path / "martflow-demo"
     first = run_demo(target)
     states = {s["name"]: s["state"] for s in first["steps"]}
-    for step in ("start", "scaffold", "lint", "build", "commit"):
+    for step in ("start", "scaffold", "lint", "build", "commit", "publish"):
         assert states[step] == "succeeded", (step, first["steps"])
+    assert first["code"] == 0 and first["status"] == "Done"
+    assert first["comments"] == 6
+    assert (target / "dashboards" / "fct_customer_orders.twbx").is_file()
     assert git(target, "branch", "--show-current") == "DEMO-1-customer-lifetime-value"
     assert git(target, "rev-list", "--count", "main..HEAD") == "1"
     committed = git(target, "show", "--name-only", "--format=%B", "HEAD")

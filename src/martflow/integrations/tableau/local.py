@@ -1,0 +1,46 @@
+"""Local mode (the default): the packaged workbook is written to a folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from martflow.core.models import PublishResult, TicketSpec
+from martflow.integrations.tableau.package import (
+    MartReader,
+    build_package,
+    extract_member,
+    model_name,
+)
+
+
+class LocalTableauPublisher:
+    """Writes ``<output_dir>/<mart_model>.twbx``; the loose .twb and .hyper stay under state."""
+
+    def __init__(self, reader: MartReader, output_dir: Path, state_dir: Path) -> None:
+        self.reader = reader
+        self.output_dir = Path(output_dir)
+        self.state_dir = Path(state_dir)
+
+    def paths(self, spec: TicketSpec) -> dict[str, str]:
+        """Where a publish of ``spec`` writes its files."""
+        name = model_name(spec)
+        build = self.state_dir / "tableau" / name
+        return {
+            "twbx": str(self.output_dir / f"{name}.twbx"),
+            "twb": str(build / f"{name}.twb"),
+            "hyper": str(build / extract_member(spec)),
+        }
+
+    def publish(self, spec: TicketSpec, key: str, dry_run: bool = False) -> PublishResult:
+        """Extract the mart and write the .twbx; with ``dry_run``, only say where."""
+        paths = self.paths(spec)
+        if dry_run:
+            return PublishResult(location=paths["twbx"], artifacts=paths)
+        package = build_package(
+            self.reader,
+            spec,
+            self.state_dir / "tableau" / model_name(spec),
+            Path(paths["twbx"]),
+            self.state_dir / "logs" / "hyper",
+        )
+        return PublishResult(location=str(package.twbx), artifacts=package.artifacts())

@@ -1,0 +1,105 @@
+"""Builds the extract and workbook of a mart and packages them as a .twbx."""
+
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from martflow.core.models import TicketSpec
+from martflow.errors import PublishError
+from martflow.integrations.tableau.extract import write_extract
+from martflow.integrations.tableau.workbook import render_workbook
+
+_SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class MartReader(Protocol):
+    """Reads a mart's columns and rows (see ``integrations.mart_reader``)."""
+
+    def read(self, model: str) -> tuple[list[tuple[str, str]], Any]: ...
+
+
+@dataclass(frozen=True)
+class Package:
+    """The files one publish produced."""
+
+    twbx: Path
+    twb: Path
+    hyper: Path
+    rows: int
+    title: str
+    sheets: tuple[str, ...]
+
+    def artifacts(self) -> dict[str, str]:
+        return {"twbx": str(self.twbx), "twb": str(self.twb), "hyper": str(self.hyper)}
+
+
+def model_name(spec: TicketSpec) -> str:
+    """The mart model, checked to be a plain identifier before it names any file."""
+    name = spec.mart_model
+    if not _SAFE_NAME.match(name):
+        raise PublishError(f"mart name {spec.mart!r} cannot name a workbook file")
+    return name
+
+
+def extract_member(spec: TicketSpec) -> str:
+    """The extract's path inside the .twbx (and relative to the .twb)."""
+    return f"Data/Extracts/{model_name(spec)}.hyper"
+
+
+def build_package(
+    reader: MartReader, spec: TicketSpec, build_dir: Path, twbx: Path, log_dir: Path
+) -> Package:
+    """Extract the mart, render the .twb next to it in ``build_dir``, and zip both to ``twbx``.
+
+    ``build_dir`` gets the same layout as the inside of the .twbx, so the loose .twb
+    opens too.
+    """
+    name = model_name(spec)
+    columns, rows = reader.read(name)
+    hyper = build_dir / extract_member(spec)
+    count = write_extract(columns, rows, hyper, log_dir)
+    workbook = render_workbook(spec, columns, extract_member(spec))
+    twb = build_dir / f"{name}.twb"
+    write_atomic(twb, workbook.xml.encode("utf-8"))
+    package_twbx(twb, hyper, extract_member(spec), twbx)
+    return Package(twbx, twb, hyper, count, workbook.title, workbook.sheets)
+
+
+def package_twbx(twb: Path, hyper: Path, member: str, dest: Path) -> None:
+    """Zip the workbook (at the root) and its extract (at ``member``) into ``dest``."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".tmp")
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.write(twb, twb.name)
+            archive.write(hyper, member)
+        _fsync(tmp)
+        tmp.replace(dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temp file beside ``path``, fsync it, then replace ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with tmp.open("wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _fsync(path: Path) -> None:
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())

@@ -1,0 +1,139 @@
+"""A mart built directly in a DuckDB file, a minimal dbt profile over it, and Tableau's schemas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from lxml import etree
+
+from martflow.core.models import ColumnRef, Measure, SourceRef, TicketSpec
+from martflow.integrations.mart_reader import DuckDBMartReader
+
+EXT = Path(__file__).resolve().parents[2].parent / "shared" / "ext"
+SCHEMAS = EXT / "tableau_document_schemas"
+TSC_ASSETS = EXT / "tableau_tsc_assets"
+
+MART_SQL = """
+create table analytics.fct_customer_orders as
+select * from (values
+    (1, 'Ada', 3::bigint, 12.50::decimal(10, 2), date '2024-01-05',
+     timestamp '2024-01-05 10:30:00', true),
+    (2, 'Grace', 1::bigint, 99.99::decimal(10, 2), date '2024-02-10',
+     timestamp '2024-02-10 08:00:00', false),
+    (3, null, 0::bigint, null::decimal(10, 2), null::date, null::timestamp, null::boolean),
+    (4, 'Edsger "E" <Dijkstra> & co', 7::bigint, 1234567.89::decimal(10, 2),
+     date '2024-03-01', timestamp '2024-03-01 23:59:59.123456', true)
+) as t(customer_id, first_name, order_count, lifetime_value, first_order_date,
+       last_order_at, is_active)
+"""
+
+MART_COLUMNS = [
+    ("customer_id", "INTEGER"),
+    ("first_name", "VARCHAR"),
+    ("order_count", "BIGINT"),
+    ("lifetime_value", "DECIMAL(10,2)"),
+    ("first_order_date", "DATE"),
+    ("last_order_at", "TIMESTAMP"),
+    ("is_active", "BOOLEAN"),
+]
+
+
+def require_ext(path: Path) -> Path:
+    """Recorded material the tests need; a missing folder is a failure, never a skip."""
+    if not path.exists():
+        pytest.fail(f"recorded material missing: {path} (see ../shared/ext/README.md)")
+    return path
+
+
+def make_spec(dashboard: str = "Customer lifetime value", **overrides: object) -> TicketSpec:
+    values: dict[str, object] = {
+        "sources": (SourceRef("shop", "orders"), SourceRef("shop", "customers")),
+        "mart": "customer_orders",
+        "kind": "fact",
+        "grain": (ColumnRef("customers", "customer_id"),),
+        "dimensions": (ColumnRef("customers", "first_name"),),
+        "measures": (
+            Measure("order_count", "count", ColumnRef("orders", "order_id"), distinct=True),
+            Measure("lifetime_value", "sum", ColumnRef("payments", "amount")),
+        ),
+        "dashboard": dashboard,
+    }
+    values.update(overrides)
+    return TicketSpec(**values)  # type: ignore[arg-type]
+
+
+def write_project(root: Path, db_path: str = "warehouse.duckdb", adapter: str = "duckdb") -> None:
+    (root / "dbt_project.yml").write_text(
+        "name: shop\nversion: '1.0'\nprofile: shop\n", encoding="utf-8"
+    )
+    (root / "profiles.yml").write_text(
+        "shop:\n  target: dev\n  outputs:\n    dev:\n"
+        f"      type: {adapter}\n      path: {db_path}\n      schema: analytics\n",
+        encoding="utf-8",
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A dbt project folder whose profile points at a DuckDB file holding the mart."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    write_project(root)
+    conn = duckdb.connect(str(root / "warehouse.duckdb"))
+    conn.execute("create schema analytics")
+    conn.execute(MART_SQL)
+    conn.close()
+    return root
+
+
+@pytest.fixture
+def reader(project: Path) -> DuckDBMartReader:
+    return DuckDBMartReader(project, project)
+
+
+def schema_for(twb: etree._Element) -> etree.XMLSchema:
+    """Tableau's published schema for the workbook's ``version`` (``26.1`` -> ``2026_1``)."""
+    major, minor = twb.get("version", "").split(".")
+    folder = require_ext(SCHEMAS / "schemas" / f"20{major}_{minor}")
+    xsd = next(folder.glob("twb_*.xsd"))
+    text = xsd.read_text(encoding="utf-8")
+    for namespace, stub in (
+        ("http://www.tableausoftware.com/xml/user", "user_ns_stub.xsd"),
+        ("http://www.w3.org/XML/1998/namespace", "xml_ns_stub.xsd"),
+    ):
+        element = f'<xs:import namespace="{namespace}"/>'
+        assert element in text, f"{xsd.name}: import of {namespace} not found"
+        located = (SCHEMAS / "stubs" / stub).as_uri()
+        text = text.replace(
+            element, f'<xs:import namespace="{namespace}" schemaLocation="{located}"/>'
+        )
+    return etree.XMLSchema(etree.fromstring(text.encode("utf-8"), base_url=xsd.as_uri()))
+
+
+def assert_valid_twb(xml: bytes | str) -> etree._Element:
+    """Parse a .twb and validate it against the schema of its version; return the root."""
+    data = xml.encode("utf-8") if isinstance(xml, str) else xml
+    root = etree.fromstring(data)
+    schema = schema_for(root)
+    if not schema.validate(root):
+        problems = "\n".join(f"line {e.line}: {e.message}" for e in list(schema.error_log)[:10])
+        pytest.fail(f"workbook does not validate against its schema:\n{problems}")
+    return root
+
+
+def read_hyper(path: Path, log_dir: Path) -> tuple[list[tuple[str, str]], list[list[object]]]:
+    """Columns ``(name, sql type)`` and rows of ``"Extract"."Extract"``, read with the Hyper API."""
+    from tableauhyperapi import Connection, HyperProcess, TableName, Telemetry
+
+    log_dir.mkdir(parents=True, exist_ok=True)
+    params = {"log_dir": str(log_dir)}
+    with (
+        HyperProcess(Telemetry.DO_NOT_SEND_USAGE_DATA_TO_TABLEAU, parameters=params) as hyper,
+        Connection(hyper.endpoint, str(path)) as connection,
+    ):
+        table = connection.catalog.get_table_definition(TableName("Extract", "Extract"))
+        columns = [(c.name.unescaped, str(c.type)) for c in table.columns]
+        rows = connection.execute_list_query('select * from "Extract"."Extract" order by 1')
+    return columns, rows

@@ -1,0 +1,78 @@
+"""Local mode: the .twbx in output_dir, its extract matching the mart, paths as artifacts."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from martflow.core.ports import BiPublisher
+from martflow.errors import PublishError
+from martflow.integrations.mart_reader import DuckDBMartReader
+from martflow.integrations.tableau.local import LocalTableauPublisher
+
+from .conftest import MART_COLUMNS, assert_valid_twb, make_spec, read_hyper
+
+HYPER_TYPES = ["INT", "TEXT", "BIG_INT", "NUMERIC(10, 2)", "DATE", "TIMESTAMP", "BOOL"]
+
+
+@pytest.fixture
+def publisher(reader: DuckDBMartReader, tmp_path: Path) -> LocalTableauPublisher:
+    return LocalTableauPublisher(reader, tmp_path / "dashboards", tmp_path / ".martflow")
+
+
+def test_publish_writes_a_twbx_whose_extract_matches_the_mart(
+    publisher: LocalTableauPublisher, tmp_path: Path
+) -> None:
+    port: BiPublisher = publisher
+    result = port.publish(make_spec(), "DEMO-1")
+
+    twbx = tmp_path / "dashboards" / "fct_customer_orders.twbx"
+    assert result.location == str(twbx)
+    assert set(result.artifacts) == {"twbx", "twb", "hyper"}
+    assert all(Path(p).is_file() for p in result.artifacts.values())
+    with zipfile.ZipFile(twbx) as archive:
+        assert sorted(archive.namelist()) == [
+            "Data/Extracts/fct_customer_orders.hyper",
+            "fct_customer_orders.twb",
+        ]
+        root = assert_valid_twb(archive.read("fct_customer_orders.twb"))
+        archive.extract("Data/Extracts/fct_customer_orders.hyper", tmp_path / "unpacked")
+    dbname = root.find(".//named-connection/connection").get("dbname")
+    columns, rows = read_hyper(tmp_path / "unpacked" / dbname, tmp_path / "logs")
+    assert columns == [
+        (name, kind) for (name, _), kind in zip(MART_COLUMNS, HYPER_TYPES, strict=True)
+    ]
+    assert len(rows) == 4
+    assert [r[1] for r in rows] == ["Ada", "Grace", None, 'Edsger "E" <Dijkstra> & co']
+
+
+def test_republish_overwrites_in_place(publisher: LocalTableauPublisher, tmp_path: Path) -> None:
+    first = publisher.publish(make_spec(), "DEMO-1")
+    second = publisher.publish(make_spec(), "DEMO-1")
+    assert first == second
+    leftovers = [p.name for p in (tmp_path / "dashboards").iterdir()]
+    assert leftovers == ["fct_customer_orders.twbx"]
+
+
+def test_dry_run_names_the_paths_and_writes_nothing(
+    publisher: LocalTableauPublisher, tmp_path: Path
+) -> None:
+    result = publisher.publish(make_spec(), "DEMO-1", dry_run=True)
+    assert result.location == str(tmp_path / "dashboards" / "fct_customer_orders.twbx")
+    assert result.artifacts["hyper"].endswith("Data/Extracts/fct_customer_orders.hyper")
+    assert not (tmp_path / "dashboards").exists()
+    assert not (tmp_path / ".martflow").exists()
+
+
+def test_an_unbuilt_mart_fails_with_its_name(publisher: LocalTableauPublisher) -> None:
+    with pytest.raises(PublishError, match=r"cannot read mart analytics\.fct_missing"):
+        publisher.publish(make_spec(mart="missing"), "DEMO-1")
+
+
+def test_a_mart_name_that_is_not_an_identifier_never_names_a_file(
+    publisher: LocalTableauPublisher, tmp_path: Path
+) -> None:
+    with pytest.raises(PublishError, match="cannot name a workbook file"):
+        publisher.publish(make_spec(mart="../../etc/x"), "DEMO-1", dry_run=True)
