@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 HEAVY = [
     "textual",
     "dbt",
@@ -28,25 +30,21 @@ def loaded_after(code: str) -> set[str]:
     return set(json.loads(out.strip().splitlines()[-1]))
 
 
-def test_help_imports_no_heavy_module():
+HELP_RUNS = {
+    "root --help": "for args in [['--help']]:",
+    "every subcommand --help": "for args in [[name, '--help'] for name in cli.commands]:",
+}
+
+
+@pytest.mark.parametrize("loop", HELP_RUNS.values(), ids=HELP_RUNS.keys())
+def test_help_imports_no_heavy_module(loop):
     code = (
         "from click.testing import CliRunner\n"
         "from martflow.cli import cli\n"
-        "result = CliRunner().invoke(cli, ['--help'])\n"
-        "assert result.exit_code == 0, result.output\n"
-        "assert 'Usage' in result.output"
-    )
-    loaded = loaded_after(code)
-    assert loaded.isdisjoint(HEAVY), loaded & set(HEAVY)
-
-
-def test_every_subcommand_help_is_light():
-    code = (
-        "from click.testing import CliRunner\n"
-        "from martflow.cli import cli\n"
-        "for name in cli.commands:\n"
-        "    result = CliRunner().invoke(cli, [name, '--help'])\n"
-        "    assert result.exit_code == 0, (name, result.output)"
+        f"{loop}\n"
+        "    result = CliRunner().invoke(cli, args)\n"
+        "    assert result.exit_code == 0, (args, result.output)\n"
+        "    assert 'Usage' in result.output"
     )
     loaded = loaded_after(code)
     assert loaded.isdisjoint(HEAVY), loaded & set(HEAVY)

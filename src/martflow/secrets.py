@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 
 KEYRING_SERVICE = "martflow"
@@ -68,6 +69,9 @@ SECRETS = SecretStore()
 """The process-wide secret store."""
 
 _HEADER_NAMES = ("authorization", "cookie", "x-tableau-auth", "x-atlassian-token")
+_HEADER_VALUE = re.compile(
+    r"(?i)(['\"]?(?:" + "|".join(_HEADER_NAMES) + r")['\"]?\s*[:=]\s*['\"]?)([^'\",}\n]+)"
+)
 
 
 class RedactingFilter(logging.Filter):
@@ -86,15 +90,7 @@ class RedactingFilter(logging.Filter):
 
 
 def _redact_headers(text: str) -> str:
-    lowered = text.lower()
-    if not any(name in lowered for name in _HEADER_NAMES):
-        return text
-    import re
-
-    pattern = re.compile(
-        r"(?i)(['\"]?(?:" + "|".join(_HEADER_NAMES) + r")['\"]?\s*[:=]\s*['\"]?)([^'\",}\n]+)"
-    )
-    return pattern.sub(lambda m: m.group(1) + _REDACTED, text)
+    return _HEADER_VALUE.sub(lambda m: m.group(1) + _REDACTED, text)
 
 
 def configure_logging(verbose: bool = False, log_file: os.PathLike[str] | None = None) -> None:

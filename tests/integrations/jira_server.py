@@ -19,24 +19,13 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-EXT = Path(__file__).resolve().parents[2].parent / "shared" / "ext"
+from tests.recorded import Received, ext_path
+
 API = "/rest/api/2"
 WORKFLOW = ("To Do", "In Progress", "In Review", "Done")
-
-
-def ext_path(*parts: str) -> Path:
-    """A recorded file under ../shared/ext; fails loudly (never skips) when it is missing."""
-    path = EXT.joinpath(*parts)
-    if not path.is_file():
-        raise AssertionError(
-            f"recorded Jira responses are missing: {path} (expected ../shared/ext next to the "
-            "project, see its README.md); these tests need them and do not skip"
-        )
-    return path
 
 
 def load_json(*parts: str) -> Any:
@@ -76,17 +65,6 @@ class Recordings:
         self.created = load_json(ruby, "issue.post.json")
         self.remote_link = _python_api("rest/api/2/issue/FOO-123/remotelink/GET.json")[0]
         self.bad_request = load_json(ruby, "issue", "10002.invalid.put.json")
-
-
-@dataclass(frozen=True)
-class Received:
-    """One request as the server saw it (header names lower-cased)."""
-
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]
-    body: Any
 
 
 @dataclass

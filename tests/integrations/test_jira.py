@@ -35,7 +35,8 @@ from martflow.errors import (
 from martflow.integrations.tracker.jira import JiraTracker
 from martflow.integrations.tracker.jira_errors import parse_retry_after
 from martflow.secrets import SecretStore
-from tests.integrations.jira_server import API, EXT, FakeJira, closed_port, load_json
+from tests.integrations.jira_server import API, FakeJira, closed_port, load_json
+from tests.recorded import EXT
 
 TOKEN = "tok-Zq9-very-secret-value"
 USER = "pm@example.com"

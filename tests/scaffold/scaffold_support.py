@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 
 from martflow.core.models import ColumnInfo, ColumnRef, JoinSpec, Measure, SourceRef, TicketSpec
+from martflow.project_scaffold.init import TEMPLATE_DIR
 
 ORDERS = SourceRef("shop", "orders")
 CUSTOMERS = SourceRef("shop", "customers")
@@ -107,43 +108,16 @@ DEMO_COLUMNS = {
     for ref, cols in RAW_TABLES.items()
 }
 
-SQLFLUFF_CONFIG = """\
-[sqlfluff]
-dialect = duckdb
-templater = jinja
-max_line_length = 100
+REPO_SQLFLUFF = TEMPLATE_DIR / "{{cookiecutter.repo_dir}}" / ".sqlfluff"
+SQLFLUFF_CONFIG = REPO_SQLFLUFF.read_text().replace("{{ cookiecutter.dialect }}", "duckdb")
+"""The .sqlfluff `martflow init` writes: generated models must lint clean under it."""
 
-[sqlfluff:indentation]
-indent_unit = space
-tab_space_size = 4
 
-[sqlfluff:layout:type:comma]
-line_position = trailing
+def write_sqlfluff(root: Path) -> None:
+    """Give ``root`` the .sqlfluff of a new repo, with the macros folder it points at."""
+    (root / ".sqlfluff").write_text(SQLFLUFF_CONFIG)
+    (root / "macros").mkdir(exist_ok=True)
 
-[sqlfluff:rules:capitalisation.keywords]
-capitalisation_policy = lower
-
-[sqlfluff:rules:capitalisation.identifiers]
-extended_capitalisation_policy = lower
-
-[sqlfluff:rules:capitalisation.functions]
-extended_capitalisation_policy = lower
-
-[sqlfluff:rules:capitalisation.literals]
-capitalisation_policy = lower
-
-[sqlfluff:rules:capitalisation.types]
-extended_capitalisation_policy = lower
-
-[sqlfluff:rules:aliasing.table]
-aliasing = explicit
-
-[sqlfluff:rules:aliasing.column]
-aliasing = explicit
-
-[sqlfluff:templater:jinja]
-apply_dbt_builtins = True
-"""
 
 DBT_PROJECT = """\
 name: demo
@@ -206,7 +180,7 @@ def make_project(root: Path) -> Path:
         "demo:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
         f"      path: {json.dumps(str(db))}\n      threads: 1\n"
     )
-    (root / ".sqlfluff").write_text(SQLFLUFF_CONFIG)
+    write_sqlfluff(root)
     return db
 
 

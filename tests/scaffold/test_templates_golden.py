@@ -18,8 +18,8 @@ from tests.scaffold.scaffold_support import (
     DIM_SPEC,
     FACT_SPEC,
     MULTI_GRAIN_SPEC,
-    SQLFLUFF_CONFIG,
     lint,
+    write_sqlfluff,
 )
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -73,7 +73,7 @@ def test_fact_golden_reads_as_specified() -> None:
 
 
 def test_golden_sql_lints_clean(tmp_path: Path) -> None:
-    (tmp_path / ".sqlfluff").write_text(SQLFLUFF_CONFIG)
+    write_sqlfluff(tmp_path)
     paths = []
     for sql in sorted(GOLDEN.rglob("*.sql")):
         copy = tmp_path / sql.relative_to(GOLDEN)

@@ -10,8 +10,8 @@ from lxml import etree
 
 from martflow.core.models import ColumnRef, Measure, SourceRef, TicketSpec
 from martflow.integrations.mart_reader import DuckDBMartReader
+from tests.recorded import EXT, ext_path
 
-EXT = Path(__file__).resolve().parents[2].parent / "shared" / "ext"
 SCHEMAS = EXT / "tableau_document_schemas"
 TSC_ASSETS = EXT / "tableau_tsc_assets"
 
@@ -42,9 +42,7 @@ MART_COLUMNS = [
 
 def require_ext(path: Path) -> Path:
     """Recorded material the tests need; a missing folder is a failure, never a skip."""
-    if not path.exists():
-        pytest.fail(f"recorded material missing: {path} (see ../shared/ext/README.md)")
-    return path
+    return ext_path(str(path.relative_to(EXT)))
 
 
 def make_spec(dashboard: str = "Customer lifetime value", **overrides: object) -> TicketSpec:

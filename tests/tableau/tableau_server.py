@@ -11,19 +11,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from tests.recorded import Received
+
 SITE = "6b7179ba-b82b-4f0f-91ed-812074ac5da6"  # the site id in auth_sign_in.xml
 API = r"/api/[0-9.]+"
-
-
-@dataclass(frozen=True)
-class Received:
-    """One request as the server saw it."""
-
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]
-    body: bytes
 
 
 @dataclass

@@ -87,14 +87,7 @@ def _git(context: AppContext) -> str:
     if shutil.which("git") is None:
         raise MartflowError("git is not installed")
     root = context.project.root
-    result = subprocess.run(
-        ["git", "-C", str(root), "rev-parse", "--abbrev-ref", "HEAD"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise MartflowError(f"{root} is not a git repository")
+    branch = context.repository().current_branch()
     identity = subprocess.run(
         ["git", "-C", str(root), "config", "user.email"],
         capture_output=True,
@@ -103,7 +96,7 @@ def _git(context: AppContext) -> str:
     )
     if not identity.stdout.strip():
         raise MartflowError("no git identity: set user.name and user.email")
-    return f"on branch {result.stdout.strip()}"
+    return f"on branch {branch}"
 
 
 def _tableau(context: AppContext) -> str:

@@ -45,8 +45,12 @@ class CliState:
 
     def context(self) -> AppContext:
         if self._context is None:
-            self._context = AppContext.load(self.config_path, on_event=self.render_event)
-        return self._context
+            self.use(AppContext.load(self.config_path, on_event=self.render_event))
+        return self._context  # type: ignore[return-value]
+
+    def use(self, context: AppContext) -> None:
+        """Work on ``context`` from now on (closed with the command)."""
+        self._context = context
 
     def close(self) -> None:
         if self._context is not None:
@@ -109,7 +113,7 @@ def _event_line(event: Event, verbose: bool) -> str:
         case StepStarted(key=key, step=step):
             return f"-> {key} {step}"
         case StepProgress(step=step, message=message):
-            return f"   {step}: {message}" if verbose or not message.startswith(" ") else ""
+            return f"   {step}: {message}"
         case StepFinished(key=key, step=step, state=state, detail=detail):
             return f"   {key} {step}: {_STATE_MARK[state]}{' - ' + detail if detail else ''}"
         case UpdateDelivered(kind=kind, target=target) if verbose:

@@ -24,7 +24,7 @@ def run_demo(state: CliState, directory: Path, rows: int, seed: int) -> ExitCode
     root, created = prepare_repo(directory, rows, seed)
     click.echo(f"{'created' if created else 'reusing'} demo repo {root}", err=True)
     context = AppContext.load(root / "config.toml", on_event=state.render_event)
-    state._context = context  # closed with the command
+    state.use(context)
     tracker = context.tracker
     if not tracker.list_tickets():
         for ticket in DEMO_TICKETS:

@@ -8,7 +8,8 @@ import click
 
 from martflow.commands.common import CliState, closing, json_option, output, pass_state
 from martflow.commands.render import status_document, status_text
-from martflow.core.models import STEP_NAMES
+from martflow.context import AppContext
+from martflow.core.models import STEP_NAMES, Ticket, TicketSpec
 from martflow.core.workflow.engine import RunReport
 from martflow.errors import ExitCode
 
@@ -79,12 +80,20 @@ def scaffold(state: CliState, key: str, spec_file: Path | None, dry_run: bool, f
     _run(state, key, only=["scaffold"], options=options)
 
 
-def _scaffold_dry_run(state: CliState, key: str, spec_file: Path | None, force: bool) -> None:
+def _ticket_and_spec(
+    context: AppContext, key: str, spec_file: Path | None = None
+) -> tuple[Ticket, TicketSpec]:
+    """The ticket and its spec: ``spec_file``, else ``specs/KEY.yml``, else the description."""
     from martflow.core.spec import load_spec
 
-    context = state.context()
     ticket = context.tracker.get_ticket(key)
-    spec = load_spec(ticket.description, spec_file or context.project.specs_dir / f"{key}.yml")
+    spec_file = spec_file or context.project.specs_dir / f"{key}.yml"
+    return ticket, load_spec(ticket.description, spec_file, key=key)
+
+
+def _scaffold_dry_run(state: CliState, key: str, spec_file: Path | None, force: bool) -> None:
+    context = state.context()
+    ticket, spec = _ticket_and_spec(context, key, spec_file)
     columns = context.warehouse().columns(spec.sources)
     plan = context.scaffolder().plan(spec, columns, key, ticket.summary, force)
     data = {
@@ -123,11 +132,8 @@ def commit(state: CliState, key: str, push: bool | None) -> None:
 def publish(state: CliState, key: str, dry_run: bool) -> None:
     """Publish the ticket's mart as a Tableau workbook."""
     if dry_run:
-        from martflow.core.spec import load_spec
-
         context = state.context()
-        ticket = context.tracker.get_ticket(key)
-        spec = load_spec(ticket.description, context.project.specs_dir / f"{key}.yml")
+        _ticket, spec = _ticket_and_spec(context, key)
         result = context.publisher().publish(spec, key, dry_run=True)
         output(
             state, {"key": key, "location": result.location}, f"would publish to {result.location}"

@@ -64,7 +64,8 @@ def show(state: CliState, key: str) -> None:
     ticket = context.tracker.get_ticket(key)
     spec_error = ""
     try:
-        spec = load_spec(ticket.description, context.project.specs_dir / f"{key}.yml").to_dict()
+        spec_file = context.project.specs_dir / f"{key}.yml"
+        spec = load_spec(ticket.description, spec_file, key=key).to_dict()
     except SpecError as exc:
         spec, spec_error = None, exc.message
     steps = context.ledger.steps(key)

@@ -8,10 +8,11 @@ import socket
 import sqlite3
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from martflow.core import sqlite
 from martflow.core.models import (
     STEP_NAMES,
     OutboxEntry,
@@ -62,29 +63,12 @@ class Ledger:
         with self._connect() as db:
             db.executescript(_SCHEMA)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            db.execute("pragma journal_mode=wal")
-            db.execute("pragma synchronous=full")
-            db.execute("pragma busy_timeout=30000")
-            db.row_factory = sqlite3.Row
-            yield db
-        finally:
-            db.close()
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return sqlite.connect(self.path)
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         """One write transaction (BEGIN IMMEDIATE): all or nothing."""
-        with self._connect() as db:
-            db.execute("begin immediate")
-            try:
-                yield db
-            except BaseException:
-                db.execute("rollback")
-                raise
-            db.execute("commit")
+        return sqlite.transaction(self.path)
 
     # -- pipelines ---------------------------------------------------------------------
 

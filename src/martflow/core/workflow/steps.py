@@ -52,7 +52,7 @@ def load_ticket_spec(context: StepContext, settings: PipelineSettings) -> Ticket
 
     override = context.options.get("spec_file")
     spec_file = Path(str(override)) if override else settings.specs_dir / f"{context.key}.yml"
-    return load_spec(context.ticket.description, spec_file)
+    return load_spec(context.ticket.description, spec_file, key=context.key)
 
 
 def build_steps(services: Services) -> dict[str, StepFn]:

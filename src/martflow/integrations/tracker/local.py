@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from martflow.core import sqlite
 from martflow.core.models import Comment, Ticket
 from martflow.core.ports import TransitionResult
 from martflow.errors import TicketNotFoundError, UsageError
@@ -210,32 +211,11 @@ class LocalTracker:
         ).fetchone()
         return str(row["id"]) if row else None
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        # A connection per call: sqlite3 connections must not cross threads, and the TUI
-        # calls the tracker from worker threads while the CLI may run in another process.
-        db = sqlite3.connect(self.db_path, timeout=30, isolation_level=None)
-        try:
-            db.execute("pragma journal_mode=wal")
-            db.execute("pragma synchronous=full")
-            db.execute("pragma busy_timeout=30000")
-            db.execute("pragma foreign_keys=on")
-            db.row_factory = sqlite3.Row
-            yield db
-        finally:
-            db.close()
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return sqlite.connect(self.db_path, foreign_keys=True)
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._connect() as db:
-            # IMMEDIATE takes the write lock up front, so read-then-write cannot interleave.
-            db.execute("begin immediate")
-            try:
-                yield db
-            except BaseException:
-                db.execute("rollback")
-                raise
-            db.execute("commit")
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return sqlite.transaction(self.db_path, foreign_keys=True)
 
 
 def _validated_workflow(workflow: Sequence[str]) -> tuple[str, ...]:
