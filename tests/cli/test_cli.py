@@ -127,3 +127,39 @@ def test_unknown_step_is_usage_error(repo):
     invoke(["tickets", "create", "--summary", "x"])
     result = invoke(["run", "DEMO-1", "--from", "deploy"], code=2)
     assert "deploy" in result.stderr
+
+
+def test_sync_delivers_other_tickets_and_names_a_busy_one(repo):
+    import sys
+
+    from martflow.core.workflow.ledger import Ledger
+
+    invoke(["tickets", "create", "--summary", "first"])
+    invoke(["tickets", "create", "--summary", "second"])
+    ledger = Ledger(repo / ".martflow" / "state.db")
+    ledger.enqueue("DEMO-1", "start", "comment", "DEMO-1", "queued while offline (1)")
+    ledger.enqueue("DEMO-2", "start", "comment", "DEMO-2", "queued while offline (2)")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path;"
+            "from martflow.core.workflow.ledger import Ledger;"
+            "Ledger(Path(sys.argv[1])).acquire('DEMO-1'); print('locked', flush=True);"
+            "time.sleep(60)",
+            str(repo / ".martflow" / "state.db"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        result = invoke(["sync", "--json"])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert json.loads(result.stdout) == {"delivered": 1, "failed": 0, "queued": 1}
+    assert f"skipped DEMO-1: ticket DEMO-1 is busy: held by pid {holder.pid}" in result.stderr
+    second = json.loads(invoke(["show", "DEMO-2", "--json"]).stdout)
+    assert [c["body"] for c in second["comments"]] == ["queued while offline (2)"]
+    assert json.loads(invoke(["sync", "--json"]).stdout)["delivered"] == 1

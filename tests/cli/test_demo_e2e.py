@@ -122,3 +122,33 @@ def test_doctor_and_lint_changed_on_the_demo_repo(tmp_path, monkeypatch):
     broken = runner.invoke(cli, ["doctor"])
     assert broken.exit_code == 1
     assert "FAIL  tableau: server mode needs [tableau] server_url and token_name" in broken.stdout
+
+
+def test_dry_runs_show_the_plan_and_write_nothing(tmp_path, monkeypatch):
+    monkeypatch.delenv("MARTFLOW_CONFIG", raising=False)
+    target = tmp_path / "demo"
+    monkeypatch.chdir(tmp_path)
+    run_demo(target)
+    monkeypatch.chdir(target)
+    runner = CliRunner()
+
+    plan = runner.invoke(cli, ["scaffold", "DEMO-2", "--dry-run", "--json"])
+    assert plan.exit_code == 0, plan.stderr
+    files = {f["path"]: f for f in json.loads(plan.stdout)["files"]}
+    mart = files["models/marts/dim_products.sql"]
+    assert mart["action"] == "create"
+    assert mart["diff"].startswith("--- ") and "+select distinct" in mart["diff"]
+    assert not (target / "models" / "marts" / "dim_products.sql").exists()
+    assert git(target, "status", "--porcelain") == ""
+
+    again = json.loads(runner.invoke(cli, ["scaffold", "DEMO-1", "--dry-run", "--json"]).stdout)
+    assert {f["action"] for f in again["files"]} == {"unchanged"}
+
+    publish = runner.invoke(cli, ["publish", "DEMO-1", "--dry-run", "--json"])
+    assert publish.exit_code == 0, publish.stderr
+    location = json.loads(publish.stdout)["location"]
+    assert location.endswith("dashboards/fct_customer_orders.twbx")
+
+    missing = runner.invoke(cli, ["scaffold", "DEMO-9", "--dry-run"])
+    assert missing.exit_code == 2
+    assert missing.stderr.strip() == "martflow: no such ticket DEMO-9"

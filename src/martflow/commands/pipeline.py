@@ -11,7 +11,7 @@ from martflow.commands.render import status_document, status_text
 from martflow.context import AppContext
 from martflow.core.models import STEP_NAMES, Ticket, TicketSpec
 from martflow.core.workflow.engine import RunReport
-from martflow.errors import ExitCode
+from martflow.errors import ExitCode, TicketBusyError
 
 
 def _exit_code(report: RunReport) -> ExitCode:
@@ -188,7 +188,13 @@ def sync(state: CliState) -> None:
     delivered = failed = queued = 0
     unreachable = ""
     for key in keys:
-        report = engine.sync(key)
+        try:
+            report = engine.sync(key)
+        except TicketBusyError as busy:
+            # The holder delivers its own updates; the others still go out now.
+            queued += len(context.ledger.outbox(key, open_only=True))
+            click.echo(f"martflow: skipped {key}: {busy.message}", err=True)
+            continue
         delivered, failed = delivered + report.delivered, failed + report.failed
         queued += report.queued
         unreachable = unreachable or report.unreachable
