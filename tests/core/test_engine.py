@@ -294,3 +294,16 @@ def test_ledger_uses_wal(tmp_path):
 
 
 assert os.name == "posix", "the engine's lock and kill tests need POSIX"
+
+
+def test_link_to_a_tracker_without_links_is_skipped_not_failed(tmp_path, tracker):
+    def publish(context: StepContext) -> StepOutcome:
+        return StepOutcome(ok=True, detail="published", link=("https://t.example/wb/1", "wb"))
+
+    engine = make_engine(tmp_path, tracker, {"publish": publish})
+    report = engine.run("DEMO-1", only=["publish"])
+    assert report.failed is None
+    by_kind = {e.kind: e for e in engine.ledger.outbox("DEMO-1")}
+    assert by_kind["link"].state is OutboxState.SKIPPED
+    assert by_kind["link"].target == "https://t.example/wb/1"
+    assert tracker.get_ticket("DEMO-1").status == "Done"

@@ -191,6 +191,11 @@ class FakeJira:
         with self._lock:
             return [c["body"] for c in self._issues[key].comments]
 
+    def link_urls(self, key: str) -> list[str]:
+        """The urls of the ticket's remote links, oldest first."""
+        with self._lock:
+            return [link["object"]["url"] for link in self._issues[key].links]
+
     def status_of(self, key: str) -> str:
         with self._lock:
             return self._issues[key].status

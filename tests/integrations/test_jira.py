@@ -565,3 +565,41 @@ def test_refused_delivery_stays_queued_then_lands_once(
     assert ledger.outbox(key, open_only=True) == []
     assert Delivery(ledger, tracker, RetryPolicy(sleep=Sleeps())).deliver(key).delivered == 0
     assert len(cloud.requests_to("POST", f"/issue/{key}/comment")) == 1
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        pytest.param(None, id="clean"),
+        pytest.param({"drop": True, "apply_first": True}, id="applied-then-dropped"),
+        pytest.param({"status": 503, "headers": {"Retry-After": "2"}, "body": {}}, id="503"),
+    ],
+)
+def test_publish_links_the_workbook_once(
+    tmp_path: Path, tracker: JiraTracker, cloud: FakeJira, fault: dict | None
+) -> None:
+    key = cloud.add_issue("Customer lifetime value")
+    url = "https://tableau.example.com/#/site/analytics/workbooks/42"
+    if fault:
+        cloud.fail("POST", f"/issue/{key}/remotelink", **fault)
+
+    def publish(context) -> StepOutcome:
+        return StepOutcome(
+            ok=True, detail="published", comment=f"Published: {url}", link=(url, "Dashboard: clv")
+        )
+
+    engine = Engine(
+        Ledger(tmp_path / "state.db"),
+        tracker,
+        {"publish": publish},
+        {"publish": "Done"}.get,
+        policy=RetryPolicy(sleep=Sleeps()),
+    )
+    assert engine.run(key, only=["publish"]).failed is None
+    engine.run(key, only=["publish"])  # a re-run converges on the same link
+    links = cloud.requests_to("GET", f"/issue/{key}/remotelink")
+    posts = cloud.requests_to("POST", f"/issue/{key}/remotelink")
+    assert links, "the tracker looks for an existing link before posting"
+    assert posts[-1].body == {"object": {"url": url, "title": "Dashboard: clv"}}
+    assert cloud.link_urls(key) == [url]
+    assert all(e.state is OutboxState.CONFIRMED for e in engine.ledger.outbox(key))

@@ -153,6 +153,8 @@ class StepOutcome:
     detail: str = ""
     artifacts: dict[str, object] = field(default_factory=dict)
     comment: str = ""
+    link: tuple[str, str] | None = None
+    """(url, title) of a web page to link from the ticket, e.g. the published workbook."""
 
 
 @dataclass(frozen=True)

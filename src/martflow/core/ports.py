@@ -159,6 +159,15 @@ class DocsPublisher(Protocol):
         ...
 
 
+@runtime_checkable
+class RemoteLinks(Protocol):
+    """A tracker that can link a ticket to a web page (Jira's remote links)."""
+
+    def add_remote_link(self, key: str, url: str, title: str) -> str:
+        """Link ``url`` from the ticket once per url; returns the link's id."""
+        ...
+
+
 class Comments(Protocol):
     """Read-only view of a ticket's comments (for reconciliation tests)."""
 

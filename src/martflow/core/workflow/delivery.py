@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from martflow.core.models import OutboxEntry, OutboxState
-from martflow.core.ports import Tracker
+from martflow.core.ports import RemoteLinks, Tracker
 from martflow.core.retry import RetryPolicy
 from martflow.core.workflow.events import EventSink, UpdateDelivered, UpdateQueued, ignore
 from martflow.core.workflow.ledger import Ledger
@@ -72,6 +72,8 @@ class Delivery:
     def _deliver_one(self, entry: OutboxEntry, report: DeliveryReport) -> None:
         if entry.kind == "transition":
             self._transition(entry, report)
+        elif entry.kind == "link":
+            self._link(entry, report)
         else:
             self._comment(entry)
             report.delivered += 1
@@ -88,6 +90,18 @@ class Delivery:
             report.warnings.append(warning)
             return
         self._ledger.mark_confirmed(entry.op_id, outcome)
+        report.delivered += 1
+
+    def _link(self, entry: OutboxEntry, report: DeliveryReport) -> None:
+        url, title = entry.target, entry.payload
+        if not isinstance(self._tracker, RemoteLinks):
+            self._ledger.mark_skipped(entry.op_id, "this tracker keeps no links")
+            return
+        tracker = self._tracker
+        # The adapter looks for an existing link to the url first, so resending converges.
+        self._ledger.mark_in_flight(entry.op_id)
+        link_id = self._policy.read(lambda: tracker.add_remote_link(entry.key, url, title))
+        self._ledger.mark_confirmed(entry.op_id, link_id)
         report.delivered += 1
 
     def _comment(self, entry: OutboxEntry) -> None:

@@ -183,6 +183,8 @@ class Engine:
                 updates.append(("transition", status, status))
             if outcome.comment:
                 updates.append(("comment", key, outcome.comment))
+            if outcome.link:
+                updates.append(("link", *outcome.link))
             return updates, ""
         # A failure is told once: the same failure on a re-run does not comment again.
         note = outcome.comment

@@ -154,6 +154,7 @@ def build_steps(services: Services) -> dict[str, StepFn]:
             artifacts={"location": result.location, **result.artifacts},
             comment=f"martflow published the dashboard '{spec.dashboard or spec.mart}': "
             f"{result.location}",
+            link=_web_link(result.location, spec.dashboard or spec.mart),
         )
 
     steps: dict[str, Callable[[StepContext], StepOutcome]] = {
@@ -165,6 +166,13 @@ def build_steps(services: Services) -> dict[str, StepFn]:
         "publish": publish,
     }
     return steps
+
+
+def _web_link(location: str, title: str) -> tuple[str, str] | None:
+    """A remote link for a published URL; a local file path gets none."""
+    if not location.startswith(("https://", "http://")):
+        return None
+    return location, f"Dashboard: {title}"
 
 
 def _lint_outcome(report: LintReport) -> StepOutcome:
