@@ -307,3 +307,13 @@ def test_link_to_a_tracker_without_links_is_skipped_not_failed(tmp_path, tracker
     assert by_kind["link"].state is OutboxState.SKIPPED
     assert by_kind["link"].target == "https://t.example/wb/1"
     assert tracker.get_ticket("DEMO-1").status == "Done"
+
+
+def test_should_stop_ends_the_run_between_steps(tmp_path, tracker):
+    recorder = Recorder()
+    engine = make_engine(tmp_path, tracker, recorder.steps())
+    report = engine.run("DEMO-1", should_stop=lambda: len(recorder.calls) >= 2)
+    assert report.cancelled
+    assert recorder.calls == ["start", "scaffold"]
+    assert [s.state for s in engine.ledger.steps("DEMO-1")][2] is StepState.PENDING
+    assert engine.run("DEMO-1").ran == list(STEP_NAMES[2:])

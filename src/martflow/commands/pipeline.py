@@ -8,10 +8,11 @@ import click
 
 from martflow.commands.common import CliState, closing, json_option, output, pass_state
 from martflow.commands.render import status_document, status_text
-from martflow.context import AppContext
-from martflow.core.models import STEP_NAMES, Ticket, TicketSpec
+from martflow.core.models import STEP_NAMES
 from martflow.core.workflow.engine import RunReport
-from martflow.errors import ExitCode, TicketBusyError
+from martflow.errors import ExitCode
+from martflow.services.outbox import sync_all
+from martflow.services.tickets import ticket_and_spec
 
 
 def _exit_code(report: RunReport) -> ExitCode:
@@ -80,20 +81,9 @@ def scaffold(state: CliState, key: str, spec_file: Path | None, dry_run: bool, f
     _run(state, key, only=["scaffold"], options=options)
 
 
-def _ticket_and_spec(
-    context: AppContext, key: str, spec_file: Path | None = None
-) -> tuple[Ticket, TicketSpec]:
-    """The ticket and its spec: ``spec_file``, else ``specs/KEY.yml``, else the description."""
-    from martflow.core.spec import load_spec
-
-    ticket = context.tracker.get_ticket(key)
-    spec_file = spec_file or context.project.specs_dir / f"{key}.yml"
-    return ticket, load_spec(ticket.description, spec_file, key=key)
-
-
 def _scaffold_dry_run(state: CliState, key: str, spec_file: Path | None, force: bool) -> None:
     context = state.context()
-    ticket, spec = _ticket_and_spec(context, key, spec_file)
+    ticket, spec = ticket_and_spec(context, key, spec_file)
     columns = context.warehouse().columns(spec.sources)
     plan = context.scaffolder().plan(spec, columns, key, ticket.summary, force)
     data = {
@@ -133,7 +123,7 @@ def publish(state: CliState, key: str, dry_run: bool) -> None:
     """Publish the ticket's mart as a Tableau workbook."""
     if dry_run:
         context = state.context()
-        _ticket, spec = _ticket_and_spec(context, key)
+        _ticket, spec = ticket_and_spec(context, key)
         result = context.publisher().publish(spec, key, dry_run=True)
         output(
             state, {"key": key, "location": result.location}, f"would publish to {result.location}"
@@ -182,22 +172,11 @@ def status(state: CliState, key: str | None) -> None:
 @pass_state
 def sync(state: CliState) -> None:
     """Deliver queued tracker updates."""
-    context = state.context()
-    engine = context.engine()
-    keys = sorted({e.key for e in context.ledger.outbox(open_only=True)})
-    delivered = failed = queued = 0
-    unreachable = ""
-    for key in keys:
-        try:
-            report = engine.sync(key)
-        except TicketBusyError as busy:
-            # The holder delivers its own updates; the others still go out now.
-            queued += len(context.ledger.outbox(key, open_only=True))
-            click.echo(f"martflow: skipped {key}: {busy.message}", err=True)
-            continue
-        delivered, failed = delivered + report.delivered, failed + report.failed
-        queued += report.queued
-        unreachable = unreachable or report.unreachable
+    report = sync_all(state.context())
+    for line in report.skipped:
+        click.echo(f"martflow: {line}", err=True)
+    delivered, failed, queued = report.delivered, report.failed, report.queued
+    unreachable = report.unreachable
     data = {"delivered": delivered, "failed": failed, "queued": queued}
     output(state, data, f"{delivered} delivered, {failed} failed, {queued} still queued")
     if unreachable:

@@ -8,7 +8,8 @@ import click
 
 from martflow.commands.common import CliState, json_option, output, pass_state
 from martflow.commands.render import show_document, show_text, tickets_table
-from martflow.errors import SpecError, UsageError
+from martflow.errors import UsageError
+from martflow.services.tickets import ticket_view
 
 
 @click.group("tickets", invoke_without_command=True)
@@ -58,18 +59,10 @@ def create(
 @pass_state
 def show(state: CliState, key: str) -> None:
     """Show a ticket, its parsed spec and its pipeline state."""
-    from martflow.core.spec import load_spec
-
     context = state.context()
-    ticket = context.tracker.get_ticket(key)
-    spec_error = ""
-    try:
-        spec_file = context.project.specs_dir / f"{key}.yml"
-        spec = load_spec(ticket.description, spec_file, key=key).to_dict()
-    except SpecError as exc:
-        spec, spec_error = None, exc.message
-    steps = context.ledger.steps(key)
-    document = show_document(ticket, spec, spec_error, steps)
+    view = ticket_view(context, key)
+    spec = view.spec.to_dict() if view.spec else None
+    document = show_document(view.ticket, spec, view.spec_error, list(view.steps))
     output(state, document, lambda: show_text(document))
 
 

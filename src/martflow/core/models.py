@@ -185,7 +185,7 @@ class OutboxEntry:
     op_id: str
     key: str
     step: str
-    kind: Literal["transition", "comment"]
+    kind: Literal["transition", "comment", "link"]
     target: str
     payload: str
     state: OutboxState

@@ -49,6 +49,7 @@ class RunReport:
     key: str
     ran: list[str] = field(default_factory=list)
     failed: str | None = None
+    cancelled: bool = False
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
 
     @property
@@ -85,10 +86,12 @@ class Engine:
         until_step: str | None = None,
         only: Sequence[str] | None = None,
         options: Mapping[str, object] | None = None,
+        should_stop: Callable[[], bool] | None = None,
     ) -> RunReport:
         """Run the unfinished steps of ``key`` (or ``only`` those), resuming where it stopped.
 
-        ``from_step`` re-runs from that step even if it succeeded before.
+        ``from_step`` re-runs from that step even if it succeeded before. ``should_stop``
+        is asked before each step; when it answers True the run ends there, cancelled.
         """
         names = self._selection(from_step, until_step, only)
         report = RunReport(key)
@@ -102,6 +105,9 @@ class Engine:
             for name in names:
                 if records[name].state is StepState.SUCCEEDED:
                     continue
+                if should_stop is not None and should_stop():
+                    report.cancelled = True
+                    break
                 record = self._run_step(key, name, ticket, options or {})
                 report.ran.append(name)
                 delivery = self._delivery.deliver(key)

@@ -1,0 +1,45 @@
+"""Queued tracker updates: how many wait, and delivering them all (``sync``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from martflow.context import AppContext
+from martflow.errors import TicketBusyError
+
+
+@dataclass
+class SyncReport:
+    """What one ``sync`` over every ticket did."""
+
+    delivered: int = 0
+    failed: int = 0
+    queued: int = 0
+    unreachable: str = ""
+    skipped: list[str] = field(default_factory=list)
+    """One line per ticket left alone because another run holds it."""
+
+
+def queued_updates(context: AppContext) -> int:
+    """How many tracker updates are waiting to be delivered, over every ticket."""
+    return len(context.ledger.outbox(open_only=True))
+
+
+def sync_all(context: AppContext) -> SyncReport:
+    """Deliver every ticket's queued updates; a busy ticket is skipped, not failed."""
+    engine = context.engine()
+    report = SyncReport()
+    keys = sorted({e.key for e in context.ledger.outbox(open_only=True)})
+    for key in keys:
+        try:
+            delivery = engine.sync(key)
+        except TicketBusyError as busy:
+            # The holder delivers its own updates; the others still go out now.
+            report.queued += len(context.ledger.outbox(key, open_only=True))
+            report.skipped.append(f"skipped {key}: {busy.message}")
+            continue
+        report.delivered += delivery.delivered
+        report.failed += delivery.failed
+        report.queued += delivery.queued
+        report.unreachable = report.unreachable or delivery.unreachable
+    return report

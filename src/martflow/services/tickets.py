@@ -1,0 +1,130 @@
+"""Ticket views: the list with pipeline progress, and one ticket with its spec and steps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from martflow.context import AppContext
+from martflow.core.models import (
+    STEP_NAMES,
+    OutboxEntry,
+    StepRecord,
+    StepState,
+    Ticket,
+    TicketSpec,
+)
+from martflow.errors import SpecError
+
+
+@dataclass(frozen=True)
+class TicketRow:
+    """A ticket in the list: what the tracker says plus how far its pipeline got."""
+
+    key: str
+    summary: str
+    status: str
+    done: int
+    total: int
+    failed: str | None = None
+    running: str | None = None
+
+    @property
+    def progress(self) -> str:
+        """``3/6``, with the failed or running step named."""
+        text = f"{self.done}/{self.total}"
+        if self.running:
+            return f"{text} {self.running}…"
+        if self.failed:
+            return f"{text} {self.failed} failed"
+        return text
+
+
+@dataclass(frozen=True)
+class TicketView:
+    """One ticket: what was asked, its spec (or why it does not validate), its pipeline."""
+
+    ticket: Ticket
+    spec: TicketSpec | None
+    spec_source: str
+    spec_problems: tuple[str, ...]
+    steps: tuple[StepRecord, ...]
+    queued: tuple[OutboxEntry, ...] = field(default=())
+    spec_error: str = ""
+    """The one-line reason the spec does not validate (its first problem, with the source)."""
+
+    @property
+    def next_step(self) -> str | None:
+        """The first step that has not succeeded, or None when all have."""
+        for record in self.steps:
+            if record.state is not StepState.SUCCEEDED:
+                return record.name
+        return None
+
+
+def ticket_rows(context: AppContext) -> list[TicketRow]:
+    """The tracker's tickets (the configured JQL) with their pipeline progress."""
+    tickets = context.tracker.list_tickets(context.config.tracker.jql or None)
+    known = set(context.ledger.tickets())
+    return [_row(context, ticket) if ticket.key in known else _fresh(ticket) for ticket in tickets]
+
+
+def _fresh(ticket: Ticket) -> TicketRow:
+    return TicketRow(ticket.key, ticket.summary, ticket.status, 0, len(STEP_NAMES))
+
+
+def _row(context: AppContext, ticket: Ticket) -> TicketRow:
+    steps = context.ledger.steps(ticket.key)
+    states = {s.name: s.state for s in steps}
+    return TicketRow(
+        ticket.key,
+        ticket.summary,
+        ticket.status,
+        done=sum(state is StepState.SUCCEEDED for state in states.values()),
+        total=len(STEP_NAMES),
+        failed=next((n for n, s in states.items() if s is StepState.FAILED), None),
+        running=next((n for n, s in states.items() if s is StepState.RUNNING), None),
+    )
+
+
+def spec_file(context: AppContext, key: str) -> Path:
+    """Where the ticket's spec file lives (``specs/KEY.yml``)."""
+    return context.project.specs_dir / f"{key}.yml"
+
+
+def ticket_and_spec(
+    context: AppContext, key: str, override: Path | None = None
+) -> tuple[Ticket, TicketSpec]:
+    """The ticket and its spec: ``override``, else ``specs/KEY.yml``, else the description.
+
+    Raises:
+        SpecError: when no spec is found or it does not validate.
+    """
+    from martflow.core.spec import load_spec
+
+    ticket = context.tracker.get_ticket(key)
+    return ticket, load_spec(ticket.description, override or spec_file(context, key), key=key)
+
+
+def ticket_view(context: AppContext, key: str) -> TicketView:
+    """Everything the ticket screen shows, read from the tracker and the ledger."""
+    from martflow.core.spec import load_spec
+
+    ticket = context.tracker.get_ticket(key)
+    path = spec_file(context, key)
+    source = str(path.relative_to(context.project.root)) if path.exists() else "the description"
+    try:
+        spec: TicketSpec | None = load_spec(ticket.description, path, key=key)
+        problems: tuple[str, ...] = ()
+        error = ""
+    except SpecError as exc:
+        spec, problems, error = None, tuple(exc.problems), exc.message
+    return TicketView(
+        ticket=ticket,
+        spec=spec,
+        spec_source=source,
+        spec_problems=problems,
+        steps=tuple(context.ledger.steps(key)),
+        queued=tuple(context.ledger.outbox(key, open_only=True)),
+        spec_error=error,
+    )
