@@ -164,6 +164,12 @@ class AppContext:
 
         return LocalTableauPublisher(reader, self.project.output_dir, self.project.state_dir)
 
+    def interrupt(self) -> None:
+        """Stop the dbt invocation in flight, if any; the build step then fails as cancelled."""
+        dbt = self._dbt
+        if dbt is not None:
+            dbt.interrupt()
+
     def close(self) -> None:
         """Stop the dbt worker, if one was started."""
         with self._lock:

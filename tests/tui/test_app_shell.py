@@ -25,10 +25,10 @@ async def test_ticket_list_loads(tmp_path):
     async with app.run_test(size=(100, 30)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
-        table = app.query_one("#tickets", DataTable)
+        table = app.screen.query_one("#tickets", DataTable)
         assert table.row_count == 2
-        assert table.get_row("DEMO-1")[2] == "Customer lifetime value"
-        assert str(app.query_one("#status-line", Static).render()) == "2 tickets"
+        assert table.get_row("DEMO-1")[3] == "Customer lifetime value"
+        assert str(app.screen.query_one("#status-line", Static).render()) == "2 tickets"
 
 
 async def test_tracker_failure_is_shown_not_crashing(tmp_path):
@@ -43,6 +43,6 @@ async def test_tracker_failure_is_shown_not_crashing(tmp_path):
     async with app.run_test(size=(100, 30)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
-        line = str(app.query_one("#status-line", Static).render())
+        line = str(app.screen.query_one("#status-line", Static).render())
         assert line == "Could not load tickets: connection refused"
         assert app.is_running

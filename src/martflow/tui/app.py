@@ -1,68 +1,139 @@
-"""The Textual app shell: the ticket list, loaded in a worker so the first frame is fast."""
+"""The Textual app: screens, global keys, the outbox bar, and one place errors become dialogs."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from textual import work
-from textual.app import App, ComposeResult
+from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
-from martflow.core.models import Ticket
-from martflow.tui.messages import TicketsFailed, TicketsLoaded
+from martflow.errors import MartflowError
+from martflow.tui.dialogs.error import ErrorDialog
+from martflow.tui.dialogs.help import HelpScreen
+from martflow.tui.keys import binding_ids, keymap
+from martflow.tui.messages import ErrorRaised, QueueChanged, SyncFinished
+from martflow.tui.screens.ticket import TicketScreen
+from martflow.tui.screens.tickets import TicketListScreen
+from martflow.tui.widgets.outbox import OutboxBar
 
 if TYPE_CHECKING:
     from martflow.context import AppContext
 
 
 class MartflowApp(App[int]):
-    """martflow's terminal UI."""
+    """martflow's terminal UI: tickets -> ticket -> steps, with the tracker kept in sync."""
 
     TITLE = "martflow"
     CSS_PATH = "app.tcss"
     BINDINGS = [
-        Binding("r", "refresh", "Refresh", id="refresh"),
+        Binding("question_mark", "help", "Keys", id="help"),
+        Binding("s", "sync", "Sync", id="sync"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
     def __init__(self, context: AppContext) -> None:
         super().__init__()
         self.context = context
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static("Loading tickets…", id="status-line")
-        yield DataTable(id="tickets", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        self.queued = 0
+        self.unreachable = ""
+        self.syncing = False
 
     def on_mount(self) -> None:
-        table = self.query_one("#tickets", DataTable)
-        table.add_columns("Key", "Status", "Summary")
-        self.load_tickets()
-
-    def action_refresh(self) -> None:
-        self.load_tickets()
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="tickets")
-    def load_tickets(self) -> None:
+        self.title = f"martflow · {self.context.project.root.name}"
+        known = binding_ids(type(self), TicketListScreen, TicketScreen, *TicketScreen.KEYED)
         try:
-            tickets = self.context.tracker.list_tickets(self.context.config.tracker.jql or None)
-        except Exception as exc:  # shown in the UI; the app never crashes on a tracker error
-            self.post_message(TicketsFailed(str(exc)))
+            self.set_keymap(keymap(self.context.config.keys.model_extra or {}, known))
+        except MartflowError as exc:
+            self.show_error(exc.title, exc.message)
+        self.push_screen(TicketListScreen())
+        self.count_queued()
+
+    # -- errors -----------------------------------------------------------------------
+
+    def show_error(self, title: str, message: str) -> None:
+        """Open the error dialog (from the UI thread)."""
+        self.push_screen(ErrorDialog(title, message))
+
+    def on_error_raised(self, message: ErrorRaised) -> None:
+        self.show_error(message.title, message.message)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # The one place a crashed worker becomes a dialog; the app keeps running.
+        if event.state is not WorkerState.ERROR or event.worker.error is None:
             return
-        self.post_message(TicketsLoaded(tickets))
+        error = event.worker.error
+        if isinstance(error, MartflowError):
+            self.show_error(error.title, error.message)
+        else:
+            self.show_error("Something went wrong", f"{type(error).__name__}: {error}")
 
-    def on_tickets_loaded(self, message: TicketsLoaded) -> None:
-        table = self.query_one("#tickets", DataTable)
-        table.clear()
-        for ticket in message.tickets:
-            table.add_row(ticket.key, ticket.status, ticket.summary, key=ticket.key)
-        self.query_one("#status-line", Static).update(_count(message.tickets))
+    # -- the outbox -------------------------------------------------------------------
 
-    def on_tickets_failed(self, message: TicketsFailed) -> None:
-        self.query_one("#status-line", Static).update(f"Could not load tickets: {message.error}")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="outbox-count")
+    def count_queued(self) -> None:
+        """Re-read how many tracker updates wait (after a run or a sync)."""
+        from martflow.services.outbox import queued_updates
 
+        self.post_message(QueueChanged(queued_updates(self.context)))
 
-def _count(tickets: list[Ticket]) -> str:
-    return f"{len(tickets)} tickets" if tickets else "No tickets yet: `martflow tickets create`"
+    def on_queue_changed(self, message: QueueChanged) -> None:
+        self.queued = message.queued
+        self.unreachable = message.unreachable or (self.unreachable if message.queued else "")
+        self.refresh_outbox_bars()
+
+    def refresh_outbox_bars(self) -> None:
+        """Every screen's outbox bar shows the app's current count."""
+        for screen in self.screen_stack:
+            for bar in screen.query(OutboxBar):
+                bar.queued, bar.unreachable, bar.syncing = (
+                    self.queued,
+                    self.unreachable,
+                    self.syncing,
+                )
+
+    def action_sync(self) -> None:
+        if self.syncing:
+            return
+        self.syncing = True
+        self.refresh_outbox_bars()
+        self.sync_updates()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="sync")
+    def sync_updates(self) -> None:
+        """Deliver every queued tracker update (``martflow sync``)."""
+        from martflow.services.outbox import SyncReport, sync_all
+
+        try:
+            report = sync_all(self.context)
+        except MartflowError as exc:
+            self.post_message(ErrorRaised(exc.title, exc.message))
+            report = SyncReport(queued=-1)
+        self.post_message(SyncFinished(report))
+
+    def on_sync_finished(self, message: SyncFinished) -> None:
+        self.syncing = False
+        report = message.report
+        if report.queued >= 0:
+            self.post_message(QueueChanged(report.queued, report.unreachable))
+            text = f"{report.delivered} delivered, {report.failed} failed, {report.queued} queued"
+            self.notify(text, title="Sync", severity="warning" if report.queued else "information")
+        else:
+            self.count_queued()
+        self.refresh_outbox_bars()
+
+    # -- help and the command palette ---------------------------------------------------
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Sync", "Deliver queued tracker updates", self.action_sync)
+        yield SystemCommand("Key bindings", "List every key and its binding id", self.action_help)
+        if isinstance(screen, TicketScreen):
+            yield from screen.commands()

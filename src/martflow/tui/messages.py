@@ -1,18 +1,21 @@
-"""Messages workers post to the UI (past tense: what happened)."""
+"""Messages workers post to the UI (past tense: what happened). Threads never touch widgets."""
 
 from __future__ import annotations
 
 from textual.message import Message
 
-from martflow.core.models import Ticket
+from martflow.core.workflow.engine import RunReport
+from martflow.core.workflow.events import Event
+from martflow.services.outbox import SyncReport
+from martflow.services.tickets import TicketRow, TicketView
 
 
 class TicketsLoaded(Message):
-    """The tracker answered with these tickets."""
+    """The tracker answered with these tickets (and the ledger with their progress)."""
 
-    def __init__(self, tickets: list[Ticket]) -> None:
+    def __init__(self, rows: list[TicketRow]) -> None:
         super().__init__()
-        self.tickets = tickets
+        self.rows = rows
 
 
 class TicketsFailed(Message):
@@ -21,3 +24,54 @@ class TicketsFailed(Message):
     def __init__(self, error: str) -> None:
         super().__init__()
         self.error = error
+
+
+class TicketViewLoaded(Message):
+    """One ticket, its spec and its pipeline were read."""
+
+    def __init__(self, view: TicketView) -> None:
+        super().__init__()
+        self.view = view
+
+
+class PipelineEvent(Message):
+    """The engine reported progress (a step started, logged, finished; an update moved)."""
+
+    def __init__(self, event: Event) -> None:
+        super().__init__()
+        self.event = event
+
+
+class PipelineFinished(Message):
+    """A run of one or more steps ended (finished, failed or cancelled)."""
+
+    def __init__(self, key: str, report: RunReport | None) -> None:
+        super().__init__()
+        self.key = key
+        self.report = report
+
+
+class ErrorRaised(Message):
+    """Work in a worker failed with an error the user should read."""
+
+    def __init__(self, title: str, message: str) -> None:
+        super().__init__()
+        self.title = title
+        self.message = message
+
+
+class QueueChanged(Message):
+    """The number of tracker updates waiting to be delivered changed."""
+
+    def __init__(self, queued: int, unreachable: str = "") -> None:
+        super().__init__()
+        self.queued = queued
+        self.unreachable = unreachable
+
+
+class SyncFinished(Message):
+    """A sync of every queued tracker update ended."""
+
+    def __init__(self, report: SyncReport) -> None:
+        super().__init__()
+        self.report = report

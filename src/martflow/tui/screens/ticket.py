@@ -1,0 +1,242 @@
+"""The ticket screen: what was asked, the pipeline's steps with live state, each step's view."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import work
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, RichLog, Static, TabbedContent, TabPane
+from textual.worker import Worker, get_current_worker
+
+from martflow.core.models import STEP_NAMES, StepState
+from martflow.core.workflow.events import (
+    Event,
+    StepFinished,
+    StepProgress,
+    StepStarted,
+    UpdateDelivered,
+    UpdateQueued,
+)
+from martflow.errors import MartflowError
+from martflow.tui.messages import ErrorRaised, PipelineEvent, PipelineFinished, TicketViewLoaded
+from martflow.tui.panels import PANELS
+from martflow.tui.step_flows import STEP_FLOWS
+from martflow.tui.widgets.outbox import OutboxBar
+from martflow.tui.widgets.steps import StepList
+
+if TYPE_CHECKING:
+    from martflow.services.tickets import TicketView
+    from martflow.tui.app import MartflowApp
+
+
+class TicketScreen(Screen[None]):
+    """One ticket, walked step by step. Work runs in workers; the screen never blocks."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Tickets", id="back"),
+        Binding("n", "run_next", "Run next", id="run_next"),
+        Binding("a", "run_all", "Run all", id="run_all"),
+        Binding("x", "cancel", "Cancel", id="cancel"),
+        Binding("r", "reload", "Reload", id="reload"),
+    ]
+    KEYED: ClassVar[list[type]] = []
+    """Other classes whose bindings are remappable from `[keys]` (dialogs opened from here)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__()
+        self.key = key
+        self.view: TicketView | None = None
+        self.run_worker_: Worker[None] | None = None
+        self.running_step: str | None = None
+
+    @property
+    def martflow(self) -> MartflowApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def running(self) -> bool:
+        return self.run_worker_ is not None and self.run_worker_.is_running
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(f"{self.key} · loading…", id="ticket-title", markup=False)
+        with Horizontal(id="ticket-body"):
+            yield StepList(id="steps")
+            with TabbedContent(id="views"):
+                for panel in PANELS:
+                    with TabPane(panel.TITLE, id=f"tab-{panel.__name__.lower()}"):
+                        yield panel(id=panel.__name__.lower())
+        yield RichLog(id="log", markup=False, wrap=True, max_lines=2000)
+        yield OutboxBar(id="outbox")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(StepList).focus()
+        self.load_view()
+
+    def on_screen_resume(self) -> None:
+        self.martflow.refresh_outbox_bars()
+
+    # -- loading ----------------------------------------------------------------------
+
+    def action_reload(self) -> None:
+        self.load_view()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="ticket-view")
+    def load_view(self) -> None:
+        from martflow.services.tickets import ticket_view
+
+        try:
+            view = ticket_view(self.martflow.context, self.key)
+        except MartflowError as exc:
+            self.post_message(ErrorRaised(exc.title, exc.message))
+            return
+        self.post_message(TicketViewLoaded(view))
+
+    def on_ticket_view_loaded(self, message: TicketViewLoaded) -> None:
+        view = self.view = message.view
+        ticket = view.ticket
+        self.query_one("#ticket-title", Static).update(
+            f"{ticket.key} · {ticket.status} · {ticket.summary}"
+        )
+        if not self.running:
+            self.query_one(StepList).show_records(view.steps)
+        for panel in PANELS:
+            self.query_one(f"#{panel.__name__.lower()}", panel).show(view)
+
+    # -- running steps ----------------------------------------------------------------
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if isinstance(event.data_table, StepList):
+            self.action_run_step(str(event.row_key.value))
+
+    def action_run_next(self) -> None:
+        step = self.query_one(StepList).next_step
+        if step is None:
+            self.notify("Every step has succeeded.", title=self.key)
+            return
+        self.action_run_step(step)
+
+    def action_run_all(self) -> None:
+        self.start_run(None, {})
+
+    def action_run_step(self, name: str) -> None:
+        """Run one step; scaffold and commit first show their dialog (see step_flows)."""
+        if self.refuse_if_running():
+            return
+        flow = STEP_FLOWS.get(name)
+        if flow is not None:
+            flow(self)
+        else:
+            self.start_run([name], {})
+
+    def refuse_if_running(self) -> bool:
+        if self.running:
+            self.notify(f"{self.running_step or 'A step'} is running; press x to cancel it.")
+            return True
+        return False
+
+    def start_run(self, only: list[str] | None, options: Mapping[str, object]) -> None:
+        """Run ``only`` those steps (None: every remaining one) in a worker."""
+        if self.refuse_if_running():
+            return
+        what = ", ".join(only) if only else "every remaining step"
+        self.log_line(f"running {what}")
+        self.run_worker_ = self.run_steps(only, dict(options))
+
+    @work(thread=True, exit_on_error=False, group="pipeline")
+    def run_steps(self, only: list[str] | None, options: dict[str, object]) -> None:
+        worker = get_current_worker()
+        context = self.martflow.context
+        engine = context.engine(on_event=lambda event: self.post_message(PipelineEvent(event)))
+        report = None
+        try:
+            report = engine.run(
+                self.key, only=only, options=options, should_stop=lambda: worker.is_cancelled
+            )
+        except MartflowError as exc:
+            self.post_message(ErrorRaised(exc.title, exc.message))
+        finally:
+            self.post_message(PipelineFinished(self.key, report))
+
+    def action_cancel(self) -> None:
+        if not self.running or self.run_worker_ is None:
+            self.notify("Nothing is running.")
+            return
+        self.run_worker_.cancel()
+        self.log_line(f"cancelling after {self.running_step or 'the current step'}…")
+        self.martflow.context.interrupt()
+
+    def on_pipeline_event(self, message: PipelineEvent) -> None:
+        self.show_event(message.event)
+
+    def show_event(self, event: Event) -> None:
+        steps = self.query_one(StepList)
+        if isinstance(event, StepStarted):
+            self.running_step = event.step
+            steps.set_state(event.step, StepState.RUNNING, "")
+            self.log_line(f"{event.step}: started")
+        elif isinstance(event, StepProgress):
+            self.log_line(f"{event.step}: {event.message}")
+        elif isinstance(event, StepFinished):
+            self.running_step = None
+            steps.set_state(event.step, event.state, event.detail)
+            self.log_line(f"{event.step}: {event.state.value} - {event.detail}")
+            self.focus_panel_for(event.step)
+        elif isinstance(event, UpdateDelivered):
+            self.log_line(f"tracker: {event.kind} delivered ({event.target})")
+        elif isinstance(event, UpdateQueued):
+            self.log_line(f"tracker: {event.kind} queued - {event.reason}")
+
+    def on_pipeline_finished(self, message: PipelineFinished) -> None:
+        self.running_step = None
+        report = message.report
+        self.load_view()
+        self.martflow.count_queued()
+        if report is None:
+            return
+        if report.cancelled:
+            self.log_line("run cancelled")
+        elif report.failed:
+            detail = self.query_one(StepList).details.get(report.failed, "")
+            self.martflow.show_error(f"The {report.failed} step failed", detail)
+        elif report.queued:
+            self.notify(
+                f"Tracker unreachable; {report.delivery.queued} update(s) queued. Press s to sync.",
+                severity="warning",
+            )
+
+    def focus_panel_for(self, step: str) -> None:
+        """Switch to the tab that shows ``step``'s results, if there is one."""
+        for panel in PANELS:
+            if step == panel.STEP:
+                self.query_one("#views", TabbedContent).active = f"tab-{panel.__name__.lower()}"
+
+    def log_line(self, text: str) -> None:
+        """Append a timestamped line to the log pane."""
+        self.query_one("#log", RichLog).write(f"{datetime.now():%H:%M:%S}  {text}")
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    # -- the command palette --------------------------------------------------------------
+
+    def commands(self) -> Iterable[SystemCommand]:
+        """Palette entries for this ticket: run next, all, each step; cancel."""
+        yield SystemCommand(f"Run next step of {self.key}", "Run one step", self.action_run_next)
+        yield SystemCommand(
+            f"Run all remaining steps of {self.key}", "Resume the pipeline", self.action_run_all
+        )
+        for name in STEP_NAMES:
+            yield SystemCommand(
+                f"Run {name} ({self.key})",
+                f"Run only the {name} step",
+                lambda name=name: self.action_run_step(name),  # type: ignore[misc]
+            )
+        yield SystemCommand("Cancel the run", "Stop after the current step", self.action_cancel)

@@ -1,0 +1,75 @@
+"""The pipeline as a list of steps with live state; the next runnable step is marked."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable
+
+from martflow.core.models import STEP_NAMES, StepRecord, StepState
+
+ICONS = {
+    StepState.PENDING: "·",
+    StepState.RUNNING: "▶",
+    StepState.SUCCEEDED: "✔",
+    StepState.FAILED: "✘",
+    StepState.SKIPPED: "-",
+}
+
+
+class StepList(DataTable[str]):
+    """One row per step: state icon, name, and the step's one-line detail."""
+
+    DEFAULT_CSS = """
+    StepList .-next { text-style: bold; }
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
+        self.states: dict[str, StepState] = dict.fromkeys(STEP_NAMES, StepState.PENDING)
+        self.details: dict[str, str] = dict.fromkeys(STEP_NAMES, "")
+
+    def on_mount(self) -> None:
+        self.add_column(" ", key="icon", width=1)
+        self.add_column("Step", key="step", width=9)
+        self.add_column("Result", key="detail")
+        for name in STEP_NAMES:
+            self.add_row(*self._cells(name), key=name)
+
+    @property
+    def next_step(self) -> str | None:
+        """The first step that has not succeeded."""
+        return next((n for n in STEP_NAMES if self.states[n] is not StepState.SUCCEEDED), None)
+
+    @property
+    def selected_step(self) -> str:
+        """The step under the cursor."""
+        return STEP_NAMES[min(self.cursor_row, len(STEP_NAMES) - 1)]
+
+    def show_records(self, records: list[StepRecord] | tuple[StepRecord, ...]) -> None:
+        """Show what the ledger says; the cursor moves to the next runnable step."""
+        for record in records:
+            self.states[record.name] = record.state
+            self.details[record.name] = record.detail
+        self._redraw()
+        if self.next_step is not None:
+            self.move_cursor(row=STEP_NAMES.index(self.next_step))
+
+    def set_state(self, name: str, state: StepState, detail: str | None = None) -> None:
+        """Live update from an engine event."""
+        self.states[name] = state
+        if detail is not None:
+            self.details[name] = detail
+        self._redraw()
+
+    def _redraw(self) -> None:
+        for name in STEP_NAMES:
+            icon, step, detail = self._cells(name)
+            self.update_cell(name, "icon", icon)
+            self.update_cell(name, "step", step)
+            self.update_cell(name, "detail", detail)
+
+    def _cells(self, name: str) -> tuple[str, str, str]:
+        state = self.states[name]
+        detail = self.details[name] or ("next" if name == self.next_step else state.value)
+        if state is StepState.RUNNING:
+            detail = self.details[name] or "running…"
+        return ICONS[state], name, detail
