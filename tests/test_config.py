@@ -29,7 +29,8 @@ def test_sample_config_is_valid_and_documents_every_key():
             continue
         assert f"[{section}]" in text, section
         for key in model.annotation.model_fields:
-            assert f"\n{key} =" in text or f"[{section}.{key}]" in text, f"{section}.{key}"
+            shown = (f"\n{key} =", f"\n# {key} =", f"[{section}.{key}]")  # "# key =": unset
+            assert any(form in text for form in shown), f"{section}.{key}"
 
 
 @pytest.mark.parametrize(

@@ -103,10 +103,10 @@ class ScaffoldConfig(_Section):
 class LintConfig(_Section):
     """sqlfluff settings (the project's .sqlfluff holds the rules)."""
 
-    dialect: str = "duckdb"
-    """sqlfluff dialect."""
-    templater: Literal["jinja", "dbt"] = "jinja"
-    """`jinja` (fast, default) or `dbt` (needs sqlfluff-templater-dbt)."""
+    dialect: str | None = None
+    """sqlfluff dialect; unset = the project's .sqlfluff (else duckdb)."""
+    templater: Literal["jinja", "dbt"] | None = None
+    """`jinja` or `dbt` (needs sqlfluff-templater-dbt); unset = .sqlfluff's (else jinja)."""
     fix: bool = True
     """Apply sqlfluff's fixes in the lint step."""
     rules: list[str] = Field(default_factory=list)

@@ -128,7 +128,7 @@ class AppContext:
             templates_dir=(self.project.root / templates) if templates else None,
             state_dir=self.project.state_dir,
             source_schemas=self.config.scaffold.source_schemas,
-            dialect=self.config.lint.dialect,
+            dialect=self.config.lint.dialect or "duckdb",
         )
 
     def linter(self) -> Linter:
