@@ -1,4 +1,5 @@
-"""Start-up stays light: `--help` and the core load no UI framework and no vendor SDK."""
+"""Start-up stays light: `--help` and the core load no UI framework and no vendor SDK, and the
+TUI shows its ticket list before any vendor SDK is imported."""
 
 from __future__ import annotations
 
@@ -57,6 +58,41 @@ def test_core_is_headless():
     )
     loaded = loaded_after(code)
     assert loaded.isdisjoint([*HEAVY, "click", "rich", "git", "cookiecutter", "duckdb"])
+
+
+TUI_HEAVY = sorted({*HEAVY, "duckdb", "cookiecutter", "git"} - {"textual"})
+"""What the first frame of the TUI must not wait for: every one loads inside a step's worker."""
+
+FIRST_FRAME = """
+import asyncio
+from pathlib import Path
+
+import martflow.cli  # what `martflow` imports before it opens the TUI
+from martflow.context import AppContext
+from martflow.tui.app import MartflowApp
+
+context = AppContext.load(Path({config!r}))
+for summary in ("Customer lifetime value", "Product catalogue dimension"):
+    context.tracker.create_ticket(summary)
+
+
+async def first_frame():
+    app = MartflowApp(context)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen.query_one("#tickets").row_count == 2, "the ticket list did not load"
+
+
+asyncio.run(first_frame())
+"""
+
+
+def test_tui_first_frame_imports_no_heavy_module(tmp_path):
+    (tmp_path / "config.toml").write_text("")
+    loaded = loaded_after(FIRST_FRAME.format(config=str(tmp_path / "config.toml")))
+    assert "textual" in loaded  # the probe really ran the app
+    assert loaded.isdisjoint(TUI_HEAVY), loaded & set(TUI_HEAVY)
 
 
 def test_console_script_help_runs():

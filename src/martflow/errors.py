@@ -168,6 +168,12 @@ class DbtError(MartflowError):
     title = "dbt error"
 
 
+class CancelledError(MartflowError):
+    """The user stopped the work in flight (e.g. a dbt build); nothing is retried."""
+
+    title = "Cancelled"
+
+
 class LintError(MartflowError):
     """sqlfluff could not run on the given paths."""
 

@@ -14,6 +14,7 @@ from martflow.core.retry import RetryPolicy
 from martflow.core.workflow.engine import Engine, StepContext
 from martflow.core.workflow.ledger import Ledger
 from martflow.errors import (
+    CancelledError,
     RemoteRejectedError,
     RemoteUnavailableError,
     TicketBusyError,
@@ -317,3 +318,42 @@ def test_should_stop_ends_the_run_between_steps(tmp_path, tracker):
     assert recorder.calls == ["start", "scaffold"]
     assert [s.state for s in engine.ledger.steps("DEMO-1")][2] is StepState.PENDING
     assert engine.run("DEMO-1").ran == list(STEP_NAMES[2:])
+
+
+def test_user_cancel_fails_the_step_quietly_and_ends_the_run_cancelled(tmp_path, tracker):
+    def build(_context: StepContext) -> StepOutcome:
+        raise CancelledError("dbt run cancelled")
+
+    engine = make_engine(tmp_path, tracker, {**Recorder().steps(), "build": build})
+    report = engine.run("DEMO-1")
+
+    record = engine.ledger.step("DEMO-1", "build")
+    assert report.failed == "build" and report.cancelled
+    assert record.state is StepState.FAILED
+    assert record.detail == "cancelled by the user"
+    assert "build" not in {entry.step for entry in engine.ledger.outbox("DEMO-1")}
+    assert not [body for body in bodies(tracker) if "build" in body]
+
+
+def test_a_second_thread_of_the_same_process_finds_the_ticket_busy(tmp_path):
+    import threading
+
+    ledger = Ledger(tmp_path / "state.db")
+    caught: list[Exception] = []
+
+    def sync_from_another_thread() -> None:
+        try:
+            with Ledger(tmp_path / "state.db").lock("DEMO-1"):
+                pass
+        except TicketBusyError as exc:
+            caught.append(exc)
+
+    with ledger.lock("DEMO-1"):
+        thread = threading.Thread(target=sync_from_another_thread)
+        thread.start()
+        thread.join()
+        assert ledger.lock_holder("DEMO-1") is not None  # the refused thread left it alone
+    assert "busy" in str(caught[0])
+    assert ledger.lock_holder("DEMO-1") is None
+    with ledger.lock("DEMO-1"):  # free again after the holder let go
+        pass

@@ -102,6 +102,14 @@ def test_build_reports_models_tests_times_and_mart_rows(
     assert all(n.execution_time > 0 for n in report.nodes)
     assert report.failures == ()
     assert report.mart_rows == 5
+    # dbt-duckdb reports no rows_affected: the worker counts each built model.
+    assert {n.name: n.rows for n in report.nodes if n.resource_type == "model"} == {
+        "stg_shop__orders": 20,
+        "stg_shop__customers": 5,
+        "int_customer_orders__joined": 20,
+        "fct_customer_orders": 5,
+    }
+    assert all(n.rows is None for n in tests)
     assert report.invocation_id
     assert any("START" in e and "fct_customer_orders" in e for e in events)
     assert any("PASS" in e and "unique_fct_customer_orders_customer_id" in e for e in events)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from martflow.core.models import ColumnInfo, SourceRef
+from martflow.core.models import ColumnInfo, SourceRef, TableInfo
 from martflow.errors import WarehouseError
 from martflow.integrations.dbt import DbtProcessRunner
 from martflow.integrations.warehouse import MACRO_NAME, DbtWarehouse, install_macro, macro_text
@@ -81,4 +81,62 @@ def test_macro_is_installed_atomically_and_refreshed(tmp_path: Path) -> None:
 def test_no_tables_needs_no_dbt(tmp_path: Path) -> None:
     runner = DbtProcessRunner(tmp_path, tmp_path)
     assert DbtWarehouse(runner, tmp_path, {}).columns([]) == {}
+    assert runner.pid is None
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("dbt_worker")
+def test_tables_lists_the_source_schemas_with_columns_in_one_run_operation(
+    warehouse: tuple[DbtWarehouse, DbtProcessRunner],
+) -> None:
+    wh, runner = warehouse
+    before = len(runner.commands)
+
+    tables = wh.tables()
+
+    assert runner.commands[before:].count("run-operation") == 1
+    assert [t.ref for t in tables] == [CUSTOMERS, ORDERS, PAYMENTS]
+    assert {t.schema for t in tables} == {"raw"}
+    orders = next(t for t in tables if t.table == "orders")
+    assert orders == TableInfo(
+        "shop",
+        "raw",
+        "orders",
+        (
+            ColumnInfo("order_id", "BIGINT"),
+            ColumnInfo("customer_id", "BIGINT"),
+            ColumnInfo("amount", "DECIMAL(10,2)"),
+            ColumnInfo("ordered_at", "DATE"),
+        ),
+    )
+    customers = next(t for t in tables if t.table == "customers")
+    assert [c.name for c in customers.columns] == ["Customer ID", "First Name", "lastName"]
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("dbt_worker")
+def test_tables_of_a_shared_schema_per_source_and_a_missing_schema_named(
+    warehouse: tuple[DbtWarehouse, DbtProcessRunner],
+) -> None:
+    wh, runner = warehouse
+    shared = DbtWarehouse(runner, wh.project_dir, {"shop": "raw", "legacy": "raw"})
+    assert [t.ref.name for t in shared.tables()] == [
+        "legacy.customers",
+        "legacy.orders",
+        "legacy.payments",
+        "shop.customers",
+        "shop.orders",
+        "shop.payments",
+    ]
+
+    missing = DbtWarehouse(runner, wh.project_dir, {"shop": "raw", "crm": "nowhere"})
+    with pytest.raises(WarehouseError, match=r"schema not in the warehouse: nowhere$"):
+        missing.tables()
+
+
+def test_tables_without_source_schemas_or_with_a_hostile_one_needs_no_dbt(tmp_path: Path) -> None:
+    runner = DbtProcessRunner(tmp_path, tmp_path)
+    assert DbtWarehouse(runner, tmp_path, {}).tables() == []
+    with pytest.raises(WarehouseError, match="not a plain schema name"):
+        DbtWarehouse(runner, tmp_path, {"shop": "raw' or 1=1 --"}).tables()
     assert runner.pid is None

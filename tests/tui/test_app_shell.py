@@ -27,7 +27,7 @@ async def test_ticket_list_loads(tmp_path):
         await pilot.pause()
         table = app.screen.query_one("#tickets", DataTable)
         assert table.row_count == 2
-        assert table.get_row("DEMO-1")[3] == "Customer lifetime value"
+        assert str(table.get_row("DEMO-1")[3]) == "Customer lifetime value"
         assert str(app.screen.query_one("#status-line", Static).render()) == "2 tickets"
 
 

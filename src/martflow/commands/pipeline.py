@@ -12,6 +12,7 @@ from martflow.core.models import STEP_NAMES
 from martflow.core.workflow.engine import RunReport
 from martflow.errors import ExitCode
 from martflow.services.outbox import sync_all
+from martflow.services.scaffold_preview import scaffold_plan
 from martflow.services.tickets import ticket_and_spec
 
 
@@ -82,10 +83,7 @@ def scaffold(state: CliState, key: str, spec_file: Path | None, dry_run: bool, f
 
 
 def _scaffold_dry_run(state: CliState, key: str, spec_file: Path | None, force: bool) -> None:
-    context = state.context()
-    ticket, spec = ticket_and_spec(context, key, spec_file)
-    columns = context.warehouse().columns(spec.sources)
-    plan = context.scaffolder().plan(spec, columns, key, ticket.summary, force)
+    plan = scaffold_plan(state.context(), key, force, spec_file)
     data = {
         "key": key,
         "files": [{"path": f.path, "action": f.action, "diff": f.diff} for f in plan.files],

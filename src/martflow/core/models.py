@@ -213,6 +213,20 @@ class ColumnInfo:
 
 
 @dataclass(frozen=True)
+class TableInfo:
+    """A raw table a spec may name as ``source.table``, with its real columns."""
+
+    source: str
+    schema: str
+    table: str
+    columns: tuple[ColumnInfo, ...] = ()
+
+    @property
+    def ref(self) -> SourceRef:
+        return SourceRef(self.source, self.table)
+
+
+@dataclass(frozen=True)
 class LintViolation:
     """One sqlfluff finding."""
 

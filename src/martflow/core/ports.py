@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from martflow.core.models import (
     BuildReport,
@@ -14,6 +14,7 @@ from martflow.core.models import (
     PublishResult,
     ScaffoldPlan,
     SourceRef,
+    TableInfo,
     Ticket,
     TicketSpec,
 )
@@ -89,6 +90,10 @@ class Warehouse(Protocol):
         """Real columns of every table, in one round trip."""
         ...
 
+    def tables(self) -> list[TableInfo]:
+        """Every table of the configured source schemas with its columns, in one round trip."""
+        ...
+
 
 class Scaffolder(Protocol):
     """Plans and writes the dbt models a spec asks for."""
@@ -139,6 +144,13 @@ class DbtRunner(Protocol):
         """Run ``dbt build`` on the selection; results of this invocation only.
 
         When ``mart`` names a model, the report carries its row count.
+        """
+        ...
+
+    def show(self, model: str, limit: int = 20) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Column names and up to ``limit`` rows of the built ``model`` (``dbt show``).
+
+        ``model`` must be a plain identifier; values come back JSON-friendly (dates as ISO text).
         """
         ...
 

@@ -16,7 +16,7 @@ from typing import IO, Any
 
 from martflow.core.models import BuildReport, NodeResult
 from martflow.core.ports import ProgressCallback
-from martflow.errors import DbtError
+from martflow.errors import CancelledError, DbtError
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ENV_EXACT = frozenset({"PATH", "HOME", "LANG", "TZ", "TMPDIR", "VIRTUAL_ENV"})
@@ -55,6 +55,7 @@ class DbtProcessRunner:
 
     Calls are serialized (the TUI calls from threads). The child starts on first use,
     is restarted on the next call if it died, and exits when stdin closes.
+    ``interrupt()`` (from any thread) cancels the calls made so far.
     """
 
     def __init__(
@@ -70,6 +71,10 @@ class DbtProcessRunner:
         self.target = target
         self._extra_env = dict(extra_env or {})
         self._lock = threading.Lock()
+        self._guard = threading.Lock()
+        """Guards what interrupt() reads without the call lock: _proc, _epoch, _busy."""
+        self._epoch = 0
+        self._busy = 0
         self._proc: subprocess.Popen[str] | None = None
         self._next_id = 0
         self.commands: list[str] = []
@@ -114,6 +119,20 @@ class DbtProcessRunner:
         data = self._call({"op": "run_operation", "macro": macro, "args": dict(args)}, None)
         return "\n".join(data["logs"])
 
+    def interrupt(self) -> None:
+        """Cancel every call made so far; the one in flight raises CancelledError at once.
+
+        Callable from any thread while another is inside a call: it takes no call lock,
+        it kills the worker (whatever dbt runs stops with it) and the next call starts a
+        fresh one. With no call in flight nothing is killed: the warm worker stays.
+        """
+        with self._guard:
+            self._epoch += 1
+            proc = self._proc if self._busy else None
+        if proc is not None:
+            with contextlib.suppress(OSError):
+                proc.kill()
+
     def close(self) -> None:
         """Stop the worker (closing its stdin ends it)."""
         with self._lock:
@@ -131,25 +150,49 @@ class DbtProcessRunner:
         self.close()
 
     def _call(self, request: dict[str, Any], on_event: ProgressCallback | None) -> dict[str, Any]:
-        with self._lock:
-            self._next_id += 1
-            request["id"] = self._next_id
-            reply = None
-            for _attempt in range(2):
-                self._ensure_started()
-                if self._send(request):
-                    reply = self._read_reply(request, on_event)
-                if reply is not None:
-                    break
-                # The worker died before taking the request (it crashed or was killed
-                # between calls): nothing ran, so one fresh worker may take it.
-                self._stop()
-            if reply is None:
-                raise DbtError(f"the dbt worker keeps dying (see {self.project_dir / WORKER_LOG})")
-            self.commands.extend(reply.get("commands", []))
+        with self._guard:
+            epoch = self._epoch
+            self._busy += 1
+        try:
+            with self._lock:
+                reply = self._exchange(request, on_event, epoch)
+                self.commands.extend(reply.get("commands", []))
+        finally:
+            with self._guard:
+                self._busy -= 1
         if not reply["ok"]:
             raise DbtError(reply["error"])
         return dict(reply["data"])
+
+    def _exchange(
+        self, request: dict[str, Any], on_event: ProgressCallback | None, epoch: int
+    ) -> dict[str, Any]:
+        """Send ``request`` and read its reply (call lock held); cancelled if interrupted."""
+        self._next_id += 1
+        request["id"] = self._next_id
+        for _attempt in range(2):
+            self._check_cancelled(epoch)
+            try:
+                self._ensure_started(epoch)
+                reply = self._read_reply(request, on_event) if self._send(request) else None
+            except DbtError:
+                self._check_cancelled(epoch)  # the worker died because we killed it
+                raise
+            if reply is not None:
+                return reply
+            # The worker died before taking the request (it crashed or was killed
+            # between calls): nothing ran, so one fresh worker may take it.
+            self._stop()
+        self._check_cancelled(epoch)
+        raise DbtError(f"the dbt worker keeps dying (see {self.project_dir / WORKER_LOG})")
+
+    def _check_cancelled(self, epoch: int) -> None:
+        with self._guard:
+            cancelled = self._epoch != epoch
+        if cancelled:
+            if self._proc is not None and self._proc.poll() is not None:
+                self._stop()  # reap the worker interrupt() killed
+            raise CancelledError("dbt run cancelled")
 
     def _send(self, request: dict[str, Any]) -> bool:
         assert self._proc is not None and self._proc.stdin is not None
@@ -194,10 +237,11 @@ class DbtProcessRunner:
                     raise callback_error
                 return msg
 
-    def _ensure_started(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            return
-        self._proc = None
+    def _ensure_started(self, epoch: int | None = None) -> None:
+        if self._proc is not None:
+            if self._proc.poll() is None:
+                return
+            self._stop()
         log_path = self.project_dir / WORKER_LOG
         log_path.parent.mkdir(parents=True, exist_ok=True)
         # -P: the project folder (cwd) must not be on sys.path, or its dbt_*.py would load.
@@ -218,14 +262,20 @@ class DbtProcessRunner:
                 bufsize=1,
                 start_new_session=True,  # Ctrl-C in the terminal is the parent's to handle
             )
+        with self._guard:  # from here on interrupt() can kill it, even while it starts
+            self._proc = proc
+            cancelled = epoch is not None and epoch != self._epoch
+        if cancelled:
+            proc.kill()
         ready = _read_message(proc.stdout) if proc.stdout is not None else None
         if ready is None or ready.get("kind") != "ready":
-            code = proc.wait()
+            self._stop()
+            code = proc.returncode
             raise DbtError(f"the dbt worker failed to start (code {code}): {_last_line(log_path)}")
-        self._proc = proc
 
     def _stop(self) -> None:
-        proc, self._proc = self._proc, None
+        with self._guard:
+            proc, self._proc = self._proc, None
         if proc is None:
             return
         with contextlib.suppress(OSError):

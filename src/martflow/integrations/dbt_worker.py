@@ -15,11 +15,14 @@ import json
 import os
 import re
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _WATCHED_DIR_KEYS = (
     ("model-paths", ["models"]),
     ("macro-paths", ["macros"]),
@@ -178,16 +181,32 @@ class DbtSession:
         self._ensure_manifest(inv)
         command = ["build"] + (["--select", *select] if select else [])
         res = self._invoke(command, inv)
-        nodes = [_node_json(r) for r in res.result.results]
-        mart_rows = None
-        built = {n["name"]: n["status"] for n in nodes if n["resource_type"] == "model"}
-        if mart and built.get(mart) == "success":
-            inline = f"select count(*) as n from {{{{ ref('{mart}') }}}}"
-            inv.muted = True  # the count is ours, not progress the user asked to see
-            _, rows = self._show(["show", "--inline", inline, "--limit", "1"], inv)
-            inv.muted = False
-            mart_rows = int(rows[0][0]) if rows else 0
+        results = res.result.results
+        nodes = [_node_json(r) for r in results]
+        built = [n for r, n in zip(results, nodes, strict=True) if _countable(r)]
+        counts = self._count_rows([n["name"] for n in built if n["rows"] is None], inv)
+        for node in built:
+            if node["rows"] is None:
+                node["rows"] = counts.get(node["name"])
+        mart_rows = next((n["rows"] for n in built if n["name"] == mart), None)
         return {"invocation_id": inv.invocation_id, "nodes": nodes, "mart_rows": mart_rows}
+
+    def _count_rows(self, models: list[str], inv: _Invocation) -> dict[str, int]:
+        """Rows of each model, in one query (dbt-duckdb reports no rows_affected)."""
+        names = [name for name in models if _IDENTIFIER.match(name)]
+        if not names:
+            return {}
+        # Names are checked identifiers inside a literal and ref(); dbt quotes the relation.
+        inline = " union all ".join(
+            f"select '{name}' as model, count(*) as n from {{{{ ref('{name}') }}}}"
+            for name in names
+        )
+        inv.muted = True  # the counts are ours, not progress the user asked to see
+        try:
+            _, rows = self._show(["show", "--inline", inline, "--limit", str(len(names))], inv)
+        finally:
+            inv.muted = False
+        return {str(model): n for model, n in rows if isinstance(n, int)}
 
     def show(self, model: str, limit: int, inv: _Invocation) -> dict[str, Any]:
         self._ensure_manifest(inv)
@@ -215,6 +234,17 @@ class DbtSession:
 
 class WorkerError(Exception):
     """A dbt failure to report to the parent as one line."""
+
+
+def _countable(result: Any) -> bool:
+    """A model this build wrote successfully as a relation (ephemerals are not stored)."""
+    node = result.node
+    materialized = getattr(getattr(node, "config", None), "materialized", "")
+    return (
+        str(node.resource_type) == "model"
+        and str(result.status) == "success"
+        and materialized != "ephemeral"
+    )
 
 
 def _node_json(result: Any) -> dict[str, Any]:
@@ -275,12 +305,30 @@ def serve(session: DbtSession, lines: IO[str], out: IO[str]) -> None:
         send(reply)
 
 
+def watch_parent(parent: int, interval: float = 1.0) -> threading.Thread:
+    """Exit as soon as ``parent`` dies, even in the middle of a long query.
+
+    End of stdin is only noticed between requests; an orphaned worker would otherwise
+    run its query to the end (hours, for a runaway model) holding the warehouse file.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(3)
+
+    thread = threading.Thread(target=watch, name="parent-watchdog", daemon=True)
+    thread.start()
+    return thread
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the worker process."""
     parser = argparse.ArgumentParser(prog="martflow-dbt-worker")
     parser.add_argument("--profiles-dir", required=True)
     parser.add_argument("--target", default=None)
     ns = parser.parse_args(argv)
+    watch_parent(os.getppid())
     project_dir = Path.cwd()
     sanitize_sys_path(project_dir)
     out = _claim_stdout()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from importlib import resources
@@ -12,12 +13,16 @@ from typing import Any
 
 import yaml
 
-from martflow.core.models import ColumnInfo, SourceRef
+from martflow.core.models import ColumnInfo, SourceRef, TableInfo
 from martflow.errors import DbtError, WarehouseError
 from martflow.integrations.dbt import DbtProcessRunner
 
 MACRO_NAME = "martflow_get_columns"
+LIST_MACRO = "martflow_list_tables"
 _MARKER = "martflow-columns:"
+_TABLES_MARKER = "martflow-tables:"
+# Schema names reach the adapter's listing SQL as text: plain identifiers only.
+_SCHEMA = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,126}")
 
 
 def macro_text() -> str:
@@ -97,6 +102,47 @@ class DbtWarehouse:
             for t, entry in zip(unique, found, strict=True)
         }
 
+    def tables(self) -> list[TableInfo]:
+        """Every table of the ``[scaffold] source_schemas`` schemas, with its columns.
+
+        One ``dbt run-operation`` for all schemas. A source's tables are listed under its
+        spec name (``shop``), sorted by source then table; a schema two sources share is
+        read once. No configured schema: an empty list, without starting dbt.
+
+        Raises WarehouseError naming every configured schema the warehouse does not have.
+        """
+        schemas = list(dict.fromkeys(self.source_schemas.values()))
+        if not schemas:
+            return []
+        if bad := [s for s in schemas if not _SCHEMA.fullmatch(s)]:
+            raise WarehouseError(
+                f"[scaffold] source_schemas: {', '.join(map(repr, bad))} is not a plain schema name"
+            )
+        install_macro(self.project_dir)
+        try:
+            output = self.runner.run_operation(LIST_MACRO, {"schemas": schemas})
+        except DbtError as exc:
+            raise WarehouseError(f"could not list source tables: {exc}") from exc
+        entries = _parse_output(output, len(schemas), _TABLES_MARKER, LIST_MACRO)
+        missing = [s for s, entry in zip(schemas, entries, strict=True) if not entry.get("found")]
+        if missing:
+            raise WarehouseError(f"schema not in the warehouse: {', '.join(missing)}")
+        by_schema = {
+            schema: [
+                (
+                    str(t["table"]),
+                    tuple(ColumnInfo(str(c["name"]), str(c["data_type"])) for c in t["columns"]),
+                )
+                for t in entry["tables"]
+            ]
+            for schema, entry in zip(schemas, entries, strict=True)
+        }
+        return [
+            TableInfo(source, schema, table, columns)
+            for source, schema in sorted(self.source_schemas.items())
+            for table, columns in sorted(by_schema[schema])
+        ]
+
 
 def _macro_dir(project_dir: Path) -> Path:
     """The project's first macro path (dbt_project.yml ``macro-paths``), ``macros`` by default."""
@@ -109,14 +155,18 @@ def _macro_dir(project_dir: Path) -> Path:
     return project_dir / str(first)
 
 
-def _parse_output(output: str, expected: int) -> list[dict[str, Any]]:
+def _parse_output(
+    output: str, expected: int, marker: str = _MARKER, macro: str = MACRO_NAME
+) -> list[dict[str, Any]]:
     for line in output.splitlines():
-        if line.startswith(_MARKER):
+        if line.startswith(marker):
             try:
-                entries = json.loads(line[len(_MARKER) :])
+                entries = json.loads(line[len(marker) :])
             except json.JSONDecodeError as exc:
-                raise WarehouseError(f"unreadable output of {MACRO_NAME}: {exc}") from exc
+                raise WarehouseError(f"unreadable output of {macro}: {exc}") from exc
             if isinstance(entries, list) and len(entries) == expected:
                 return entries
             break
-    raise WarehouseError(f"{MACRO_NAME} returned no column list for {expected} tables")
+    what = "column list" if macro == MACRO_NAME else "table list"
+    unit = "tables" if macro == MACRO_NAME else "schemas"
+    raise WarehouseError(f"{macro} returned no {what} for {expected} {unit}")

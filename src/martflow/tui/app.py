@@ -44,12 +44,15 @@ class MartflowApp(App[int]):
 
     def on_mount(self) -> None:
         self.title = f"martflow · {self.context.project.root.name}"
-        known = binding_ids(type(self), TicketListScreen, TicketScreen, *TicketScreen.KEYED)
+        # The list goes first so a bad `[keys]` entry's dialog opens on top of it.
+        self.push_screen(TicketListScreen())
+        known = binding_ids(
+            type(self), TicketListScreen, TicketScreen, ErrorDialog, HelpScreen, *TicketScreen.KEYED
+        )
         try:
             self.set_keymap(keymap(self.context.config.keys.model_extra or {}, known))
         except MartflowError as exc:
             self.show_error(exc.title, exc.message)
-        self.push_screen(TicketListScreen())
         self.count_queued()
 
     # -- errors -----------------------------------------------------------------------
@@ -74,11 +77,11 @@ class MartflowApp(App[int]):
     # -- the outbox -------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="outbox-count")
-    def count_queued(self) -> None:
-        """Re-read how many tracker updates wait (after a run or a sync)."""
+    def count_queued(self, unreachable: str = "") -> None:
+        """Re-read how many tracker updates wait (after a run or a sync), and why if known."""
         from martflow.services.outbox import queued_updates
 
-        self.post_message(QueueChanged(queued_updates(self.context)))
+        self.post_message(QueueChanged(queued_updates(self.context), unreachable))
 
     def on_queue_changed(self, message: QueueChanged) -> None:
         self.queued = message.queued
@@ -107,12 +110,14 @@ class MartflowApp(App[int]):
         """Deliver every queued tracker update (``martflow sync``)."""
         from martflow.services.outbox import SyncReport, sync_all
 
+        report = SyncReport(queued=-1)
         try:
             report = sync_all(self.context)
         except MartflowError as exc:
             self.post_message(ErrorRaised(exc.title, exc.message))
-            report = SyncReport(queued=-1)
-        self.post_message(SyncFinished(report))
+        finally:
+            # Even a crash (shown by the worker handler) must end "syncing" and recount.
+            self.post_message(SyncFinished(report))
 
     def on_sync_finished(self, message: SyncFinished) -> None:
         self.syncing = False

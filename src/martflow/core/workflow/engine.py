@@ -18,9 +18,17 @@ from martflow.core.workflow.events import (
     ignore,
 )
 from martflow.core.workflow.ledger import Ledger
-from martflow.errors import MartflowError, RemoteUnavailableError, SpecError, UsageError
+from martflow.errors import (
+    CancelledError,
+    MartflowError,
+    RemoteUnavailableError,
+    SpecError,
+    UsageError,
+)
 
 _log = logging.getLogger("martflow.engine")
+CANCELLED = "cancelled by the user"
+"""The detail of a step stopped by the user (it fails, and the tracker is not told)."""
 
 
 @dataclass
@@ -92,6 +100,7 @@ class Engine:
 
         ``from_step`` re-runs from that step even if it succeeded before. ``should_stop``
         is asked before each step; when it answers True the run ends there, cancelled.
+        A step the user interrupted (CancelledError) fails and also ends the run cancelled.
         """
         names = self._selection(from_step, until_step, only)
         report = RunReport(key)
@@ -114,6 +123,7 @@ class Engine:
                 _merge(report.delivery, delivery)
                 if record.state is StepState.FAILED:
                     report.failed = name
+                    report.cancelled = record.detail == CANCELLED
                     break
         return report
 
@@ -164,6 +174,8 @@ class Engine:
             return StepOutcome(ok=False, detail=f"{name}: not implemented yet")
         try:
             return step(context)
+        except CancelledError:
+            return StepOutcome(ok=False, detail=CANCELLED)  # no comment: the user knows
         except RemoteUnavailableError as exc:
             return StepOutcome(ok=False, detail=f"{exc.title}: {exc.message}")
         except MartflowError as exc:

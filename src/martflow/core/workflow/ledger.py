@@ -6,6 +6,7 @@ import json
 import os
 import socket
 import sqlite3
+import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -52,6 +53,11 @@ def _now() -> str:
 
 def _when(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
+
+
+_HELD: set[tuple[str, str]] = set()
+"""(ledger path, key) locks held by this process: the row's pid cannot tell threads apart."""
+_HELD_GUARD = threading.Lock()
 
 
 class Ledger:
@@ -254,6 +260,23 @@ class Ledger:
             self.release(key)
 
     def acquire(self, key: str) -> None:
+        """Take ``key``'s lock or raise TicketBusyError naming the holder.
+
+        Two threads of one process (the TUI's run and its sync) exclude each other too.
+        """
+        held = (str(self.path.resolve()), key)
+        with _HELD_GUARD:
+            if held in _HELD:
+                raise TicketBusyError(f"ticket {key} is busy: a run in this process holds it")
+            _HELD.add(held)
+        try:
+            self._acquire_row(key)
+        except BaseException:
+            with _HELD_GUARD:
+                _HELD.discard(held)
+            raise
+
+    def _acquire_row(self, key: str) -> None:
         me, host, token = os.getpid(), socket.gethostname(), _start_token(os.getpid())
         with self.transaction() as db:
             row = db.execute("select * from locks where key = ?", (key,)).fetchone()
@@ -274,6 +297,11 @@ class Ledger:
             )
 
     def release(self, key: str) -> None:
+        held = (str(self.path.resolve()), key)
+        with _HELD_GUARD:
+            if held not in _HELD:
+                return  # not ours: another thread's lock stays
+            _HELD.discard(held)
         with self.transaction() as db:
             db.execute(
                 "delete from locks where key = ? and pid = ? and host = ?",

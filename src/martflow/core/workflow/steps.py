@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -10,9 +10,13 @@ from typing import Protocol
 from martflow.core.models import BuildReport, LintReport, StepOutcome, TicketSpec
 from martflow.core.ports import BiPublisher, DbtRunner, Linter, Repository, Scaffolder, Warehouse
 from martflow.core.workflow.engine import StepContext, StepFn
-from martflow.errors import NothingToCommitError
+from martflow.errors import NothingToCommitError, UsageError
 
 MAX_LISTED = 5
+MAX_FINDINGS = 500
+"""Lint findings kept in the step's artifacts (the ledger is not a log)."""
+MAX_MESSAGE = 5000
+"""The longest commit message (in characters) the commit step accepts."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,8 @@ def build_steps(services: Services) -> dict[str, StepFn]:
         paths = [settings.root / f for f in context.files() if f.endswith(".sql")]
         if not paths:
             return StepOutcome(ok=False, detail="nothing to lint: run the scaffold step first")
-        report = services.linter().lint(paths, fix=settings.lint_fix)
+        fix = bool(context.options.get("fix", settings.lint_fix))
+        report = services.linter().lint(paths, fix=fix)
         return _lint_outcome(report)
 
     def build(context: StepContext) -> StepOutcome:
@@ -117,6 +122,11 @@ def build_steps(services: Services) -> dict[str, StepFn]:
         return _build_outcome(report, str(mart))
 
     def commit(context: StepContext) -> StepOutcome:
+        try:
+            message = commit_message(context.key, context.ticket.summary, context.options)
+        except UsageError as exc:
+            # A typo in a local message is not news for the ticket: no comment.
+            return StepOutcome(ok=False, detail=exc.message)
         paths = list(context.files())
         spec_file = _relative(settings.specs_dir, settings.root, context.key)
         if (settings.root / spec_file).exists():
@@ -124,7 +134,6 @@ def build_steps(services: Services) -> dict[str, StepFn]:
         if not paths:
             return StepOutcome(ok=False, detail="nothing to commit: run the scaffold step first")
         repository = services.repository()
-        message = f"{context.key}: {_one_line(context.ticket.summary)}"
         try:
             sha = repository.commit(paths, message, context.pipeline_id)
         except NothingToCommitError:
@@ -168,6 +177,30 @@ def build_steps(services: Services) -> dict[str, StepFn]:
     return steps
 
 
+def commit_message(key: str, summary: str, options: Mapping[str, object] | None = None) -> str:
+    """``options["message"]`` (a user-edited message), checked; else ``KEY: summary``.
+
+    Raises:
+        UsageError: the message is not text, is blank, or is longer than MAX_MESSAGE.
+    """
+    custom = (options or {}).get("message")
+    if custom is None:
+        return f"{key}: {_one_line(summary)}"
+    if not isinstance(custom, str):
+        raise UsageError(f"the commit message must be text, not {type(custom).__name__}")
+    message = custom.replace("\r\n", "\n").strip()
+    if not message:
+        raise UsageError("the commit message is empty; write what the commit does")
+    if len(message) > MAX_MESSAGE:
+        raise UsageError(
+            f"the commit message has {len(message):,} characters; "
+            f"the limit is {MAX_MESSAGE:,} (put long notes in the ticket)"
+        )
+    if "\0" in message:
+        raise UsageError("the commit message contains a NUL character, which git refuses")
+    return message
+
+
 def _web_link(location: str, title: str) -> tuple[str, str] | None:
     """A remote link for a published URL; a local file path gets none."""
     if not location.startswith(("https://", "http://")):
@@ -178,11 +211,17 @@ def _web_link(location: str, title: str) -> tuple[str, str] | None:
 def _lint_outcome(report: LintReport) -> StepOutcome:
     count = len(report.violations)
     fixed = f", {report.fixed} fixed" if report.fixed else ""
+    artifacts: dict[str, object] = {
+        "files": report.files,
+        "violations": count,
+        "fixed": report.fixed,
+        "findings": [v.to_json() for v in report.violations[:MAX_FINDINGS]],
+    }
     if count == 0:
         return StepOutcome(
             ok=True,
             detail=f"{report.files} files clean{fixed}",
-            artifacts={"files": report.files, "violations": 0, "fixed": report.fixed},
+            artifacts=artifacts,
             comment=f"martflow linted {report.files} models with sqlfluff: clean{fixed}.",
         )
     first = [f"{v.path}:{v.line}:{v.column} {v.code} {v.description}" for v in report.violations]
@@ -191,7 +230,7 @@ def _lint_outcome(report: LintReport) -> StepOutcome:
     return StepOutcome(
         ok=False,
         detail=f"{count} violations in {report.files} files{fixed}; first: {first[0]}",
-        artifacts={"files": report.files, "violations": count, "fixed": report.fixed},
+        artifacts=artifacts,
         comment=f"martflow lint found {count} sqlfluff violations:\n{listed}{more}",
     )
 
@@ -214,6 +253,7 @@ def _build_outcome(report: BuildReport, mart: str) -> StepOutcome:
                 "type": n.resource_type,
                 "status": n.status,
                 "seconds": n.execution_time,
+                "rows": n.rows,
             }
             for n in report.nodes
         ],

@@ -21,7 +21,7 @@ class ErrorDialog(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="error-dialog", classes="dialog"):
-            yield Label(self.error_title, id="error-title", classes="dialog-title")
+            yield Label(self.error_title, id="error-title", classes="dialog-title", markup=False)
             yield Static(self.error_message, id="error-message", markup=False)
             yield Button("OK", id="error-ok", variant="error")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -32,21 +33,30 @@ class HelpScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         table = self.query_one("#help-keys", DataTable)
         table.add_columns("Key", "Action", "Id")
-        for key, description, binding_id in key_rows(self.below):
-            table.add_row(key, description, binding_id)
+        for row in key_rows(self.below):
+            table.add_row(*(Text(cell) for cell in row))
 
     def action_dismiss(self, result: None = None) -> None:  # type: ignore[override]
         self.dismiss(result)
 
 
 def key_rows(screen: Screen[object]) -> list[tuple[str, str, str]]:
-    """(key, description, binding id) for the screen's and the app's bindings, deduplicated."""
-    rows: list[tuple[str, str, str]] = []
-    seen: set[str] = set()
-    for _node, binding, _enabled, _tooltip in screen.active_bindings.values():
-        if not binding.description or binding.action in seen:
-            continue
-        seen.add(binding.action)
-        key = screen.app.get_key_display(binding)
-        rows.append((key, binding.description, binding.id or ""))
+    """(keys, description, binding id) for the screen's and the app's bindings.
+
+    martflow's own (remappable) bindings come first, one row per id with every key bound
+    to it; then the widgets' and Textual's keys for actions not listed yet.
+    """
+    app = screen.app
+    bound = [b for _node, b, _on, _tip in screen.active_bindings.values() if b.description]
+    own: dict[str, tuple[list[str], str]] = {}
+    for binding in bound:
+        if binding.id:
+            keys, _ = own.setdefault(binding.id, ([], binding.description))
+            keys.append(app.get_key_display(binding))
+    rows = [(", ".join(keys), text, binding_id) for binding_id, (keys, text) in own.items()]
+    listed = {b.action for b in bound if b.id}
+    for binding in bound:
+        if not binding.id and binding.action not in listed:
+            listed.add(binding.action)
+            rows.append((app.get_key_display(binding), binding.description, ""))
     return rows

@@ -24,15 +24,27 @@ from martflow.core.workflow.events import (
     UpdateQueued,
 )
 from martflow.errors import MartflowError
+from martflow.tui.dialogs.commit import CommitDialog
+from martflow.tui.dialogs.confirm_publish import ConfirmPublishDialog
+from martflow.tui.dialogs.scaffold_preview import ScaffoldPreviewDialog
 from martflow.tui.messages import ErrorRaised, PipelineEvent, PipelineFinished, TicketViewLoaded
 from martflow.tui.panels import PANELS
+from martflow.tui.panels.lint import LintPanel
+from martflow.tui.panels.preview import PreviewPanel
+from martflow.tui.screens.spec_editor import SpecEditorScreen
 from martflow.tui.step_flows import STEP_FLOWS
 from martflow.tui.widgets.outbox import OutboxBar
+from martflow.tui.widgets.source_tree import SourceTree
 from martflow.tui.widgets.steps import StepList
 
 if TYPE_CHECKING:
     from martflow.services.tickets import TicketView
     from martflow.tui.app import MartflowApp
+
+
+def now() -> datetime:
+    """The log pane's clock (snapshot tests pin it)."""
+    return datetime.now()
 
 
 class TicketScreen(Screen[None]):
@@ -44,8 +56,17 @@ class TicketScreen(Screen[None]):
         Binding("a", "run_all", "Run all", id="run_all"),
         Binding("x", "cancel", "Cancel", id="cancel"),
         Binding("r", "reload", "Reload", id="reload"),
+        Binding("e", "edit_spec", "Edit spec", id="edit_spec"),
     ]
-    KEYED: ClassVar[list[type]] = []
+    KEYED: ClassVar[list[type]] = [
+        SpecEditorScreen,
+        SourceTree,
+        ConfirmPublishDialog,
+        PreviewPanel,
+        LintPanel,
+        ScaffoldPreviewDialog,
+        CommitDialog,
+    ]
     """Other classes whose bindings are remappable from `[keys]` (dialogs opened from here)."""
 
     def __init__(self, key: str) -> None:
@@ -198,7 +219,7 @@ class TicketScreen(Screen[None]):
         self.running_step = None
         report = message.report
         self.load_view()
-        self.martflow.count_queued()
+        self.martflow.count_queued(report.delivery.unreachable if report else "")
         if report is None:
             return
         if report.cancelled:
@@ -220,10 +241,14 @@ class TicketScreen(Screen[None]):
 
     def log_line(self, text: str) -> None:
         """Append a timestamped line to the log pane."""
-        self.query_one("#log", RichLog).write(f"{datetime.now():%H:%M:%S}  {text}")
+        self.query_one("#log", RichLog).write(f"{now():%H:%M:%S}  {text}")
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_edit_spec(self) -> None:
+        """Open the spec editor; the view reloads when it closes (the spec may have changed)."""
+        self.app.push_screen(SpecEditorScreen(self.key), lambda _: self.load_view())
 
     # -- the command palette --------------------------------------------------------------
 

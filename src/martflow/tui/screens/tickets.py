@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -106,7 +107,9 @@ class TicketListScreen(Screen[None]):
         shown = [row for row in self.rows if _matches(row, words)]
         table.clear()
         for row in shown:
-            table.add_row(row.key, row.status, row.progress, row.summary, key=row.key)
+            # Text, not str: a DataTable parses str cells as markup, and summaries are untrusted.
+            cells = (row.key, row.status, row.progress, row.summary)
+            table.add_row(*(Text(cell) for cell in cells), key=row.key)
         if current and any(row.key == current for row in shown):
             table.move_cursor(row=table.get_row_index(current))
         self.query_one("#status-line", Static).update(_count(len(shown), len(self.rows), words))

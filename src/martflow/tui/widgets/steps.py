@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.widgets import DataTable
 
 from martflow.core.models import STEP_NAMES, StepRecord, StepState
@@ -15,11 +16,11 @@ ICONS = {
 }
 
 
-class StepList(DataTable[str]):
-    """One row per step: state icon, name, and the step's one-line detail."""
+class StepList(DataTable[str | Text]):
+    """One row per step: state icon, name, and the step's one-line detail.
 
-    DEFAULT_CSS = """
-    StepList .-next { text-style: bold; }
+    The next runnable step's name is bold, so it stands out even when its detail is
+    a failure message rather than "next".
     """
 
     def __init__(self, **kwargs: object) -> None:
@@ -67,9 +68,11 @@ class StepList(DataTable[str]):
             self.update_cell(name, "step", step)
             self.update_cell(name, "detail", detail)
 
-    def _cells(self, name: str) -> tuple[str, str, str]:
+    def _cells(self, name: str) -> tuple[str, str | Text, Text]:
         state = self.states[name]
-        detail = self.details[name] or ("next" if name == self.next_step else state.value)
+        is_next = name == self.next_step
+        detail = self.details[name] or ("next" if is_next else state.value)
         if state is StepState.RUNNING:
             detail = self.details[name] or "running…"
-        return ICONS[state], name, detail
+        # Text, not str: details quote tool output and ticket text, never markup.
+        return ICONS[state], Text(name, style="bold") if is_next else name, Text(detail)

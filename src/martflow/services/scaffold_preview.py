@@ -1,0 +1,25 @@
+"""The scaffold preview: every file the scaffold step would write, with diffs, writing nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from martflow.context import AppContext
+from martflow.core.models import ScaffoldPlan
+from martflow.services.tickets import ticket_and_spec
+
+
+def scaffold_plan(
+    context: AppContext, key: str, force: bool = False, spec_override: Path | None = None
+) -> ScaffoldPlan:
+    """What ``scaffold KEY`` would write, from the warehouse's real columns (the CLI's dry run).
+
+    Blocks while the dbt worker reads the source tables' columns: call it from a worker.
+
+    Raises:
+        SpecError: the ticket's spec is missing or does not validate.
+        ScaffoldError: the spec cannot be scaffolded (e.g. a source table has no columns).
+    """
+    ticket, spec = ticket_and_spec(context, key, spec_override)
+    columns = context.warehouse().columns(spec.sources)
+    return context.scaffolder().plan(spec, columns, key, ticket.summary, force)

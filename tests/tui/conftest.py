@@ -1,0 +1,36 @@
+"""Fixtures for TUI tests: a pinned clock, contexts on an empty project or the demo repo."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from martflow.config import Config, Project
+from martflow.context import AppContext
+
+DEMO_ROWS = 300
+"""Small synthetic shop: the demo pipeline builds in a few seconds."""
+
+
+@pytest.fixture
+def empty_context(tmp_path: Path) -> Iterator[AppContext]:
+    """A project with a local tracker and nothing else (no dbt project, no git)."""
+    (tmp_path / "config.toml").write_text("")
+    context = AppContext(Project(Config(), tmp_path / "config.toml"))
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def demo_context(tmp_path: Path) -> Iterator[AppContext]:
+    """The `martflow demo` repo (git, dbt-duckdb, synthetic shop) with its tickets filed."""
+    from martflow.project_scaffold.demo import DEMO_TICKETS, prepare_repo
+
+    root, _created = prepare_repo(tmp_path / "demo", DEMO_ROWS, 7)
+    context = AppContext.load(root / "config.toml")
+    for ticket in DEMO_TICKETS:
+        context.tracker.create_ticket(ticket.summary, ticket.description)
+    yield context
+    context.close()

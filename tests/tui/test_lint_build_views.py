@@ -1,0 +1,239 @@
+"""The Lint and Build tabs on the real demo, and cancelling a running build from the keyboard."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from pathlib import Path
+
+import pytest
+from textual.message import Message
+from textual.pilot import Pilot
+from textual.widgets import DataTable, RichLog, Static, TabbedContent
+
+from martflow.context import AppContext
+from martflow.core.models import StepState
+from martflow.core.workflow.events import StepProgress
+from martflow.services.step_results import BuiltNode
+from martflow.tui.app import MartflowApp
+from martflow.tui.dialogs.error import ErrorDialog
+from martflow.tui.messages import PipelineEvent, PipelineFinished
+from martflow.tui.panels.build import cells
+from martflow.tui.screens.ticket import TicketScreen
+from martflow.tui.widgets.steps import StepList
+
+SIZE = (120, 40)
+KEY = "DEMO-1"
+MART = "fct_customer_orders"
+MART_FILE = f"models/marts/{MART}.sql"
+MODELS = [
+    "stg_shop__orders",
+    "stg_shop__customers",
+    "stg_shop__payments",
+    "int_customer_orders__joined",
+    MART,
+]
+SPIN = (
+    "where (\n"
+    "    select count(*) from range(1000000) as a (i)\n"
+    "    cross join range(1000000) as b (j) where (a.i + b.j) % 7 = 3\n"
+    ") >= 0\n"
+)
+"""A filter that costs DuckDB hours (10^12 rows): the build runs until it is cancelled."""
+
+
+async def settle(pilot: Pilot[int]) -> None:
+    """Wait until no worker runs and every message they posted was handled."""
+    app = pilot.app
+    for _ in range(10):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(worker.is_running for worker in app.workers):
+            break
+    await pilot.pause()
+
+
+async def open_ticket(pilot: Pilot[int]) -> TicketScreen:
+    await settle(pilot)
+    screen = TicketScreen(KEY)
+    await pilot.app.push_screen(screen)
+    await settle(pilot)
+    return screen
+
+
+async def run(pilot: Pilot[int], screen: TicketScreen, steps: list[str], **options: object):
+    screen.start_run(steps, options)
+    await settle(pilot)
+
+
+def rows(table: DataTable[object]) -> list[list[str]]:
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def text(widget: Static) -> str:
+    return str(widget.render())
+
+
+def log_lines(screen: TicketScreen) -> list[str]:
+    return [line.text for line in screen.query_one("#log", RichLog).lines]
+
+
+async def ended_or_unstuck(finished: asyncio.Event, context: AppContext) -> None:
+    """Wait for the run's end; if the cancel did not work, kill dbt so the test fails, not hangs."""
+    try:
+        await asyncio.wait_for(finished.wait(), timeout=60)
+    except TimeoutError:
+        pid = context.dbt().pid
+        if pid is not None:
+            os.kill(pid, signal.SIGKILL)
+        raise
+
+
+def project_root(context: AppContext) -> Path:
+    return context.project.dbt_project_dir
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("tui_dbt")
+async def test_lint_tab_lists_a_violation_and_f_fixes_it(demo_context: AppContext):
+    mart = project_root(demo_context) / MART_FILE
+    app = MartflowApp(demo_context)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_ticket(pilot)
+        await run(pilot, screen, ["start", "scaffold", "lint"])
+        summary = screen.query_one("#lint-summary", Static)
+        table = screen.query_one("#lint-findings", DataTable)
+        assert text(summary) == "5 files clean"
+        assert table.row_count == 0
+
+        clean = mart.read_text()
+        mart.write_text(clean.replace("select", "SELECT", 1))
+        await run(pilot, screen, ["lint"], fix=False)
+
+        assert isinstance(app.screen, ErrorDialog)  # a failed step still says so
+        await pilot.press("escape")
+        assert screen.query_one("#views", TabbedContent).active == "tab-lintpanel"
+        assert rows(table) == [[MART_FILE, "1", "CP01", "Keywords must be lower case."]]
+        assert text(summary) == "1 violation"
+        assert mart.read_text() != clean
+
+        table.focus()
+        await pilot.press("f")
+        await settle(pilot)
+
+        assert app.screen is screen
+        assert table.row_count == 0
+        assert text(summary) == "5 files clean, 1 fixed"
+        assert mart.read_text() == clean
+        assert demo_context.ledger.step(KEY, "lint").state is StepState.SUCCEEDED
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("tui_dbt")
+async def test_build_tab_lists_models_then_tests_with_row_counts(demo_context: AppContext):
+    app = MartflowApp(demo_context)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_ticket(pilot)
+        await run(pilot, screen, ["start", "scaffold", "build"])
+
+        assert screen.query_one("#views", TabbedContent).active == "tab-buildpanel"
+        table = screen.query_one("#build-nodes", DataTable)
+        listed = rows(table)
+        assert [str(c.label) for c in table.columns.values()] == [
+            "Node",
+            "Type",
+            "Status",
+            "Time (s)",
+            "Rows",
+        ]
+        models, tests = listed[: len(MODELS)], listed[len(MODELS) :]
+        assert sorted(row[0] for row in models) == sorted(MODELS)
+        assert {(row[1], row[2]) for row in models} == {("model", "success")}
+        assert len(tests) == 4
+        assert {(row[1], row[2], row[4]) for row in tests} == {("test", "pass", "")}
+        assert all(float(row[3]) >= 0 for row in listed)
+        # Each model's rows, checked against what dbt shows of the built relation.
+        dbt = demo_context.dbt()
+        for name, *_rest, shown_rows in models:
+            _columns, data = dbt.show(name, limit=100_000)
+            assert shown_rows == f"{len(data):,}", name
+        mart_rows = int(table.get_row(f"model.{MART}")[4].plain.replace(",", ""))
+        summary = text(screen.query_one("#build-summary", Static))
+        assert summary == f"5 models built, 4/4 tests passed; {MART} has {mart_rows:,} rows"
+        assert not any(
+            cell.style for row in range(table.row_count) for cell in table.get_row_at(row)
+        )
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("tui_dbt")
+async def test_ui_stays_responsive_during_a_build_and_x_cancels_it(demo_context: AppContext):
+    mart = project_root(demo_context) / MART_FILE
+    started, finished = asyncio.Event(), asyncio.Event()
+
+    def hook(message: Message) -> None:
+        if isinstance(message, PipelineEvent) and isinstance(message.event, StepProgress):
+            if "START" in message.event.message and MART in message.event.message:
+                started.set()
+        elif isinstance(message, PipelineFinished):
+            finished.set()
+
+    app = MartflowApp(demo_context)
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+        screen = await open_ticket(pilot)
+        await run(pilot, screen, ["start", "scaffold"])
+        comments_before = len(demo_context.tracker.get_ticket(KEY).comments)
+        fast = mart.read_text()
+        mart.write_text(fast.replace("group by", f"{SPIN}group by", 1))
+
+        finished.clear()
+        screen.start_run(["build"], {})
+        await asyncio.wait_for(started.wait(), timeout=120)  # dbt is inside the slow model
+        worker = screen.run_worker_
+        assert worker is not None
+
+        steps = screen.query_one(StepList)
+        tabs = screen.query_one("#views", TabbedContent)
+        row, tab = steps.cursor_row, tabs.active
+        await pilot.press("down")
+        await pilot.press("tab", "right")
+        await pilot.pause()
+        assert steps.cursor_row == row + 1
+        assert tabs.active != tab
+        assert worker.is_running  # the keys took effect while the build ran
+        assert steps.states["build"] is StepState.RUNNING
+
+        await pilot.press("x")
+        # Textual marks a cancelled thread worker done at once; the engine's thread ends
+        # when dbt is killed and posts PipelineFinished.
+        await ended_or_unstuck(finished, demo_context)
+        await settle(pilot)
+
+        assert not worker.is_running
+        assert app.screen is screen  # a cancel is not an error dialog
+        assert steps.states["build"] is StepState.FAILED
+        assert steps.details["build"] == "cancelled by the user"
+        record = demo_context.ledger.step(KEY, "build")
+        assert (record.state, record.detail) == (StepState.FAILED, "cancelled by the user")
+        log = log_lines(screen)
+        assert any(line.endswith("build: failed - cancelled by the user") for line in log)
+        assert any(line.endswith("run cancelled") for line in log)
+        assert text(screen.query_one("#build-summary", Static)) == "cancelled by the user"
+        assert len(demo_context.tracker.get_ticket(KEY).comments) == comments_before
+        assert "build" not in {entry.step for entry in demo_context.ledger.outbox(KEY)}
+
+        # The next build gets a fresh dbt worker and works.
+        mart.write_text(fast)
+        await run(pilot, screen, ["build"])
+        assert steps.states["build"] is StepState.SUCCEEDED
+        assert screen.query_one("#build-nodes", DataTable).row_count == 9
+
+
+def test_failing_nodes_are_red_and_cells_are_not_markup() -> None:
+    failing = cells(BuiltNode("[b]not_null_x[/b]", "test", "fail", 0.25, None))
+    passing = cells(BuiltNode("fct_x", "model", "success", 1.5, 12345))
+    assert {str(cell.style) for cell in failing} == {"red"}
+    assert [cell.plain for cell in failing] == ["[b]not_null_x[/b]", "test", "fail", "0.25", ""]
+    assert {str(cell.style) for cell in passing} == {""}
+    assert [cell.plain for cell in passing] == ["fct_x", "model", "success", "1.50", "12,345"]
