@@ -356,3 +356,27 @@ async def test_palette_runs_the_next_step(empty_context):
         assert screen.query_one(StepList).states["start"] is StepState.FAILED
         assert isinstance(app.screen, ErrorDialog)
         assert app.screen.error_title == "The start step failed"
+
+
+async def test_a_crash_in_a_screen_worker_opens_the_error_dialog(empty_context) -> None:
+    """Worker.StateChanged does not bubble: the ticket screen forwards its crash to the app."""
+    file_demo_tickets(empty_context)
+    tracker = empty_context.tracker
+
+    class BrokenTicket:
+        def __getattr__(self, name):
+            return getattr(tracker, name)
+
+        def get_ticket(self, key):
+            raise RuntimeError(f"tracker exploded reading {key}")
+
+    empty_context.__dict__["tracker"] = BrokenTicket()
+    app = MartflowApp(empty_context)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ErrorDialog)
+        assert app.screen.error_title == "Something went wrong"
+        assert "tracker exploded reading DEMO-" in app.screen.error_message
+        assert app.is_running

@@ -19,6 +19,7 @@ from martflow.tui.messages import ErrorRaised, QueueChanged, SyncFinished
 from martflow.tui.screens.ticket import TicketScreen
 from martflow.tui.screens.tickets import TicketListScreen
 from martflow.tui.widgets.outbox import OutboxBar
+from martflow.tui.worker_errors import show_worker_error
 
 if TYPE_CHECKING:
     from martflow.context import AppContext
@@ -65,14 +66,9 @@ class MartflowApp(App[int]):
         self.show_error(message.title, message.message)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        # The one place a crashed worker becomes a dialog; the app keeps running.
-        if event.state is not WorkerState.ERROR or event.worker.error is None:
-            return
-        error = event.worker.error
-        if isinstance(error, MartflowError):
-            self.show_error(error.title, error.message)
-        else:
-            self.show_error("Something went wrong", f"{type(error).__name__}: {error}")
+        # The app's own workers; screens and panels forward theirs (worker_errors.py).
+        if event.state is WorkerState.ERROR:
+            show_worker_error(self, event.worker)
 
     # -- the outbox -------------------------------------------------------------------
 

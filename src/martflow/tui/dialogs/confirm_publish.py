@@ -14,6 +14,7 @@ from textual.widgets import Button, Label, Static, TabbedContent
 
 from martflow.errors import MartflowError
 from martflow.tui.panels.preview import PreviewPanel
+from martflow.tui.worker_errors import ForwardsWorkerErrors
 
 if TYPE_CHECKING:
     from martflow.core.models import TicketSpec
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from martflow.tui.screens.ticket import TicketScreen
 
 
-class ConfirmPublishDialog(ModalScreen[bool]):
+class ConfirmPublishDialog(ForwardsWorkerErrors, ModalScreen[bool]):
     """Publish or cancel; the destination is found by a dry run in a worker."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel_publish")]

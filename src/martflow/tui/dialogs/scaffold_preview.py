@@ -15,6 +15,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Label, LoadingIndicator, Static
 from textual.worker import Worker, WorkerState
 
+from martflow.tui.worker_errors import ForwardsWorkerErrors
+
 if TYPE_CHECKING:
     from martflow.context import AppContext
     from martflow.core.models import PlannedFile, ScaffoldPlan
@@ -25,7 +27,7 @@ LEXERS = {".sql": "sql", ".yml": "yaml", ".yaml": "yaml", ".md": "markdown"}
 ScaffoldOptions = dict[str, object]
 
 
-class ScaffoldPreviewDialog(ModalScreen[ScaffoldOptions | None]):
+class ScaffoldPreviewDialog(ForwardsWorkerErrors, ModalScreen[ScaffoldOptions | None]):
     """Loads the plan in a worker; dismisses with the step's options, or None on cancel.
 
     Conflicting files (not written by martflow, or edited since) are only overwritten
@@ -94,12 +96,10 @@ class ScaffoldPreviewDialog(ModalScreen[ScaffoldOptions | None]):
         self.post_message(self.PlanLoaded(scaffold_plan(self.context, self.key)))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        # A plan that cannot be made (invalid spec, missing table) closes the preview
-        # and shows why, through the app's one error handler.
+        # A plan that cannot be made (invalid spec, missing table) closes the preview;
+        # ForwardsWorkerErrors shows why in the error dialog.
         if event.state is WorkerState.ERROR and event.worker.group == "scaffold-plan":
             self.dismiss(None)
-            app: MartflowApp = self.app  # type: ignore[assignment]
-            app.on_worker_state_changed(event)
 
     def on_scaffold_preview_dialog_plan_loaded(self, message: PlanLoaded) -> None:
         plan = self.plan = message.plan

@@ -6,11 +6,13 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.containers import Vertical
 
+from martflow.tui.worker_errors import ForwardsWorkerErrors
+
 if TYPE_CHECKING:
     from martflow.services.tickets import TicketView
 
 
-class TicketPanel(Vertical):
+class TicketPanel(ForwardsWorkerErrors, Vertical):
     """One tab of the ticket screen. Subclasses render ``show(view)`` without blocking.
 
     ``TITLE`` names the tab; ``STEP`` (if set) is the pipeline step whose results the panel

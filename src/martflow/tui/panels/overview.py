@@ -21,9 +21,10 @@ class OverviewPanel(TicketPanel):
     TITLE = "Ticket"
 
     def compose(self) -> ComposeResult:
+        # The spec first: it is what the pipeline will build, and it fits on a screen.
         with VerticalScroll():
-            yield Markdown("", id="description")
             yield Static("", id="spec", markup=False)
+            yield Markdown("", id="description")
 
     def show(self, view: TicketView) -> None:
         description = view.ticket.description.strip() or "*(no description)*"

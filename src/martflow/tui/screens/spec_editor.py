@@ -19,12 +19,13 @@ from martflow.services.spec_draft import PostResult, SpecDraft, draft_to_yaml, v
 from martflow.tui.messages import ErrorRaised
 from martflow.tui.widgets.source_tree import SourceTree
 from martflow.tui.widgets.spec_form import SpecForm
+from martflow.tui.worker_errors import ForwardsWorkerErrors
 
 if TYPE_CHECKING:
     from martflow.tui.app import MartflowApp
 
 
-class SpecEditorScreen(Screen[None]):
+class SpecEditorScreen(ForwardsWorkerErrors, Screen[None]):
     """Edit ``specs/KEY.yml``: validated on every change, saved only when valid."""
 
     BINDINGS = [

@@ -36,6 +36,7 @@ from martflow.tui.step_flows import STEP_FLOWS
 from martflow.tui.widgets.outbox import OutboxBar
 from martflow.tui.widgets.source_tree import SourceTree
 from martflow.tui.widgets.steps import StepList
+from martflow.tui.worker_errors import ForwardsWorkerErrors
 
 if TYPE_CHECKING:
     from martflow.services.tickets import TicketView
@@ -47,7 +48,7 @@ def now() -> datetime:
     return datetime.now()
 
 
-class TicketScreen(Screen[None]):
+class TicketScreen(ForwardsWorkerErrors, Screen[None]):
     """One ticket, walked step by step. Work runs in workers; the screen never blocks."""
 
     BINDINGS = [
@@ -82,7 +83,12 @@ class TicketScreen(Screen[None]):
 
     @property
     def running(self) -> bool:
-        return self.run_worker_ is not None and self.run_worker_.is_running
+        """True from start_run until the run's PipelineFinished arrives.
+
+        Not the worker's state: Textual marks a cancelled worker finished at once, while
+        the engine thread still winds down holding the ticket's lock.
+        """
+        return self.run_worker_ is not None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -191,7 +197,10 @@ class TicketScreen(Screen[None]):
             self.notify("Nothing is running.")
             return
         self.run_worker_.cancel()
-        self.log_line(f"cancelling after {self.running_step or 'the current step'}…")
+        if self.running_step == "build":
+            self.log_line("cancelling: stopping dbt…")
+        else:
+            self.log_line(f"cancelling: the run stops after {self.running_step or 'this step'}…")
         self.martflow.context.interrupt()
 
     def on_pipeline_event(self, message: PipelineEvent) -> None:
@@ -217,6 +226,7 @@ class TicketScreen(Screen[None]):
 
     def on_pipeline_finished(self, message: PipelineFinished) -> None:
         self.running_step = None
+        self.run_worker_ = None
         report = message.report
         self.load_view()
         self.martflow.count_queued(report.delivery.unreachable if report else "")

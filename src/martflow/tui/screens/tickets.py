@@ -14,13 +14,14 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from martflow.errors import MartflowError
 from martflow.tui.messages import TicketsFailed, TicketsLoaded
 from martflow.tui.widgets.outbox import OutboxBar
+from martflow.tui.worker_errors import ForwardsWorkerErrors
 
 if TYPE_CHECKING:
     from martflow.services.tickets import TicketRow
     from martflow.tui.app import MartflowApp
 
 
-class TicketListScreen(Screen[None]):
+class TicketListScreen(ForwardsWorkerErrors, Screen[None]):
     """Every ticket from the tracker; Enter opens one."""
 
     BINDINGS = [
