@@ -380,3 +380,10 @@ async def test_a_crash_in_a_screen_worker_opens_the_error_dialog(empty_context) 
         assert app.screen.error_title == "Something went wrong"
         assert "tracker exploded reading DEMO-" in app.screen.error_message
         assert app.is_running
+
+
+def test_the_tui_guide_lists_every_remappable_key() -> None:
+    """docs/tui.md documents each binding id `[keys]` accepts."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "tui.md").read_text()
+    missing = sorted(i for i in MartflowApp.remappable_ids() if f"| `{i}` |" not in doc)
+    assert not missing, missing

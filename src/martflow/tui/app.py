@@ -47,14 +47,19 @@ class MartflowApp(App[int]):
         self.title = f"martflow · {self.context.project.root.name}"
         # The list goes first so a bad `[keys]` entry's dialog opens on top of it.
         self.push_screen(TicketListScreen())
-        known = binding_ids(
-            type(self), TicketListScreen, TicketScreen, ErrorDialog, HelpScreen, *TicketScreen.KEYED
-        )
         try:
-            self.set_keymap(keymap(self.context.config.keys.model_extra or {}, known))
+            configured = self.context.config.keys.model_extra or {}
+            self.set_keymap(keymap(configured, self.remappable_ids()))
         except MartflowError as exc:
             self.show_error(exc.title, exc.message)
         self.count_queued()
+
+    @classmethod
+    def remappable_ids(cls) -> set[str]:
+        """Every binding id `[keys]` may remap (docs/tui.md lists them)."""
+        return binding_ids(
+            cls, TicketListScreen, TicketScreen, ErrorDialog, HelpScreen, *TicketScreen.KEYED
+        )
 
     # -- errors -----------------------------------------------------------------------
 

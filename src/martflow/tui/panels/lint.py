@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from martflow.services.step_results import lint_results, record_of
@@ -14,7 +13,6 @@ from martflow.tui.panels.base import TicketPanel
 
 if TYPE_CHECKING:
     from martflow.services.tickets import TicketView
-    from martflow.tui.screens.ticket import TicketScreen
 
 FILE_WIDTH = 40
 """Model paths can be long; the message must stay in view (the file name is at the end)."""
@@ -25,7 +23,6 @@ class LintPanel(TicketPanel):
 
     TITLE = "Lint"
     STEP = "lint"
-    BINDINGS = [Binding("f", "lint_fix", "Fix lint", id="lint_fix")]
     DEFAULT_CSS = """
     LintPanel #lint-summary {
         padding: 0 1;
@@ -59,10 +56,6 @@ class LintPanel(TicketPanel):
                 Text(finding.rule),
                 Text(finding.message),
             )
-
-    def action_lint_fix(self) -> None:
-        """Lint again, letting sqlfluff rewrite what it can fix."""
-        cast("TicketScreen", self.screen).start_run(["lint"], {"fix": True})
 
 
 def tail(text: str, width: int) -> str:

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Static
@@ -35,7 +34,6 @@ class PreviewPanel(TicketPanel):
     """What the dashboard will show. Loads in a worker when the tab is shown, or on p."""
 
     TITLE = "Preview"
-    BINDINGS = [Binding("p", "preview", "Preview mart", id="preview_mart")]
     DEFAULT_CSS = """
     PreviewPanel #preview-status {
         padding: 0 1;

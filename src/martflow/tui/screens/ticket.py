@@ -29,7 +29,6 @@ from martflow.tui.dialogs.confirm_publish import ConfirmPublishDialog
 from martflow.tui.dialogs.scaffold_preview import ScaffoldPreviewDialog
 from martflow.tui.messages import ErrorRaised, PipelineEvent, PipelineFinished, TicketViewLoaded
 from martflow.tui.panels import PANELS
-from martflow.tui.panels.lint import LintPanel
 from martflow.tui.panels.preview import PreviewPanel
 from martflow.tui.screens.spec_editor import SpecEditorScreen
 from martflow.tui.step_flows import STEP_FLOWS
@@ -58,13 +57,13 @@ class TicketScreen(ForwardsWorkerErrors, Screen[None]):
         Binding("x", "cancel", "Cancel", id="cancel"),
         Binding("r", "reload", "Reload", id="reload"),
         Binding("e", "edit_spec", "Edit spec", id="edit_spec"),
+        Binding("f", "lint_fix", "Fix lint", id="lint_fix"),
+        Binding("p", "preview_mart", "Preview", id="preview_mart"),
     ]
     KEYED: ClassVar[list[type]] = [
         SpecEditorScreen,
         SourceTree,
         ConfirmPublishDialog,
-        PreviewPanel,
-        LintPanel,
         ScaffoldPreviewDialog,
         CommitDialog,
     ]
@@ -252,6 +251,19 @@ class TicketScreen(ForwardsWorkerErrors, Screen[None]):
     def log_line(self, text: str) -> None:
         """Append a timestamped line to the log pane."""
         self.query_one("#log", RichLog).write(f"{now():%H:%M:%S}  {text}")
+
+    def action_lint_fix(self) -> None:
+        """Re-run lint with sqlfluff's fixes, and show the Lint tab."""
+        self.query_one("#views", TabbedContent).active = "tab-lintpanel"
+        self.start_run(["lint"], {"fix": True})
+
+    def action_preview_mart(self) -> None:
+        """Show the Preview tab and (re)load the mart's first rows and charts."""
+        views = self.query_one("#views", TabbedContent)
+        if views.active == "tab-previewpanel":
+            self.query_one("#previewpanel", PreviewPanel).action_preview()
+        else:
+            views.active = "tab-previewpanel"  # showing the tab loads it
 
     def action_back(self) -> None:
         self.app.pop_screen()
