@@ -10,24 +10,14 @@ import pytest
 from click.testing import CliRunner
 
 from martflow.cli import cli
+from tests.cli.repo_support import make_repo
 
 
 @pytest.fixture
 def repo(tmp_path, monkeypatch) -> Path:
     """A git repo with a config.toml for the local tracker."""
     monkeypatch.delenv("MARTFLOW_CONFIG", raising=False)
-    root = tmp_path / "repo"
-    root.mkdir()
-    (root / "config.toml").write_text('[tracker]\nproject = "DEMO"\n')
-    (root / ".gitignore").write_text(".martflow/\n")
-    for args in (
-        ["init", "-q", "-b", "main"],
-        ["config", "user.name", "Test"],
-        ["config", "user.email", "test@example.com"],
-        ["add", "."],
-        ["commit", "-q", "-m", "init"],
-    ):
-        subprocess.run(["git", *args], cwd=root, check=True)
+    root = make_repo(tmp_path / "repo", '[tracker]\nproject = "DEMO"\n')
     monkeypatch.chdir(root)
     return root
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from click.testing import CliRunner
 from martflow import context as context_module
 from martflow.cli import cli
 from martflow.secrets import SecretStore
+from tests.cli.repo_support import make_repo
 from tests.integrations.jira_server import FakeJira
 
 TOKEN = "cli-jira-token-Kx81"
@@ -32,21 +32,8 @@ def jira() -> Iterator[FakeJira]:
 
 
 def _repo(root: Path, jira: FakeJira, statuses: str = "") -> Path:
-    root.mkdir()
-    (root / "config.toml").write_text(
-        f'[tracker]\nkind = "jira"\nurl = "{jira.url}"\nuser = "{USER}"\nproject = "DEMO"\n'
-        f"{statuses}"
-    )
-    (root / ".gitignore").write_text(".martflow/\n")
-    for args in (
-        ["init", "-q", "-b", "main"],
-        ["config", "user.name", "Test"],
-        ["config", "user.email", "test@example.com"],
-        ["add", "."],
-        ["commit", "-q", "-m", "init"],
-    ):
-        subprocess.run(["git", *args], cwd=root, check=True)
-    return root
+    config = f'[tracker]\nkind = "jira"\nurl = "{jira.url}"\nuser = "{USER}"\nproject = "DEMO"\n'
+    return make_repo(root, config + statuses)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
 from textual.widgets import DataTable, Static, TabbedContent, Tree
 
 from martflow.core.models import STEP_NAMES, StepState
@@ -18,21 +17,11 @@ from martflow.tui.screens.ticket import TicketScreen
 from martflow.tui.screens.tickets import TicketListScreen
 from martflow.tui.widgets.outbox import OutboxBar
 from martflow.tui.widgets.steps import StepList
+from tests.tui.pilot_support import settle
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("tui_dbt")]
 
 KEY = "DEMO-1"
-
-
-async def settle(pilot: Pilot[int]) -> None:
-    """Until no worker runs and what they posted is handled (a run ends with a reload)."""
-    app = pilot.app
-    for _ in range(10):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not any(worker.is_running for worker in app.workers):
-            break
-    await pilot.pause()
 
 
 def cell_texts(table: DataTable[object], column: int) -> list[str]:

@@ -22,6 +22,7 @@ from martflow.tui.messages import PipelineEvent, PipelineFinished
 from martflow.tui.panels.build import cells
 from martflow.tui.screens.ticket import TicketScreen
 from martflow.tui.widgets.steps import StepList
+from tests.tui.pilot_support import settle
 
 SIZE = (120, 40)
 KEY = "DEMO-1"
@@ -41,17 +42,6 @@ SPIN = (
     ") >= 0\n"
 )
 """A filter that costs DuckDB hours (10^12 rows): the build runs until it is cancelled."""
-
-
-async def settle(pilot: Pilot[int]) -> None:
-    """Wait until no worker runs and every message they posted was handled."""
-    app = pilot.app
-    for _ in range(10):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not any(worker.is_running for worker in app.workers):
-            break
-    await pilot.pause()
 
 
 async def open_ticket(pilot: Pilot[int]) -> TicketScreen:

@@ -18,19 +18,9 @@ from martflow.tui.panels.lineage import NO_SPEC
 from martflow.tui.panels.preview import NOT_BUILT, PreviewPanel
 from martflow.tui.screens.ticket import TicketScreen
 from martflow.tui.widgets.measure_chart import MeasureChart
+from tests.tui.pilot_support import settle
 
 SIZE = (120, 40)
-
-
-async def settle(pilot: Pilot[int]) -> None:
-    """Wait until no worker runs and every message they posted was handled."""
-    app = pilot.app
-    for _ in range(10):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not any(worker.is_running for worker in app.workers):
-            break
-    await pilot.pause()
 
 
 async def open_ticket(pilot: Pilot[int], key: str) -> TicketScreen:

@@ -19,6 +19,7 @@ from martflow.tui.screens.tickets import TicketListScreen
 from martflow.tui.widgets.outbox import OutboxBar
 from martflow.tui.widgets.steps import StepList
 from tests.fakes.memory_tracker import MemoryTracker
+from tests.tui.pilot_support import settle
 
 SIZE = (120, 36)
 
@@ -37,17 +38,6 @@ def keyed_context(tmp_path: Path, keys: str) -> AppContext:
     context = AppContext.load(root / "config.toml")
     file_demo_tickets(context)
     return context
-
-
-async def settle(pilot: Pilot[int]) -> None:
-    """Wait until no worker runs and every message they posted was handled."""
-    app = pilot.app
-    for _ in range(10):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not any(worker.is_running for worker in app.workers):
-            break
-    await pilot.pause()
 
 
 def text(widget: Static) -> str:

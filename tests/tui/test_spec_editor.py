@@ -18,6 +18,7 @@ from martflow.tui.widgets.outbox import OutboxBar
 from martflow.tui.widgets.source_tree import ColumnNode, SourceTree
 from martflow.tui.widgets.spec_form import SpecForm
 from tests.fakes.memory_tracker import MemoryTracker
+from tests.tui.pilot_support import settle
 
 SIZE = (120, 40)
 
@@ -31,17 +32,6 @@ EXPECTED = TicketSpec(
     measures=(Measure("order_count", "count", ColumnRef("orders", "order_id"), distinct=True),),
     dashboard="Customer orders",
 )
-
-
-async def settle(pilot: Pilot[int]) -> None:
-    """Wait until no worker runs and every message they posted was handled."""
-    app = pilot.app
-    for _ in range(10):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not any(worker.is_running for worker in app.workers):
-            break
-    await pilot.pause()
 
 
 async def open_editor(pilot: Pilot[int], key: str) -> SpecEditorScreen:

@@ -1,0 +1,19 @@
+"""What TUI pilots share: waiting for workers without sleeping."""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+
+
+async def settle(pilot: Pilot[int]) -> None:
+    """Wait until no worker runs and every message they posted was handled.
+
+    A finished run posts a reload, which starts another worker: hence the loop.
+    """
+    app = pilot.app
+    for _ in range(10):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(worker.is_running for worker in app.workers):
+            break
+    await pilot.pause()
