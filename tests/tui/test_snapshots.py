@@ -12,22 +12,42 @@ The ticket screen's pictures change whenever a tab is added; they live in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable
+from textual.widgets import DataTable, TabbedContent
 
-from martflow.config import Config, Project
+from martflow.config import Config, Project, TableauConfig
 from martflow.context import AppContext
+from martflow.core.models import (
+    STEP_NAMES,
+    BuildReport,
+    LintReport,
+    LintViolation,
+    NodeResult,
+    StepOutcome,
+    StepState,
+)
+from martflow.core.workflow.steps import _build_outcome, _lint_outcome
 from martflow.errors import RemoteUnavailableError
 from martflow.project_scaffold.demo import DEMO_TICKETS
 from martflow.tui.app import MartflowApp
+from martflow.tui.panels.base import TicketPanel
+from martflow.tui.panels.build import BuildPanel
+from martflow.tui.panels.lineage import LineagePanel
+from martflow.tui.panels.lint import LintPanel
+from martflow.tui.panels.publish import PublishPanel
+from martflow.tui.panels.scaffold import ScaffoldPanel
 from martflow.tui.screens import ticket as ticket_screen
+from martflow.tui.screens.ticket import TicketScreen
+from tests.tui.pilot_support import settle
 
 SIZE = (120, 36)
+OUTPUT_DIR = "/srv/dashboards"
+"""Where workbooks go: absolute, since a path under tmp_path would differ on every run."""
 
 
 @pytest.fixture
@@ -36,7 +56,8 @@ def shop(tmp_path: Path) -> Iterator[AppContext]:
     root = tmp_path / "shop"
     root.mkdir()
     (root / "config.toml").write_text("")
-    context = AppContext(Project(Config(), root / "config.toml"))
+    config = Config(tableau=TableauConfig(output_dir=OUTPUT_DIR))
+    context = AppContext(Project(config, root / "config.toml"))
     yield context
     context.close()
 
@@ -49,16 +70,7 @@ def filed(shop: AppContext) -> AppContext:
     return shop
 
 
-async def settle(pilot: Pilot[int]) -> None:
-    """Wait until no worker runs and what they posted was handled."""
-    for _ in range(10):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        if not any(worker.is_running for worker in pilot.app.workers):
-            break
-
-
-def opened(key: str) -> Callable[[Pilot[int]], object]:
+def opened(key: str) -> Callable[[Pilot[int]], Awaitable[None]]:
     """A run_before that opens ``key`` from the loaded ticket list."""
 
     async def run_before(pilot: Pilot[int]) -> None:
@@ -69,6 +81,145 @@ def opened(key: str) -> Callable[[Pilot[int]], object]:
         await settle(pilot)
 
     return run_before
+
+
+def on_tab(key: str, panel: type[TicketPanel]) -> Callable[[Pilot[int]], Awaitable[None]]:
+    """A run_before that opens ``key`` and shows ``panel``'s tab."""
+
+    async def run_before(pilot: Pilot[int]) -> None:
+        await opened(key)(pilot)
+        tabs = pilot.app.screen.query_one("#views", TabbedContent)
+        tabs.active = f"tab-{panel.__name__.lower()}"
+        await settle(pilot)
+
+    return run_before
+
+
+def running_step(key: str, step: str) -> Callable[[Pilot[int]], Awaitable[None]]:
+    """A run_before that opens ``key`` and runs ``step`` through its flow (dialog first)."""
+
+    async def run_before(pilot: Pilot[int]) -> None:
+        await opened(key)(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, TicketScreen)
+        screen.action_run_step(step)
+        await settle(pilot)
+
+    return run_before
+
+
+# -- DEMO-1's pipeline as the ledger records it (no git, dbt or sqlfluff runs) --------------
+
+BRANCH = "DEMO-1-customer-lifetime-value"
+MODELS = [
+    "stg_shop__orders",
+    "stg_shop__customers",
+    "stg_shop__payments",
+    "int_customer_orders__joined",
+    "fct_customer_orders",
+]
+FILES = [
+    "models/staging/shop/_shop__sources.yml",
+    "models/staging/shop/stg_shop__orders.sql",
+    "models/staging/shop/stg_shop__customers.sql",
+    "models/staging/shop/stg_shop__payments.sql",
+    "models/staging/shop/_shop__models.yml",
+    "models/intermediate/customer_orders/int_customer_orders__joined.sql",
+    "models/marts/fct_customer_orders.sql",
+    "models/marts/_customer_orders__models.yml",
+]
+SHA = "3f2a9c1b7e5d40a8c6e2f19b0d7a4c3e8b1f5a62"
+
+
+def node(
+    name: str, kind: str, seconds: float, rows: int | None = None, status: str = ""
+) -> NodeResult:
+    status = status or ("success" if kind == "model" else "pass")
+    return NodeResult(f"{kind}.shop.{name}", name, kind, status, seconds, rows=rows)
+
+
+def built(*, failing_test: bool = False) -> StepOutcome:
+    """A dbt build of DEMO-1's five models and their tests, as the build step records it."""
+    unique = "unique_fct_customer_orders_customer_id"
+    nodes = (
+        node("stg_shop__customers", "model", 0.21, 100),
+        node("stg_shop__orders", "model", 0.19, 300),
+        node("stg_shop__payments", "model", 0.18, 326),
+        node("not_null_stg_shop__customers_customer_id", "test", 0.05),
+        node("unique_stg_shop__customers_customer_id", "test", 0.04),
+        node(
+            "relationships_stg_shop__orders_customer_id__customer_id__ref_stg_shop__customers_",
+            "test",
+            0.06,
+        ),
+        node("int_customer_orders__joined", "model", 0.27, 326 if failing_test else 300),
+        node("fct_customer_orders", "model", 0.31, 100),
+        node("not_null_fct_customer_orders_customer_id", "test", 0.04),
+        node(unique, "test", 0.05, status="fail" if failing_test else "pass"),
+    )
+    return _build_outcome(BuildReport("7c1e", nodes, 100), "fct_customer_orders")
+
+
+LINT_FINDINGS = (
+    LintViolation(
+        "models/marts/fct_customer_orders.sql",
+        14,
+        9,
+        "RF02",
+        "Unqualified reference 'customer_id' found in select with more than one referenced table.",
+    ),
+    LintViolation(
+        "models/intermediate/customer_orders/int_customer_orders__joined.sql",
+        22,
+        5,
+        "AL03",
+        "Column expression without alias. Use explicit `AS` clause.",
+    ),
+    LintViolation(
+        "models/marts/fct_customer_orders.sql", 31, 81, "LT05", "Line is too long (96 > 80)."
+    ),
+)
+
+DONE: dict[str, StepOutcome] = {
+    "start": StepOutcome(ok=True, detail=f"on branch {BRANCH}", artifacts={"branch": BRANCH}),
+    "scaffold": StepOutcome(
+        ok=True,
+        detail="5 models; 8 files created, 0 updated",
+        artifacts={"files": FILES, "models": MODELS, "mart": "fct_customer_orders"},
+    ),
+    "lint": _lint_outcome(LintReport(files=5, fixed=2)),
+    "build": built(),
+    "commit": StepOutcome(
+        ok=True,
+        detail=f"commit {SHA[:10]} ({len(FILES)} files)",
+        artifacts={"sha": SHA, "files": FILES, "pushed": False},
+    ),
+    "publish": StepOutcome(
+        ok=True,
+        detail=f"published to {OUTPUT_DIR}/fct_customer_orders.twbx",
+        artifacts={"location": f"{OUTPUT_DIR}/fct_customer_orders.twbx"},
+    ),
+}
+"""What each step of DEMO-1 records when it succeeds."""
+
+
+def record(context: AppContext, step: str, outcome: StepOutcome, key: str = "DEMO-1") -> None:
+    """Write ``step``'s run to the ledger as the engine does, and move the ticket on."""
+    context.ledger.mark_running(key, step)
+    state = StepState.SUCCEEDED if outcome.ok else StepState.FAILED
+    context.ledger.finish_step(key, step, state, outcome.detail, outcome.artifacts)
+    status = context.config.tracker.statuses.for_step(step)
+    if outcome.ok and status:
+        context.tracker.transition(key, status)
+
+
+def walked(context: AppContext, until: str | None = None) -> AppContext:
+    """DEMO-1 with every step before ``until`` succeeded (None: the whole pipeline)."""
+    for step in STEP_NAMES:
+        if step == until:
+            break
+        record(context, step, DONE[step])
+    return context
 
 
 # -- the ticket list ----------------------------------------------------------------------
@@ -158,3 +309,132 @@ class TestTicketScreenSnapshots:
         """DEMO-3: the description, then the spec box in red saying "Spec does not validate"
         and listing the problem with the misspelt `grian` key."""
         assert snap_compare(MartflowApp(filed), terminal_size=SIZE, run_before=opened("DEMO-3"))
+
+    def test_ticket_screen_step_running(self, snap_compare, filed):
+        """DEMO-1 mid-run, on the Build tab: start, scaffold and lint ✔ with their results
+        (the branch, "5 models; 8 files created, 0 updated", "5 files clean, 2 fixed"), build
+        ▶ "running…", commit and publish pending; the tab says "The build step is running…";
+        the title says In Progress."""
+        walked(filed, until="build")
+        filed.ledger.mark_running("DEMO-1", "build")
+        assert snap_compare(
+            MartflowApp(filed), terminal_size=SIZE, run_before=on_tab("DEMO-1", BuildPanel)
+        )
+
+    def test_ticket_screen_lint_failed(self, snap_compare, filed):
+        """Lint failed: the step list shows lint ✘ "3 violations in 5 files, 2 …" (cut to
+        the column) and lint bold (next); the Lint tab says "3 violations, 2 fixed" over a
+        table of file (the long intermediate path cut from the left, keeping its file name),
+        line, rule (RF02, AL03, LT05) and the start of each message."""
+        walked(filed, until="lint")
+        record(filed, "lint", _lint_outcome(LintReport(5, LINT_FINDINGS, fixed=2)))
+        assert snap_compare(
+            MartflowApp(filed), terminal_size=SIZE, run_before=on_tab("DEMO-1", LintPanel)
+        )
+
+    def test_ticket_screen_models_tab(self, snap_compare, filed):
+        """After scaffold, on the Models tab: "5 models; 8 files created, 0 updated", the five
+        models from stg_shop__orders to fct_customer_orders, then the eight files under
+        models/; lint is next in the step list."""
+        walked(filed, until="lint")
+        assert snap_compare(
+            MartflowApp(filed), terminal_size=SIZE, run_before=on_tab("DEMO-1", ScaffoldPanel)
+        )
+
+    def test_ticket_screen_build_tab(self, snap_compare, filed):
+        """After build, on the Build tab: the summary "5 models built, 5/5 tests passed;
+        fct_customer_orders has 100 rows", then the five models (with times and row counts)
+        before the five tests (no rows), the long relationships test name cut with "…"."""
+        walked(filed, until="commit")
+        assert snap_compare(
+            MartflowApp(filed), terminal_size=SIZE, run_before=on_tab("DEMO-1", BuildPanel)
+        )
+
+    def test_ticket_screen_build_failed(self, snap_compare, filed):
+        """A failing test: build ✘ "1 failed: unique_fct_customer_orders_customer_id" in the
+        step list; on the Build tab that test's row is red, the models' rows are not."""
+        walked(filed, until="build")
+        record(filed, "build", built(failing_test=True))
+        assert snap_compare(
+            MartflowApp(filed), terminal_size=SIZE, run_before=on_tab("DEMO-1", BuildPanel)
+        )
+
+    def test_ticket_screen_lineage_tab(self, snap_compare, filed):
+        """After publish, on the Lineage tab: the legend, then the tree "DEMO-1 ·
+        fct_customer_orders" with sources ▪ shop.orders/customers/payments, the staging,
+        intermediate and mart models ● built with their .sql files, and the dashboard
+        ★ "Customer lifetime value" published at /srv/dashboards/fct_customer_orders.twbx."""
+        walked(filed)
+        assert snap_compare(
+            MartflowApp(filed), terminal_size=SIZE, run_before=on_tab("DEMO-1", LineagePanel)
+        )
+
+    def test_ticket_screen_publish_tab(self, snap_compare, filed):
+        """After publish, on the Publish tab: "Published" /srv/dashboards/fct_customer_orders.twbx,
+        "Commit" 3f2a9c1b7e (not pushed), "Branch" DEMO-1-customer-lifetime-value; every
+        step ✔; the title says Done."""
+        walked(filed)
+        assert snap_compare(
+            MartflowApp(filed), terminal_size=SIZE, run_before=on_tab("DEMO-1", PublishPanel)
+        )
+
+    def test_commit_dialog_open(self, snap_compare, filed):
+        """Enter on commit after a build: the dialog "Commit DEMO-1" lists the 8 files the
+        pipeline wrote, the message "DEMO-1: Customer lifetime value" in an editable box with
+        the focus, the push switch off ("Push to origin after committing"), Commit and Cancel."""
+        walked(filed, until="commit")
+        assert snap_compare(
+            MartflowApp(filed), terminal_size=SIZE, run_before=running_step("DEMO-1", "commit")
+        )
+
+    def test_confirm_publish_dialog_open(self, snap_compare, filed):
+        """Enter on publish: the dialog "Publish DEMO-1: Customer lifetime value?" says "It will
+        publish to /srv/dashboards/fct_customer_orders.twbx" (the dry run's answer), Publish
+        focused; behind it the Preview tab says the mart is not built yet (the build is
+        pending here, so no dbt runs)."""
+        walked(filed, until="build")
+        assert snap_compare(
+            MartflowApp(filed), terminal_size=SIZE, run_before=running_step("DEMO-1", "publish")
+        )
+
+
+# -- the spec editor -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def unspecified(shop: AppContext) -> AppContext:
+    """One ticket with no spec in its description, in a project with no source schemas."""
+    shop.tracker.create_ticket("Orders by month", "Finance wants monthly order totals.")
+    return shop
+
+
+def editing(key: str, mart: str = "") -> Callable[[Pilot[int]], Awaitable[None]]:
+    """A run_before that opens ``key``, presses e and types ``mart`` into the mart name."""
+
+    async def run_before(pilot: Pilot[int]) -> None:
+        await opened(key)(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        await pilot.press(*["space" if c == " " else c for c in mart])
+        await settle(pilot)
+
+    return run_before
+
+
+def test_spec_editor_empty(snap_compare, unspecified):
+    """The spec editor on DEMO-1 (no spec yet): the title names specs/DEMO-1.yml; the
+    catalog pane says there are no source tables and how to configure them; the form's
+    fields are empty (grey examples in them), the mart name focused; the YAML preview shows
+    the empty spec and the problems box (red) says sources, mart, grain and measures are
+    missing."""
+    assert snap_compare(MartflowApp(unspecified), terminal_size=SIZE, run_before=editing("DEMO-1"))
+
+
+def test_spec_editor_invalid_mart_name(snap_compare, unspecified):
+    """ "Customer Orders!" typed as the mart name: the field shows it, the YAML preview has
+    `mart: Customer Orders!` and the problems box names the bad mart name."""
+    assert snap_compare(
+        MartflowApp(unspecified),
+        terminal_size=SIZE,
+        run_before=editing("DEMO-1", "Customer Orders!"),
+    )

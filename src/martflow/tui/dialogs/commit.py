@@ -26,8 +26,8 @@ class CommitDialog(ModalScreen[CommitOptions | None]):
 
     DEFAULT_CSS = """
     #commit-dialog { max-height: 90%; }
-    #commit-files { height: auto; max-height: 10; margin-bottom: 1; color: $text-muted; }
-    #commit-message { height: 8; }
+    #commit-files { height: auto; max-height: 8; margin-bottom: 1; color: $text-muted; }
+    #commit-message { height: 5; }
     #commit-problem { color: $error; height: auto; }
     #commit-push-row { height: auto; margin-top: 1; }
     #commit-push-row Label { padding: 1 1; }

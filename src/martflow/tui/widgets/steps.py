@@ -14,6 +14,12 @@ ICONS = {
     StepState.FAILED: "✘",
     StepState.SKIPPED: "-",
 }
+DETAIL_WIDTH = 28
+"""What is left of StepList's 46 columns (app.tcss) after the border, icon and step name.
+
+Fixed: an auto width is measured once from "pending" and would cut every later detail
+to 7 characters. Longer details end in "…"; a failed step's whole detail is in its dialog.
+"""
 
 
 class StepList(DataTable[str | Text]):
@@ -31,7 +37,7 @@ class StepList(DataTable[str | Text]):
     def on_mount(self) -> None:
         self.add_column(" ", key="icon", width=1)
         self.add_column("Step", key="step", width=9)
-        self.add_column("Result", key="detail")
+        self.add_column("Result", key="detail", width=DETAIL_WIDTH)
         for name in STEP_NAMES:
             self.add_row(*self._cells(name), key=name)
 
@@ -75,4 +81,5 @@ class StepList(DataTable[str | Text]):
         if state is StepState.RUNNING:
             detail = self.details[name] or "running…"
         # Text, not str: details quote tool output and ticket text, never markup.
-        return ICONS[state], Text(name, style="bold") if is_next else name, Text(detail)
+        cell = Text(detail, no_wrap=True, overflow="ellipsis")
+        return ICONS[state], Text(name, style="bold") if is_next else name, cell
