@@ -15,24 +15,11 @@ import tempfile
 import time
 from pathlib import Path
 
-SQLFLUFF_CONFIG = """\
-[sqlfluff]
-dialect = duckdb
-templater = jinja
-max_line_length = 100
+from martflow.project_scaffold.init import TEMPLATE_DIR
 
-[sqlfluff:templater:jinja]
-apply_dbt_builtins = True
-
-[sqlfluff:rules:capitalisation.keywords]
-capitalisation_policy = lower
-
-[sqlfluff:rules:capitalisation.identifiers]
-extended_capitalisation_policy = lower
-
-[sqlfluff:rules:capitalisation.functions]
-extended_capitalisation_policy = lower
-"""
+SHIPPED_SQLFLUFF = TEMPLATE_DIR / "{{cookiecutter.repo_dir}}" / ".sqlfluff"
+SQLFLUFF_CONFIG = SHIPPED_SQLFLUFF.read_text().replace("{{ cookiecutter.dialect }}", "duckdb")
+"""The .sqlfluff `martflow init` writes: the bench lints what users lint."""
 
 SOURCES = ["shop", "crm", "billing", "web", "ads", "support", "hr", "erp", "app", "geo"]
 COLUMNS = ["id", "created_at", "updated_at", "status", "amount", "customer_id", "country", "note"]
@@ -89,6 +76,7 @@ def build_project(root: Path, models: int) -> list[Path]:
     """The dbt project on a branch that changed 5 models; returns every model path."""
     (root / "dbt_project.yml").write_text("name: bench\nversion: '1.0'\nmodel-paths: ['models']\n")
     (root / ".sqlfluff").write_text(SQLFLUFF_CONFIG)
+    (root / "macros").mkdir(exist_ok=True)  # the shipped .sqlfluff loads macros from here
     (root / ".gitignore").write_text("target/\n.martflow/\n")
     paths = []
     for i in range(models):

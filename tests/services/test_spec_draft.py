@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from martflow.context import AppContext
-from martflow.core.models import ColumnRef, JoinSpec, Measure, OutboxState, SourceRef, TicketSpec
+from martflow.core.models import ColumnRef, OutboxState
 from martflow.core.spec import parse_spec, spec_to_yaml
 from martflow.errors import RemoteUnavailableError, SpecError, UsageError
 from martflow.services.spec_draft import (
@@ -24,6 +24,7 @@ from martflow.services.spec_draft import (
 )
 from tests.core.hostile_specs import JINJA_PAYLOADS, PATHS, SQL_INJECTIONS
 from tests.fakes.memory_tracker import MemoryTracker
+from tests.services.spec_samples import EXPECTED
 
 
 def good_draft() -> SpecDraft:
@@ -37,18 +38,6 @@ def good_draft() -> SpecDraft:
         measures=[MeasureDraft("order_count", "count(distinct orders.order_id)")],
         dashboard="Customer orders",
     )
-
-
-EXPECTED = TicketSpec(
-    sources=(SourceRef("shop", "orders"), SourceRef("shop", "customers")),
-    mart="customer_orders",
-    kind="fact",
-    grain=(ColumnRef("customers", "customer_id"),),
-    joins=(JoinSpec(ColumnRef("orders", "customer_id"), ColumnRef("customers", "customer_id")),),
-    dimensions=(ColumnRef("customers", "first_name"),),
-    measures=(Measure("order_count", "count", ColumnRef("orders", "order_id"), distinct=True),),
-    dashboard="Customer orders",
-)
 
 
 @pytest.fixture

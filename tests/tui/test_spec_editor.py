@@ -7,7 +7,6 @@ from textual.pilot import Pilot
 from textual.widgets import Checkbox, Static
 
 from martflow.context import AppContext
-from martflow.core.models import ColumnRef, JoinSpec, Measure, SourceRef, TicketSpec
 from martflow.core.spec import parse_spec
 from martflow.errors import RemoteUnavailableError
 from martflow.services.catalog import CatalogTable
@@ -18,20 +17,10 @@ from martflow.tui.widgets.outbox import OutboxBar
 from martflow.tui.widgets.source_tree import ColumnNode, SourceTree
 from martflow.tui.widgets.spec_form import SpecForm
 from tests.fakes.memory_tracker import MemoryTracker
+from tests.services.spec_samples import EXPECTED
 from tests.tui.pilot_support import settle
 
 SIZE = (120, 40)
-
-EXPECTED = TicketSpec(
-    sources=(SourceRef("shop", "orders"), SourceRef("shop", "customers")),
-    mart="customer_orders",
-    kind="fact",
-    grain=(ColumnRef("customers", "customer_id"),),
-    joins=(JoinSpec(ColumnRef("orders", "customer_id"), ColumnRef("customers", "customer_id")),),
-    dimensions=(ColumnRef("customers", "first_name"),),
-    measures=(Measure("order_count", "count", ColumnRef("orders", "order_id"), distinct=True),),
-    dashboard="Customer orders",
-)
 
 
 async def open_editor(pilot: Pilot[int], key: str) -> SpecEditorScreen:

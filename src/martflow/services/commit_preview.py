@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from martflow.context import AppContext
-from martflow.services.tickets import TicketView, spec_file
+from martflow.core.workflow.steps import commit_paths
+from martflow.services.tickets import TicketView
 
 
 def commit_files(context: AppContext, view: TicketView) -> list[str]:
@@ -11,10 +12,5 @@ def commit_files(context: AppContext, view: TicketView) -> list[str]:
     scaffold = next((s for s in view.steps if s.name == "scaffold"), None)
     written = scaffold.artifacts.get("files", []) if scaffold is not None else []
     files = [str(path) for path in written] if isinstance(written, list) else []
-    spec = spec_file(context, view.ticket.key)
-    if spec.exists():
-        try:
-            files.append(spec.relative_to(context.project.root).as_posix())
-        except ValueError:
-            files.append(spec.as_posix())
-    return files
+    project = context.project
+    return commit_paths(files, project.specs_dir, project.root, view.ticket.key)

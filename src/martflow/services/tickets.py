@@ -53,14 +53,6 @@ class TicketView:
     spec_error: str = ""
     """The one-line reason the spec does not validate (its first problem, with the source)."""
 
-    @property
-    def next_step(self) -> str | None:
-        """The first step that has not succeeded, or None when all have."""
-        for record in self.steps:
-            if record.state is not StepState.SUCCEEDED:
-                return record.name
-        return None
-
 
 def ticket_rows(context: AppContext) -> list[TicketRow]:
     """The tracker's tickets (the configured JQL) with their pipeline progress."""

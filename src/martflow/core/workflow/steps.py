@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -127,10 +127,7 @@ def build_steps(services: Services) -> dict[str, StepFn]:
         except UsageError as exc:
             # A typo in a local message is not news for the ticket: no comment.
             return StepOutcome(ok=False, detail=exc.message)
-        paths = list(context.files())
-        spec_file = _relative(settings.specs_dir, settings.root, context.key)
-        if (settings.root / spec_file).exists():
-            paths.append(spec_file)
+        paths = commit_paths(context.files(), settings.specs_dir, settings.root, context.key)
         if not paths:
             return StepOutcome(ok=False, detail="nothing to commit: run the scaffold step first")
         repository = services.repository()
@@ -273,6 +270,15 @@ def _build_outcome(report: BuildReport, mart: str) -> StepOutcome:
         artifacts=artifacts,
         comment=f"martflow build passed: {summary}.\n{table}",
     )
+
+
+def commit_paths(written: Sequence[str], specs_dir: Path, root: Path, key: str) -> list[str]:
+    """What the commit step commits: the files the pipeline wrote, and ``specs/KEY.yml``."""
+    paths = [str(path) for path in written]
+    spec_file = _relative(specs_dir, root, key)
+    if (root / spec_file).exists():
+        paths.append(spec_file)
+    return paths
 
 
 def _relative(folder: Path, root: Path, key: str) -> str:
