@@ -223,12 +223,9 @@ def post_spec(context: AppContext, key: str, yaml_text: str) -> PostResult:
         return PostResult("already", "this spec was posted to the ticket before")
     if not any(e.state in _DUPLICATE_STATES for e in existing):
         context.ledger.enqueue(key, POST_STEP, "comment", key, body)
-    if context.ledger.lock_holder(key) is not None:
-        # Engine.sync would take (and then drop) the lock a running pipeline holds.
-        return PostResult("queued", "a run holds the ticket; it delivers the comment")
     try:
         report = context.engine().sync(key)
-    except MartflowError as exc:  # busy elsewhere, or the token was refused: still queued
+    except MartflowError as exc:  # a run holds the ticket, or the token was refused: queued
         return PostResult("queued", exc.message)
     latest = [e for e in context.ledger.outbox(key) if e.step == POST_STEP and e.payload == body]
     state = latest[-1].state if latest else OutboxState.PENDING

@@ -9,6 +9,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from martflow.core.models import StepRecord, StepState
+from martflow.services.step_results import record_of
 from martflow.tui.panels.base import TicketPanel
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ class ScaffoldPanel(TicketPanel):
             yield Static(HINT, id="scaffold-written", markup=False)
 
     def show(self, view: TicketView) -> None:
-        record = next((s for s in view.steps if s.name == self.STEP), None)
+        record = record_of(view.steps, "scaffold")
         self.query_one("#scaffold-written", Static).update(scaffold_text(record))
 
 
