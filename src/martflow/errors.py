@@ -44,6 +44,26 @@ class UsageError(MartflowError):
     exit_code = ExitCode.USAGE
 
 
+class StepOrderError(UsageError):
+    """An explicit step was asked for before the steps it follows have succeeded."""
+
+    title = "Step cannot run yet"
+
+    def __init__(self, step: str, missing: list[str]) -> None:
+        self.step = step
+        self.missing = list(missing)
+        listed = _listed(self.missing)
+        have = "has" if len(self.missing) == 1 else "have"
+        self.reason = f"{step} cannot run yet: {listed} {have} not succeeded"
+        """The refusal without the CLI's hint (the TUI shows this as a notice)."""
+        them = "it" if len(self.missing) == 1 else "them"
+        super().__init__(f"{self.reason}; run {them} first, or use --force to run it anyway")
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 class SpecError(MartflowError):
     """A ticket spec does not validate; ``field`` names the part at fault."""
 

@@ -302,7 +302,7 @@ def test_link_to_a_tracker_without_links_is_skipped_not_failed(tmp_path, tracker
         return StepOutcome(ok=True, detail="published", link=("https://t.example/wb/1", "wb"))
 
     engine = make_engine(tmp_path, tracker, {"publish": publish})
-    report = engine.run("DEMO-1", only=["publish"])
+    report = engine.run("DEMO-1", only=["publish"], force=True)
     assert report.failed is None
     by_kind = {e.kind: e for e in engine.ledger.outbox("DEMO-1")}
     assert by_kind["link"].state is OutboxState.SKIPPED

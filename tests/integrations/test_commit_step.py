@@ -54,8 +54,9 @@ def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
     tracker = MemoryTracker()
     tracker.create_ticket("Customer orders")
     ledger = Ledger(tmp_path / "state.db")
-    ledger.mark_running(KEY, "scaffold")
-    ledger.finish_step(KEY, "scaffold", StepState.SUCCEEDED, "1 model", {"files": [MODEL]})
+    for step in ("start", "scaffold", "lint", "build"):  # commit follows them
+        ledger.mark_running(KEY, step)
+        ledger.finish_step(KEY, step, StepState.SUCCEEDED, "done", {"files": [MODEL]})
     return Engine(ledger, tracker, build_steps(GitServices(root)), lambda _step: None)
 
 

@@ -38,8 +38,9 @@ def make_engine(tmp_path: Path, lint_fix: bool) -> tuple[Engine, Path]:
     tracker = MemoryTracker()
     tracker.create_ticket("Customer orders")
     ledger = Ledger(tmp_path / "state.db")
-    ledger.mark_running(KEY, "scaffold")
-    ledger.finish_step(KEY, "scaffold", StepState.SUCCEEDED, "1 model", {"files": [MODEL]})
+    for step in ("start", "scaffold"):  # lint follows them
+        ledger.mark_running(KEY, step)
+        ledger.finish_step(KEY, step, StepState.SUCCEEDED, "done", {"files": [MODEL]})
     services = LintServices(root, lint_fix)
     return Engine(ledger, tracker, build_steps(services), lambda _step: None), root  # type: ignore[arg-type]
 

@@ -125,7 +125,7 @@ async def test_build_tab_lists_models_then_tests_with_row_counts(demo_context: A
     app = MartflowApp(demo_context)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_ticket(pilot)
-        await run(pilot, screen, ["start", "scaffold", "build"])
+        await run(pilot, screen, ["start", "scaffold", "lint", "build"])
 
         assert screen.query_one("#views", TabbedContent).active == "tab-buildpanel"
         table = screen.query_one("#build-nodes", DataTable)
@@ -172,7 +172,7 @@ async def test_ui_stays_responsive_during_a_build_and_x_cancels_it(demo_context:
     app = MartflowApp(demo_context)
     async with app.run_test(size=SIZE, message_hook=hook) as pilot:
         screen = await open_ticket(pilot)
-        await run(pilot, screen, ["start", "scaffold"])
+        await run(pilot, screen, ["start", "scaffold", "lint"])
         comments_before = len(demo_context.tracker.get_ticket(KEY).comments)
         fast = mart.read_text()
         mart.write_text(fast.replace("group by", f"{SPIN}group by", 1))

@@ -117,7 +117,7 @@ async def test_preview_before_a_build_asks_for_it(empty_context: AppContext):
 
 @pytest.fixture(scope="module")
 def built_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppContext]:
-    """The demo repo with DEMO-1 built (start, scaffold, lint, build)."""
+    """The demo repo with DEMO-1 built and committed (every step but publish)."""
     from martflow.project_scaffold.demo import prepare_repo
     from tests.tui.conftest import DEMO_ROWS
 
@@ -125,7 +125,7 @@ def built_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppContext]
     context = AppContext.load(root / "config.toml")
     for ticket in DEMO_TICKETS:
         context.tracker.create_ticket(ticket.summary, ticket.description)
-    report = context.engine().run("DEMO-1", until_step="build")
+    report = context.engine().run("DEMO-1", until_step="commit")
     assert report.failed is None, report
     yield context
     context.close()

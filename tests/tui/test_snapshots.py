@@ -35,6 +35,7 @@ from martflow.core.workflow.steps import _build_outcome, _lint_outcome
 from martflow.errors import RemoteUnavailableError
 from martflow.project_scaffold.demo import DEMO_TICKETS
 from martflow.tui.app import MartflowApp
+from martflow.tui.dialogs.confirm_publish import publish_flow
 from martflow.tui.panels.base import TicketPanel
 from martflow.tui.panels.build import BuildPanel
 from martflow.tui.panels.lineage import LineagePanel
@@ -103,6 +104,19 @@ def running_step(key: str, step: str) -> Callable[[Pilot[int]], Awaitable[None]]
         screen = pilot.app.screen
         assert isinstance(screen, TicketScreen)
         screen.action_run_step(step)
+        await settle(pilot)
+
+    return run_before
+
+
+def publish_flow_of(key: str) -> Callable[[Pilot[int]], Awaitable[None]]:
+    """A run_before that opens ``key`` and its publish flow, without the order check."""
+
+    async def run_before(pilot: Pilot[int]) -> None:
+        await opened(key)(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, TicketScreen)
+        publish_flow(screen)
         await settle(pilot)
 
     return run_before
@@ -388,13 +402,13 @@ class TestTicketScreenSnapshots:
         )
 
     def test_confirm_publish_dialog_open(self, snap_compare, filed):
-        """Enter on publish: the dialog "Publish DEMO-1: Customer lifetime value?" says "It will
+        """The publish flow: the dialog "Publish DEMO-1: Customer lifetime value?" says "It will
         publish to /srv/dashboards/fct_customer_orders.twbx" (the dry run's answer), Publish
-        focused; behind it the Preview tab says the mart is not built yet (the build is
-        pending here, so no dbt runs)."""
+        focused; behind it the Preview tab says the mart is not built yet (the flow is opened
+        directly with the build pending, so no dbt runs; Enter on publish would refuse)."""
         walked(filed, until="build")
         assert snap_compare(
-            MartflowApp(filed), terminal_size=SIZE, run_before=running_step("DEMO-1", "publish")
+            MartflowApp(filed), terminal_size=SIZE, run_before=publish_flow_of("DEMO-1")
         )
 
 

@@ -150,6 +150,8 @@ async def test_scaffold_preview_commit_and_publish_views(demo_context):
 
 async def test_scaffold_preview_of_an_invalid_spec_shows_the_problem(empty_context):
     empty_context.tracker.create_ticket("Orders mart", INVALID)
+    empty_context.ledger.mark_running(KEY, "start")  # scaffold follows start
+    empty_context.ledger.finish_step(KEY, "start", StepState.SUCCEEDED, "on branch x", {})
     app = MartflowApp(empty_context)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_ticket(app, pilot, KEY)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
@@ -13,7 +15,10 @@ from martflow.core.workflow.engine import RunReport
 from martflow.errors import ExitCode
 from martflow.services.outbox import sync_all
 from martflow.services.scaffold_preview import scaffold_plan
-from martflow.services.tickets import ticket_and_spec
+from martflow.services.tickets import canonical_key, ticket_and_spec
+
+F = TypeVar("F", bound=Callable[..., object])
+FORCE_HELP = "Run even if the steps before this one have not succeeded (noted in its detail)."
 
 
 def _exit_code(report: RunReport) -> ExitCode:
@@ -27,6 +32,7 @@ def _exit_code(report: RunReport) -> ExitCode:
 def _run(state: CliState, key: str, **kwargs: object) -> None:
     context = state.context()
     report = context.engine().run(key, **kwargs)  # type: ignore[arg-type]
+    key = report.key  # the tracker's spelling of the key the user typed
     document = status_document(key, context.ledger.steps(key), context.ledger.outbox(key))
     document["ran"] = report.ran
     document["failed"] = report.failed
@@ -44,20 +50,30 @@ def _run(state: CliState, key: str, **kwargs: object) -> None:
     raise SystemExit(int(code))
 
 
-def _single_step(name: str, help_text: str) -> click.Command:
-    @click.command(name, help=help_text)
-    @click.argument("key")
-    @json_option
-    @pass_state
-    @closing
-    def command(state: CliState, key: str) -> None:
-        _run(state, key, only=[name])
-
-    return command
+def force_option(help_text: str = FORCE_HELP) -> Callable[[F], F]:
+    """``--force``: run a step even though the steps before it have not succeeded."""
+    return click.option("--force", is_flag=True, help=help_text)  # type: ignore[return-value]
 
 
-start = _single_step("start", "Create or check out the ticket's branch; move it In Progress.")
-build = _single_step("build", "dbt build of the ticket's models and their tests.")
+@click.command("start")
+@click.argument("key")
+@json_option
+@pass_state
+@closing
+def start(state: CliState, key: str) -> None:
+    """Create or check out the ticket's branch; move it In Progress."""
+    _run(state, key, only=["start"])
+
+
+@click.command("build")
+@click.argument("key")
+@force_option()
+@json_option
+@pass_state
+@closing
+def build(state: CliState, key: str, force: bool) -> None:
+    """dbt build of the ticket's models and their tests."""
+    _run(state, key, only=["build"], force=force)
 
 
 @click.command("scaffold")
@@ -69,7 +85,7 @@ build = _single_step("build", "dbt build of the ticket's models and their tests.
     help="Use this spec file instead of the ticket's.",
 )
 @click.option("--dry-run", is_flag=True, help="Print the plan and a diff per file; write nothing.")
-@click.option("--force", is_flag=True, help="Overwrite files martflow did not create.")
+@force_option("Overwrite files martflow did not create, and run even if start has not succeeded.")
 @json_option
 @pass_state
 @closing
@@ -79,11 +95,13 @@ def scaffold(state: CliState, key: str, spec_file: Path | None, dry_run: bool, f
         _scaffold_dry_run(state, key, spec_file, force)
         return
     options = {"force": force, "spec_file": str(spec_file) if spec_file else None}
-    _run(state, key, only=["scaffold"], options=options)
+    _run(state, key, only=["scaffold"], options=options, force=force)
 
 
 def _scaffold_dry_run(state: CliState, key: str, spec_file: Path | None, force: bool) -> None:
-    plan = scaffold_plan(state.context(), key, force, spec_file)
+    context = state.context()
+    key = canonical_key(context, key)
+    plan = scaffold_plan(context, key, force, spec_file)
     data = {
         "key": key,
         "files": [{"path": f.path, "action": f.action, "diff": f.diff} for f in plan.files],
@@ -102,44 +120,51 @@ def _scaffold_dry_run(state: CliState, key: str, spec_file: Path | None, force: 
 @click.command("commit")
 @click.argument("key")
 @click.option("--push/--no-push", default=None, help="Push after committing (default: [git].push).")
+@force_option()
 @json_option
 @pass_state
 @closing
-def commit(state: CliState, key: str, push: bool | None) -> None:
+def commit(state: CliState, key: str, push: bool | None, force: bool) -> None:
     """Commit exactly the files the pipeline wrote for the ticket."""
     options = {} if push is None else {"push": push}
-    _run(state, key, only=["commit"], options=options)
+    _run(state, key, only=["commit"], options=options, force=force)
 
 
 @click.command("publish")
 @click.argument("key")
 @click.option("--dry-run", is_flag=True, help="Say what would be published where.")
+@force_option()
 @json_option
 @pass_state
 @closing
-def publish(state: CliState, key: str, dry_run: bool) -> None:
+def publish(state: CliState, key: str, dry_run: bool, force: bool) -> None:
     """Publish the ticket's mart as a Tableau workbook."""
     if dry_run:
         context = state.context()
-        _ticket, spec = ticket_and_spec(context, key)
-        result = context.publisher().publish(spec, key, dry_run=True)
+        ticket, spec = ticket_and_spec(context, key)
+        result = context.publisher().publish(spec, ticket.key, dry_run=True)
         output(
-            state, {"key": key, "location": result.location}, f"would publish to {result.location}"
+            state,
+            {"key": ticket.key, "location": result.location},
+            f"would publish to {result.location}",
         )
         return
-    _run(state, key, only=["publish"])
+    _run(state, key, only=["publish"], force=force)
 
 
 @click.command("run")
 @click.argument("key")
 @click.option("--from", "from_step", type=click.Choice(STEP_NAMES), help="Re-run from this step.")
 @click.option("--until", "until_step", type=click.Choice(STEP_NAMES), help="Stop after this step.")
+@force_option("With --from: run even if the steps before it have not succeeded.")
 @json_option
 @pass_state
 @closing
-def run(state: CliState, key: str, from_step: str | None, until_step: str | None) -> None:
+def run(
+    state: CliState, key: str, from_step: str | None, until_step: str | None, force: bool
+) -> None:
     """Run every unfinished step of the ticket; resumes where it stopped."""
-    _run(state, key, from_step=from_step, until_step=until_step)
+    _run(state, key, from_step=from_step, until_step=until_step, force=force)
 
 
 @click.command("status")
@@ -150,6 +175,8 @@ def status(state: CliState, key: str | None) -> None:
     """Pipeline state and queued tracker updates."""
     context = state.context()
     ledger = context.ledger
+    if key:
+        key = canonical_key(context, key)
     keys = [key] if key else ledger.tickets()
     documents = [status_document(k, ledger.steps(k), ledger.outbox(k)) for k in keys]
     if key:

@@ -22,4 +22,4 @@ def scaffold_plan(
     """
     ticket, spec = ticket_and_spec(context, key, spec_override)
     columns = context.warehouse().columns(spec.sources)
-    return context.scaffolder().plan(spec, columns, key, ticket.summary, force)
+    return context.scaffolder().plan(spec, columns, ticket.key, ticket.summary, force)

@@ -14,7 +14,7 @@ from martflow.core.models import (
     Ticket,
     TicketSpec,
 )
-from martflow.errors import SpecError
+from martflow.errors import RemoteUnavailableError, SpecError, TicketNotFoundError
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,26 @@ def _row(context: AppContext, ticket: Ticket) -> TicketRow:
     )
 
 
+def canonical_key(context: AppContext, key: str) -> str:
+    """The tracker's spelling of ``key`` (``demo-1`` -> ``DEMO-1``).
+
+    When the tracker cannot answer (unreachable, or the ticket is gone) a pipeline the
+    ledger knows under the same key in another case is used, so ``status`` works offline.
+
+    Raises:
+        TicketNotFoundError: the tracker does not know the key and neither does the ledger.
+        RemoteUnavailableError: the tracker is unreachable and the ledger does not know it.
+    """
+    try:
+        return context.tracker.get_ticket(key).key
+    except (RemoteUnavailableError, TicketNotFoundError):
+        wanted = key.strip().casefold()
+        known = [k for k in context.ledger.tickets() if k.casefold() == wanted]
+        if not known:
+            raise
+        return known[0]
+
+
 def spec_file(context: AppContext, key: str) -> Path:
     """Where the ticket's spec file lives (``specs/KEY.yml``)."""
     return context.project.specs_dir / f"{key}.yml"
@@ -95,6 +115,7 @@ def ticket_and_spec(
     from martflow.core.spec import load_spec
 
     ticket = context.tracker.get_ticket(key)
+    key = ticket.key  # the tracker's spelling names specs/KEY.yml
     return ticket, load_spec(ticket.description, override or spec_file(context, key), key=key)
 
 
@@ -103,6 +124,7 @@ def ticket_view(context: AppContext, key: str) -> TicketView:
     from martflow.core.spec import load_spec
 
     ticket = context.tracker.get_ticket(key)
+    key = ticket.key  # the tracker's spelling: the ledger and specs/KEY.yml use it
     path = spec_file(context, key)
     source = str(path.relative_to(context.project.root)) if path.exists() else "the description"
     try:

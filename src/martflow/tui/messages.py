@@ -51,6 +51,14 @@ class PipelineFinished(Message):
         self.report = report
 
 
+class StepRefused(Message):
+    """The engine would not run a step yet (the steps before it have not succeeded)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
 class ErrorRaised(Message):
     """Work in a worker failed with an error the user should read."""
 

@@ -18,6 +18,7 @@ from martflow.core.workflow.events import (
     ignore,
 )
 from martflow.core.workflow.ledger import Ledger
+from martflow.core.workflow.order import StatusDirection, order_problem
 from martflow.errors import (
     CancelledError,
     MartflowError,
@@ -95,29 +96,46 @@ class Engine:
         only: Sequence[str] | None = None,
         options: Mapping[str, object] | None = None,
         should_stop: Callable[[], bool] | None = None,
+        force: bool = False,
     ) -> RunReport:
         """Run the unfinished steps of ``key`` (or ``only`` those), resuming where it stopped.
 
-        ``from_step`` re-runs from that step even if it succeeded before. ``should_stop``
-        is asked before each step; when it answers True the run ends there, cancelled.
-        A step the user interrupted (CancelledError) fails and also ends the run cancelled.
+        ``key`` is resolved to the tracker's spelling first (``demo-1`` is ``DEMO-1``);
+        the report's key is that one. ``from_step`` re-runs from that step even if it
+        succeeded before. Steps named by ``from_step`` or ``only`` need the steps before
+        them to have succeeded, else StepOrderError (nothing is touched) unless ``force``,
+        which runs them anyway and says so in the step's detail. A step's status move that
+        would take the ticket backwards in the workflow is left out. ``should_stop`` is
+        asked before each step; when it answers True the run ends there, cancelled. A step
+        the user interrupted (CancelledError) fails and also ends the run cancelled.
         """
         names = self._selection(from_step, until_step, only)
+        ticket = self._policy.read(lambda: self._tracker.get_ticket(key))
+        key = ticket.key  # the tracker's own spelling: the ledger, git and comments use it
         report = RunReport(key)
         with self.ledger.lock(key):
+            records = {r.name: r for r in self.ledger.steps(key)}
+            explicit = from_step is not None or bool(only)
+            states = {n: r.state for n, r in records.items()}
+            problem = order_problem(names, states) if explicit else None
+            if problem and not force:
+                raise problem
             # Updates queued by an earlier, interrupted run go out first, in order.
             report.delivery = self._delivery.deliver(key)
-            ticket = self._policy.read(lambda: self._tracker.get_ticket(key))
-            if from_step is not None or only:
+            if report.delivery.delivered:  # a queued transition may have moved it since
+                ticket = self._policy.read(lambda: self._tracker.get_ticket(key))
+            direction = self._direction(key, ticket)
+            if explicit:
                 self.ledger.reset_steps(key, names)
-            records = {r.name: r for r in self.ledger.steps(key)}
+                records = {r.name: r for r in self.ledger.steps(key)}
             for name in names:
                 if records[name].state is StepState.SUCCEEDED:
                     continue
                 if should_stop is not None and should_stop():
                     report.cancelled = True
                     break
-                record = self._run_step(key, name, ticket, options or {})
+                forced = problem.missing if problem and name == problem.step else []
+                record = self._run_step(key, name, ticket, options or {}, direction, forced)
                 report.ran.append(name)
                 delivery = self._delivery.deliver(key)
                 _merge(report.delivery, delivery)
@@ -146,8 +164,25 @@ class Engine:
             raise UsageError(f"--from {from_step} comes after --until {until_step}")
         return list(STEP_NAMES[start:stop])
 
+    def _direction(self, key: str, ticket: Ticket) -> StatusDirection:
+        """Where the ticket stands: its status, or where a still-queued transition takes it."""
+        queued = [
+            e.payload for e in self.ledger.outbox(key, open_only=True) if e.kind == "transition"
+        ]
+        return StatusDirection.for_steps(
+            queued[-1] if queued else ticket.status,
+            self._status_for,
+            lambda: self._policy.read(self._tracker.statuses),
+        )
+
     def _run_step(
-        self, key: str, name: str, ticket: Ticket, options: Mapping[str, object]
+        self,
+        key: str,
+        name: str,
+        ticket: Ticket,
+        options: Mapping[str, object],
+        direction: StatusDirection,
+        forced: Sequence[str] = (),
     ) -> StepRecord:
         self.ledger.mark_running(key, name)
         self._emit(StepStarted(key, name))
@@ -161,11 +196,14 @@ class Engine:
         )
         outcome = self._call(name, context)
         state = StepState.SUCCEEDED if outcome.ok else StepState.FAILED
-        updates, note = self._updates(key, name, outcome)
+        updates, note = self._updates(key, name, outcome, direction)
+        detail = outcome.detail
+        if forced:
+            detail = f"{detail} [forced: {', '.join(forced)} had not succeeded]"
         self.ledger.finish_step(
-            key, name, state, outcome.detail, outcome.artifacts, updates, failure_note=note
+            key, name, state, detail, outcome.artifacts, updates, failure_note=note
         )
-        self._emit(StepFinished(key, name, state, outcome.detail))
+        self._emit(StepFinished(key, name, state, detail))
         return self.ledger.step(key, name)
 
     def _call(self, name: str, context: StepContext) -> StepOutcome:
@@ -191,14 +229,21 @@ class Engine:
             return StepOutcome(ok=False, detail=f"{name} crashed: {type(exc).__name__}: {exc}")
 
     def _updates(
-        self, key: str, name: str, outcome: StepOutcome
+        self, key: str, name: str, outcome: StepOutcome, direction: StatusDirection
     ) -> tuple[list[tuple[str, str, str]], str]:
         """The (kind, target, payload) rows to queue, and the step's new failure note."""
         updates: list[tuple[str, str, str]] = []
         if outcome.ok:
             status = self._status_for(name)
-            if status:
+            if status and direction.advance(status):
                 updates.append(("transition", status, status))
+            elif status:
+                # A re-run must not undo the PM's view of progress (Done back to In Review).
+                self._emit(
+                    StepProgress(
+                        key, name, f"status stays {direction.current}: not back to {status}"
+                    )
+                )
             if outcome.comment:
                 updates.append(("comment", key, outcome.comment))
             if outcome.link:

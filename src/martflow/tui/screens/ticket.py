@@ -23,11 +23,18 @@ from martflow.core.workflow.events import (
     UpdateDelivered,
     UpdateQueued,
 )
-from martflow.errors import MartflowError
+from martflow.core.workflow.order import order_problem
+from martflow.errors import MartflowError, StepOrderError
 from martflow.tui.dialogs.commit import CommitDialog
 from martflow.tui.dialogs.confirm_publish import ConfirmPublishDialog
 from martflow.tui.dialogs.scaffold_preview import ScaffoldPreviewDialog
-from martflow.tui.messages import ErrorRaised, PipelineEvent, PipelineFinished, TicketViewLoaded
+from martflow.tui.messages import (
+    ErrorRaised,
+    PipelineEvent,
+    PipelineFinished,
+    StepRefused,
+    TicketViewLoaded,
+)
 from martflow.tui.panels import PANELS
 from martflow.tui.panels.preview import PreviewPanel
 from martflow.tui.screens.spec_editor import SpecEditorScreen
@@ -128,6 +135,7 @@ class TicketScreen(ForwardsWorkerErrors, Screen[None]):
     def on_ticket_view_loaded(self, message: TicketViewLoaded) -> None:
         view = self.view = message.view
         ticket = view.ticket
+        self.key = ticket.key  # the tracker's spelling, whatever the screen was opened with
         self.query_one("#ticket-title", Static).update(
             f"{ticket.key} · {ticket.status} · {ticket.summary}"
         )
@@ -154,7 +162,7 @@ class TicketScreen(ForwardsWorkerErrors, Screen[None]):
 
     def action_run_step(self, name: str) -> None:
         """Run one step; scaffold and commit first show their dialog (see step_flows)."""
-        if self.refuse_if_running():
+        if self.refuse_if_running() or self.refuse_if_out_of_order([name]):
             return
         flow = STEP_FLOWS.get(name)
         if flow is not None:
@@ -168,9 +176,23 @@ class TicketScreen(ForwardsWorkerErrors, Screen[None]):
             return True
         return False
 
+    def refuse_if_out_of_order(self, only: list[str] | None) -> bool:
+        """Say, as a notice, why a step cannot run yet; nothing is recorded as failed.
+
+        The engine checks again (the list may be a moment old) and the worker shows its
+        refusal the same way.
+        """
+        if self.view is None:  # the list is not loaded yet: the engine decides
+            return False
+        problem = order_problem(only or [], self.query_one(StepList).states)
+        if problem is None:
+            return False
+        self.notify(problem.reason, title=self.key, severity="warning")
+        return True
+
     def start_run(self, only: list[str] | None, options: Mapping[str, object]) -> None:
         """Run ``only`` those steps (None: every remaining one) in a worker."""
-        if self.refuse_if_running():
+        if self.refuse_if_running() or self.refuse_if_out_of_order(only):
             return
         what = ", ".join(only) if only else "every remaining step"
         self.log_line(f"running {what}")
@@ -186,6 +208,8 @@ class TicketScreen(ForwardsWorkerErrors, Screen[None]):
             report = engine.run(
                 self.key, only=only, options=options, should_stop=lambda: worker.is_cancelled
             )
+        except StepOrderError as exc:
+            self.post_message(StepRefused(exc.reason))
         except MartflowError as exc:
             self.post_message(ErrorRaised(exc.title, exc.message))
         finally:
@@ -201,6 +225,10 @@ class TicketScreen(ForwardsWorkerErrors, Screen[None]):
         else:
             self.log_line(f"cancelling: the run stops after {self.running_step or 'this step'}…")
         self.martflow.context.interrupt()
+
+    def on_step_refused(self, message: StepRefused) -> None:
+        self.log_line(message.reason)
+        self.notify(message.reason, title=self.key, severity="warning")
 
     def on_pipeline_event(self, message: PipelineEvent) -> None:
         self.show_event(message.event)
