@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from martflow.cli import cli
+from martflow.integrations.tracker.local import LocalTracker
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
 
@@ -59,6 +60,30 @@ def test_demo_walks_demo_1_and_is_idempotent(tmp_path, monkeypatch):
         .stdout
     )
     assert [t["key"] for t in tickets] == ["DEMO-3", "DEMO-2", "DEMO-1"]
+
+    # The same ticket typed in lower case: nothing new (no branch, commit or comment).
+    config = ["--config", str(target / "config.toml"), "--json"]
+    branches = git(target, "branch", "--list")
+    lowered = CliRunner().invoke(cli, [*config, "run", "demo-1"])
+    assert lowered.exit_code == 0, lowered.stderr
+    assert (json.loads(lowered.stdout)["key"], json.loads(lowered.stdout)["ran"]) == (
+        "DEMO-1",
+        [],
+    )
+    assert git(target, "branch", "--list") == branches
+    assert git(target, "rev-list", "--count", "main..HEAD") == "1"
+    shown = json.loads(CliRunner().invoke(cli, [*config, "show", "demo-1"]).stdout)
+    assert (shown["key"], shown["status"]) == ("DEMO-1", "Done")
+    assert len(shown["comments"]) == comments_before
+
+    # Re-running from build on the Done ticket rebuilds and republishes; it stays Done.
+    rerun = CliRunner().invoke(cli, [*config, "run", "demo-1", "--from", "build"])
+    assert rerun.exit_code == 0, rerun.stderr
+    assert json.loads(rerun.stdout)["ran"] == ["build", "commit", "publish"]
+    assert "status stays Done: not back to In Progress" in rerun.stderr
+    moves = LocalTracker(target / ".martflow" / "tracker.db").history("DEMO-1")
+    assert [to for _from, to, _at in moves] == ["In Progress", "In Review", "Done"]
+    assert git(target, "rev-list", "--count", "main..HEAD") == "1"
 
 
 def test_demo_dimension_builds_and_invalid_spec_asks_for_a_fix(tmp_path, monkeypatch):
@@ -132,8 +157,9 @@ def test_dry_runs_show_the_plan_and_write_nothing(tmp_path, monkeypatch):
     monkeypatch.chdir(target)
     runner = CliRunner()
 
-    plan = runner.invoke(cli, ["scaffold", "DEMO-2", "--dry-run", "--json"])
+    plan = runner.invoke(cli, ["scaffold", "demo-2", "--dry-run", "--json"])
     assert plan.exit_code == 0, plan.stderr
+    assert json.loads(plan.stdout)["key"] == "DEMO-2"
     files = {f["path"]: f for f in json.loads(plan.stdout)["files"]}
     mart = files["models/marts/dim_products.sql"]
     assert mart["action"] == "create"
@@ -144,8 +170,9 @@ def test_dry_runs_show_the_plan_and_write_nothing(tmp_path, monkeypatch):
     again = json.loads(runner.invoke(cli, ["scaffold", "DEMO-1", "--dry-run", "--json"]).stdout)
     assert {f["action"] for f in again["files"]} == {"unchanged"}
 
-    publish = runner.invoke(cli, ["publish", "DEMO-1", "--dry-run", "--json"])
+    publish = runner.invoke(cli, ["publish", "demo-1", "--dry-run", "--json"])
     assert publish.exit_code == 0, publish.stderr
+    assert json.loads(publish.stdout)["key"] == "DEMO-1"
     location = json.loads(publish.stdout)["location"]
     assert location.endswith("dashboards/fct_customer_orders.twbx")
 

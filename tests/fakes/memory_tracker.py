@@ -84,6 +84,7 @@ class MemoryTracker:
         self._numbers = itertools.count(1)
         self._comment_ids = itertools.count(10001)
         self._faults: dict[str, _Fault] = {}
+        self._aliases: dict[str, str] = {}
         self._lock = threading.RLock()
 
     def fail_next(
@@ -184,6 +185,13 @@ class MemoryTracker:
 
     # -- beyond the port ---------------------------------------------------------------
 
+    def alias(self, old_key: str, key: str) -> None:
+        """Let ``key`` answer to ``old_key`` too, as Jira does for a ticket moved between
+        projects: reads under the old key return the ticket with its current key."""
+        with self._lock:
+            self._record(key)
+            self._aliases[old_key.strip().upper()] = key.strip().upper()
+
     def comments(self, key: str) -> list[Comment]:
         """The ticket's comments, oldest first (not counted in ``calls``)."""
         with self._lock:
@@ -210,7 +218,8 @@ class MemoryTracker:
             raise fault.error
 
     def _record(self, key: str) -> _Record:
-        record = self._tickets.get(key.strip().upper())
+        wanted = key.strip().upper()
+        record = self._tickets.get(self._aliases.get(wanted, wanted))
         if record is None:
             raise TicketNotFoundError(key)
         return record

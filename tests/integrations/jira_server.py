@@ -137,6 +137,8 @@ class FakeJira:
         self.faults: list[Fault] = []
         self.transitions: dict[str, list[tuple[str, str, str]]] = _default_transitions(workflow)
         """status -> [(transition id, transition name, target status)] available from it."""
+        self.aliases: dict[str, str] = {}
+        """Old key -> current key: a moved issue answers to its old key with its new one."""
         secret = (
             "Basic " + base64.b64encode(f"{user}:{token}".encode()).decode()
             if auth == "basic"
@@ -282,7 +284,8 @@ class FakeJira:
     # -- resources -----------------------------------------------------------------------
 
     def _issue(self, key: str) -> _Issue:
-        issue = self._issues.get(key.upper())
+        wanted = key.upper()
+        issue = self._issues.get(self.aliases.get(wanted, wanted))
         if issue is None:
             raise _HttpError(
                 404,

@@ -4,7 +4,8 @@ Statuses rank as follows (docs/reliability.md, "Order and direction"): a status 
 ``[tracker.statuses]`` ranks by the first step that names it, in pipeline order; any other
 status ranks just after the furthest of those the tracker's workflow lists before it (or
 first, when the workflow lists none before it, like "To Do"). A status the workflow does
-not list cannot be ranked, and then the tracker decides, as before.
+not list, or a workflow that lists the pipeline's statuses out of step order, cannot rank
+it: then the move is made and the tracker decides, as before.
 """
 
 from __future__ import annotations
@@ -113,10 +114,17 @@ class StatusDirection:
     def _workflow_statuses(self) -> list[str]:
         if self._workflow is None:
             try:
-                self._workflow = [s.strip().casefold() for s in self._workflow_source()]
+                workflow = [s.strip().casefold() for s in self._workflow_source()]
             except MartflowError as exc:
                 _log.warning("cannot read the tracker's workflow to order statuses: %s", exc)
-                self._workflow = []
+                workflow = []
+            places = [self._pipeline.index(s) for s in workflow if s in self._pipeline]
+            if places != sorted(places):
+                # Jira does not promise to list statuses in workflow order: an order that
+                # contradicts the pipeline's says nothing about the statuses outside it.
+                _log.info("the tracker lists the pipeline's statuses out of order: %s", workflow)
+                workflow = []
+            self._workflow = workflow
         return self._workflow
 
 
