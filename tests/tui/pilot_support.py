@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from textual.pilot import Pilot
 
+from martflow.tui.screens.ticket import TicketScreen
+
 
 async def settle(pilot: Pilot[int]) -> None:
     """Wait until no worker runs and every message they posted was handled.
@@ -17,3 +19,12 @@ async def settle(pilot: Pilot[int]) -> None:
         if not any(worker.is_running for worker in app.workers):
             break
     await pilot.pause()
+
+
+async def open_ticket(pilot: Pilot[int], key: str) -> TicketScreen:
+    """Push the ticket screen for ``key`` (as given) once the list has loaded."""
+    await settle(pilot)
+    screen = TicketScreen(key)
+    await pilot.app.push_screen(screen)
+    await settle(pilot)
+    return screen

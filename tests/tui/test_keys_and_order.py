@@ -15,7 +15,7 @@ from martflow.tui.dialogs.error import ErrorDialog
 from martflow.tui.messages import StepRefused
 from martflow.tui.screens.ticket import TicketScreen
 from martflow.tui.widgets.steps import StepList
-from tests.tui.pilot_support import settle
+from tests.tui.pilot_support import open_ticket, settle
 
 
 def git_repo(context: AppContext) -> None:
@@ -39,10 +39,7 @@ async def test_a_screen_opened_with_another_case_works_on_the_trackers_key(empty
     empty_context.tracker.create_ticket("Customer lifetime value")
     app = MartflowApp(empty_context)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        screen = TicketScreen("demo-1")
-        await app.push_screen(screen)
-        await settle(pilot)
+        screen = await open_ticket(pilot, "demo-1")
         assert screen.key == "DEMO-1"
 
         screen.action_run_step("start")
@@ -85,10 +82,7 @@ async def test_the_engines_refusal_in_a_run_is_a_notice_not_an_error_dialog(empt
     seen: list[Message] = []
     app = MartflowApp(empty_context)
     async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
-        await settle(pilot)
-        screen = TicketScreen("DEMO-1")
-        await app.push_screen(screen)
-        await settle(pilot)
+        screen = await open_ticket(pilot, "DEMO-1")
         screen.run_worker_ = screen.run_steps(["build"], {})  # past the screen's own check
         await settle(pilot)
 

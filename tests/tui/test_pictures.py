@@ -18,17 +18,9 @@ from martflow.tui.panels.lineage import NO_SPEC
 from martflow.tui.panels.preview import NOT_BUILT, PreviewPanel
 from martflow.tui.screens.ticket import TicketScreen
 from martflow.tui.widgets.measure_chart import MeasureChart
-from tests.tui.pilot_support import settle
+from tests.tui.pilot_support import open_ticket, settle
 
 SIZE = (120, 40)
-
-
-async def open_ticket(pilot: Pilot[int], key: str) -> TicketScreen:
-    await settle(pilot)
-    screen = TicketScreen(key)
-    await pilot.app.push_screen(screen)
-    await settle(pilot)
-    return screen
 
 
 async def show_tab(pilot: Pilot[int], screen: TicketScreen, pane: str) -> None:
