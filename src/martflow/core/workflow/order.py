@@ -48,8 +48,8 @@ def order_problem(
     missing = unmet_predecessors(selection, states)
     if not missing:
         return None
-    first_missing = STEP_NAMES.index(missing[0])
-    refused = next(name for name in selection if STEP_NAMES.index(name) > first_missing)
+    after = STEP_NAMES[STEP_NAMES.index(missing[0]) + 1 :]
+    refused = next(name for name in after if name in selection)
     return StepOrderError(refused, missing)
 
 
