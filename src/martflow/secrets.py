@@ -6,19 +6,38 @@ import logging
 import os
 import re
 import threading
+from collections.abc import Iterable
 
 KEYRING_SERVICE = "martflow"
+SECRET_VARIABLES = ("JIRA_API_TOKEN", "TABLEAU_TOKEN_SECRET", "CONFLUENCE_API_TOKEN")
+"""Every variable martflow reads a secret from (the keyring uses the same names)."""
 _REDACTED = "***"
 _log = logging.getLogger("martflow.secrets")
 
 
 class SecretStore:
-    """Secrets read once, removed from ``os.environ``, and known to the log filter."""
+    """Secrets read once, removed from ``os.environ``, and known to the log filter.
+
+    Nothing here logs while holding the lock: the log filter reads the known values,
+    and a warning logged under the lock would wait on itself forever.
+    """
 
     def __init__(self) -> None:
         self._values: dict[str, str] = {}
+        self._known: tuple[str, ...] = ()
+        """Every value read so far; replaced whole, so readers need no lock."""
         self._lock = threading.Lock()
-        self._keyring_warned = False
+        self._keyring_missing = ""
+        """Why the keyring could not be asked (empty while it works or was never tried)."""
+
+    def capture_environment(self, names: Iterable[str] = SECRET_VARIABLES) -> None:
+        """Move every secret variable out of ``os.environ`` now, before any child starts."""
+        with self._lock:
+            for name in names:
+                value = os.environ.pop(name, None)
+                if value and name not in self._values:
+                    self._values[name] = value
+            self._refresh_known()
 
     def get(self, env_var: str) -> str | None:
         """The secret named by ``env_var``: environment first, then the keyring.
@@ -29,22 +48,36 @@ class SecretStore:
         with self._lock:
             if env_var in self._values:
                 return self._values[env_var]
-            value = os.environ.pop(env_var, None) or self._from_keyring(env_var)
-            if value:
-                self._values[env_var] = value
-            return value
+            value = os.environ.pop(env_var, None)
+        if not value:
+            value = self._from_keyring(env_var)
+        if not value:
+            return None
+        with self._lock:
+            value = self._values.setdefault(env_var, value)
+            self._refresh_known()
+        return value
+
+    def how_to_set(self, env_var: str) -> str:
+        """What to tell a user whose ``env_var`` secret is missing, keyring state included."""
+        if self._keyring_missing:
+            return f"set {env_var} (this machine has no system keyring: {self._keyring_missing})"
+        return f"set {env_var} or store it in the keyring (service {KEYRING_SERVICE!r})"
 
     def values(self) -> list[str]:
-        """Every secret read so far (for redaction)."""
-        with self._lock:
-            return [v for v in self._values.values() if v]
+        """Every secret read so far (for redaction and scanning)."""
+        return list(self._known)
 
     def redact(self, text: str) -> str:
         """``text`` with every known secret replaced by ***."""
-        for value in self.values():
+        for value in self._known:
             if len(value) >= 4:
                 text = text.replace(value, _REDACTED)
         return text
+
+    def _refresh_known(self) -> None:
+        # Longest first, so a secret containing another is replaced whole.
+        self._known = tuple(sorted({v for v in self._values.values() if v}, key=len, reverse=True))
 
     def _from_keyring(self, env_var: str) -> str | None:
         # keyring is imported only when the environment lacks the secret: it is slow to load.
@@ -54,12 +87,10 @@ class SecretStore:
 
             return keyring.get_password(KEYRING_SERVICE, env_var)
         except KeyringError as exc:
-            if not self._keyring_warned:
-                self._keyring_warned = True
-                _log.warning(
-                    "no system keyring available (%s); reading secrets from the environment only",
-                    type(exc).__name__,
-                )
+            # Said once, in the message of whatever needed the secret (how_to_set).
+            if not self._keyring_missing:
+                self._keyring_missing = type(exc).__name__
+                _log.debug("no system keyring (%s); secrets come from the environment", exc)
             return None
         except Exception:  # a broken backend must not stop the run
             return None
@@ -75,7 +106,8 @@ _HEADER_VALUE = re.compile(
 
 
 class RedactingFilter(logging.Filter):
-    """Replaces known secrets and sensitive header values in every log record."""
+    """Replaces known secrets and sensitive header values in every log record.
+    """
 
     def __init__(self, store: SecretStore = SECRETS) -> None:
         super().__init__()

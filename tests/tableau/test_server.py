@@ -38,6 +38,9 @@ class FakeSecrets:
         self.asked.append(env_var)
         return self.value
 
+    def how_to_set(self, env_var: str) -> str:
+        return f"set {env_var}"
+
 
 class Waits:
     def __init__(self) -> None:

@@ -112,5 +112,5 @@ def _tableau(context: AppContext) -> str:
     from martflow.secrets import SECRETS
 
     if not SECRETS.get("TABLEAU_TOKEN_SECRET"):
-        raise MartflowError("set TABLEAU_TOKEN_SECRET (or store it in the keyring)")
+        raise MartflowError(SECRETS.how_to_set("TABLEAU_TOKEN_SECRET"))
     return f"server mode, {tableau.server_url}"

@@ -20,7 +20,9 @@ from martflow.core.workflow.events import (
 from martflow.core.workflow.ledger import Ledger
 from martflow.core.workflow.order import StatusDirection, order_problem
 from martflow.errors import (
+    AuthenticationError,
     CancelledError,
+    ConfigError,
     MartflowError,
     RemoteUnavailableError,
     SpecError,
@@ -194,7 +196,13 @@ class Engine:
             options=options,
             emit=lambda message: self._emit(StepProgress(key, name, message)),
         )
-        outcome = self._call(name, context)
+        stop: MartflowError | None = None
+        try:
+            outcome = self._call(name, context)
+        except (ConfigError, AuthenticationError) as exc:
+            # The user's setup, not the ticket, is at fault: no comment, and the run
+            # ends with the one-line error (exit 2) after the step is recorded failed.
+            outcome, stop = StepOutcome(ok=False, detail=exc.message), exc
         state = StepState.SUCCEEDED if outcome.ok else StepState.FAILED
         updates, note = self._updates(key, name, outcome, direction)
         detail = outcome.detail
@@ -204,6 +212,8 @@ class Engine:
             key, name, state, detail, outcome.artifacts, updates, failure_note=note
         )
         self._emit(StepFinished(key, name, state, detail))
+        if stop is not None:
+            raise stop
         return self.ledger.step(key, name)
 
     def _call(self, name: str, context: StepContext) -> StepOutcome:
@@ -212,6 +222,8 @@ class Engine:
             return StepOutcome(ok=False, detail=f"{name}: not implemented yet")
         try:
             return step(context)
+        except (ConfigError, AuthenticationError):
+            raise
         except CancelledError:
             return StepOutcome(ok=False, detail=CANCELLED)  # no comment: the user knows
         except RemoteUnavailableError as exc:

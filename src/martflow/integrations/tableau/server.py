@@ -23,6 +23,7 @@ T = TypeVar("T")
 
 class Secrets(Protocol):
     def get(self, env_var: str) -> str | None: ...
+    def how_to_set(self, env_var: str) -> str: ...
 
 
 class TableauServerPublisher:
@@ -67,7 +68,7 @@ class TableauServerPublisher:
         secret = self.secrets.get(TOKEN_VARIABLE)
         if not secret:
             raise AuthenticationError(
-                f"no Tableau token secret: set {TOKEN_VARIABLE} (or store it in the keyring) "
+                f"no Tableau token secret: {self.secrets.how_to_set(TOKEN_VARIABLE)} "
                 f"for the token named {self.config.token_name!r}"
             )
         build = self.state_dir / "tableau" / name

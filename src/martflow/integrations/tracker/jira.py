@@ -99,7 +99,7 @@ class JiraTracker:
             )
         token = secrets.get(TOKEN_ENV)
         if not token:
-            raise ConfigError(f"no Jira token: set {TOKEN_ENV} or store it in the keyring")
+            raise ConfigError(f"no Jira token: {secrets.how_to_set(TOKEN_ENV)}")
         return cls(
             url,
             config.project,
