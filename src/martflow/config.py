@@ -124,6 +124,18 @@ class GitConfig(_Section):
     """Push after committing."""
     default_branch: str = "main"
     """The branch `lint --changed` compares against."""
+    pass_env: list[str] = Field(default_factory=list)
+    """More environment variables git and its hooks may see (secrets never pass)."""
+
+    @field_validator("pass_env")
+    @classmethod
+    def _no_secret_variables(cls, names: list[str]) -> list[str]:
+        from martflow.secrets import SECRET_VARIABLES
+
+        secret = next((n for n in names if n in SECRET_VARIABLES), None)
+        if secret is not None:
+            raise ValueError(f"{secret} is a secret; martflow never passes it to git")
+        return names
 
 
 class TableauConfig(_Section):

@@ -31,6 +31,8 @@ class AppContext:
     """Builds each adapter on first use (heavy imports stay out of start-up)."""
 
     def __init__(self, project: Project, on_event: EventSink = ignore) -> None:
+        # Secrets leave the environment before any child process (git, dbt, hyperd) starts.
+        SECRETS.capture_environment()
         self.project = project
         self.config = project.config
         self.on_event = on_event
@@ -95,7 +97,7 @@ class AppContext:
     def repository(self) -> Repository:
         from martflow.integrations.git import GitRepository
 
-        return GitRepository(self.project.root)
+        return GitRepository(self.project.root, pass_env=self.config.git.pass_env)
 
     def dbt(self) -> DbtRunner:
         with self._lock:

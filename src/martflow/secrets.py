@@ -106,8 +106,7 @@ _HEADER_VALUE = re.compile(
 
 
 class RedactingFilter(logging.Filter):
-    """Replaces known secrets and sensitive header values in every log record.
-    """
+    """Replaces known secrets and sensitive header values in every log record."""
 
     def __init__(self, store: SecretStore = SECRETS) -> None:
         super().__init__()

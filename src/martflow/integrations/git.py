@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Self
 
 import git
 
+from martflow.child_env import git_environment
 from martflow.core.naming import ref_name_problem
 from martflow.errors import GitError, NothingToCommitError, RemoteUnavailableError
 
@@ -64,7 +68,9 @@ class GitRepository:
     GitPython exception.
     """
 
-    def __init__(self, root: Path, *, push_timeout: float = PUSH_TIMEOUT) -> None:
+    def __init__(
+        self, root: Path, *, push_timeout: float = PUSH_TIMEOUT, pass_env: Sequence[str] = ()
+    ) -> None:
         try:
             self._repo = git.Repo(root, search_parent_directories=False)
         except (git.InvalidGitRepositoryError, git.NoSuchPathError):
@@ -76,6 +82,8 @@ class GitRepository:
             raise GitError(f"{root} is a bare git repository; martflow needs a work tree")
         self.root = Path(self._repo.working_tree_dir).resolve()
         self.push_timeout = push_timeout
+        self.pass_env = tuple(pass_env)
+        """Variables from ``[git] pass_env`` that git and its hooks may see."""
 
     @classmethod
     def init(
@@ -313,19 +321,39 @@ class GitRepository:
         env: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> tuple[int, str, str]:
+        """Run git in the work tree with the allow-listed environment (no secrets).
+
+        ``env`` adds variables for this command only. Git's messages are in English
+        (LC_ALL=C) because errors are recognised by their text.
+        """
+        extra = {"LANGUAGE": "C", "LC_ALL": "C", **(env or {})}
         try:
-            status, out, err = self._repo.git.execute(
+            proc = subprocess.Popen(
                 ["git", *args],
-                with_extended_output=True,
-                with_exceptions=False,
-                env=env,
-                kill_after_timeout=timeout,
+                cwd=self.root,
+                env=git_environment(os.environ, self.pass_env, extra),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                # Its own process group: a timeout or Ctrl-C stops ssh and hooks under it too.
+                process_group=0,
             )
-        except git.GitCommandNotFound:
+        except FileNotFoundError:
             raise GitError("the git executable was not found on PATH") from None
-        except (git.GitError, OSError) as exc:
-            raise GitError(f"git {args[0]} failed: {exc}") from None
-        return status, str(out), str(err)
+        except OSError as exc:
+            raise GitError(f"git {args[0]} failed: {exc.strerror}") from None
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill(proc)
+            out, err = proc.communicate()
+            timed_out = f"\nfatal: operation timed out after {timeout:.0f} s"
+            return 124, _decode(out), _decode(err) + timed_out
+        except BaseException:  # Ctrl-C: git and whatever hook it runs stop with us
+            _kill(proc)
+            proc.wait()
+            raise
+        return proc.returncode, _decode(out), _decode(err)
 
     def _run(self, *args: str, env: Mapping[str, str] | None = None) -> str:
         status, out, err = self._exec(*args, env=env)
@@ -413,6 +441,16 @@ def _trailer(run_marker: str) -> str:
     if not marker or any(ord(c) < 0o40 or ord(c) == 0o177 for c in marker):
         raise GitError(f"invalid run marker {run_marker!r}: it must be one non-empty line")
     return f"{TRAILER_KEY}: {marker}"
+
+
+def _decode(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(OSError):
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def _covered(path: str, allowed: Sequence[str]) -> bool:
