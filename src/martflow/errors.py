@@ -29,6 +29,11 @@ class MartflowError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    @property
+    def public_message(self) -> str:
+        """What the ticket may be told (a comment); the full message stays local."""
+        return self.message
+
 
 class ConfigError(MartflowError):
     """config.toml is missing, malformed, or has an unknown key or wrong type."""
@@ -162,6 +167,21 @@ class GitError(MartflowError):
     """The repository is in a state the git step refuses to touch."""
 
     title = "Git error"
+
+
+class HookRefusedError(GitError):
+    """A git hook stopped the commit; ``message`` holds its output, the ticket gets one line."""
+
+    title = "Commit refused by a git hook"
+
+    def __init__(self, hooks: list[str], output: str) -> None:
+        names = ", ".join(hooks)
+        super().__init__(f"the {names} hook refused the commit:\n{output}".rstrip())
+        self.hooks = hooks
+
+    @property
+    def public_message(self) -> str:
+        return f"the {', '.join(self.hooks)} git hook refused the commit."
 
 
 class NothingToCommitError(GitError):

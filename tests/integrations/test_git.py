@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from martflow.errors import GitError, MartflowError, RemoteUnavailableError
+from martflow.errors import GitError, HookRefusedError, MartflowError, RemoteUnavailableError
 from martflow.integrations.git import GitRepository, NothingToCommitError, first_line
 
 BRANCH = "feature/ABC-1-orders"
@@ -354,9 +354,12 @@ def test_failing_commit_hook_is_a_clean_error(repo: GitRepository, work: Path) -
     )
     hook.chmod(0o755)
     write(work / "models" / "a.sql", "select 10 as a\n")
-    with pytest.raises(GitError, match=r"git commit failed.*lint says no"):
+    with pytest.raises(
+        HookRefusedError, match=r"pre-commit hook refused the commit:\nlint says no"
+    ):
         repo.commit(["models/a.sql"], "hooked", "run-11")
     assert git(work, "rev-list", "--count", "HEAD") == "1"
+    assert git(work, "diff", "--cached", "--name-only") == ""  # the real index untouched
 
 
 # -- push -------------------------------------------------------------------------

@@ -6,7 +6,8 @@ import contextlib
 import os
 import signal
 import subprocess
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Self
 
@@ -14,7 +15,12 @@ import git
 
 from martflow.child_env import git_environment
 from martflow.core.naming import ref_name_problem
-from martflow.errors import GitError, NothingToCommitError, RemoteUnavailableError
+from martflow.errors import (
+    GitError,
+    HookRefusedError,
+    NothingToCommitError,
+    RemoteUnavailableError,
+)
 
 TRAILER_KEY = "Martflow-Run"
 DEFAULT_BRANCHES = ("main", "master")
@@ -253,8 +259,11 @@ class GitRepository:
 
         A commit already carrying ``run_marker`` on this branch is returned instead
         of committing again. Paths must be inside the repository and not ignored.
+        The commit is built in a temporary index (HEAD plus ``paths``), so hooks run
+        and may reformat and re-add files; afterwards the real index holds exactly
+        what was committed for ``paths`` and whatever else the user had staged.
         Raises NothingToCommitError (a GitError) when none of the paths differ from
-        HEAD: the caller decides whether that is a failure.
+        HEAD, and HookRefusedError when a hook stops the commit.
         """
         trailer = _trailer(run_marker)
         existing = self.find_commit(run_marker)
@@ -275,22 +284,62 @@ class GitRepository:
         unknown = [p for p in missing if p not in tracked]
         if unknown:
             raise GitError(f"cannot commit {unknown[0]}: no such file in {self.root}")
-        if present:
-            self._run("add", "--", *present, env=_LITERAL)
-        if missing:
-            self._run("rm", "--cached", "--quiet", "--", *missing, env=_LITERAL)
-        if self._has_commits():
-            differs = self._exec("diff", "--cached", "--quiet", "HEAD", "--", *rels, env=_LITERAL)
-            if differs[0] == 0:
-                raise NothingToCommitError(
-                    f"nothing to commit for {', '.join(rels)}: they match HEAD"
-                )
-        full_message = f"{message.rstrip()}\n\n{trailer}\n"
-        # The CLI, not index.commit(), so hooks and commit signing apply; per-path
-        # ":(literal)" instead of the env variable, which hooks would inherit.
-        literal = [f":(literal){p}" for p in rels]
-        self._run("commit", "--only", "-m", full_message, "--", *literal)
+        has_commits = self._has_commits()
+        with self._temporary_index() as index:
+            literal_index = {**index, **_LITERAL}
+            self._run("read-tree", *(["HEAD"] if has_commits else ["--empty"]), env=index)
+            if present:
+                self._run("add", "--", *present, env=literal_index)
+            if missing:
+                self._run("rm", "--cached", "--quiet", "--", *missing, env=literal_index)
+            if has_commits:
+                differs = self._exec("diff", "--cached", "--quiet", "HEAD", "--", *rels, env=index)
+                if differs[0] == 0:
+                    raise NothingToCommitError(
+                        f"nothing to commit for {', '.join(rels)}: they match HEAD"
+                    )
+            # The CLI, not index.commit(), so hooks and commit signing apply.
+            status, out, err = self._exec(
+                "commit", "-m", f"{message.rstrip()}\n\n{trailer}\n", env=index
+            )
+        if status != 0:
+            self._commit_failed(out, err)
+        # The real index: what was committed for our paths (a hook may have changed
+        # them), everything else the user had staged left as it was.
+        self._run("reset", "--quiet", "HEAD", "--", *rels, env=_LITERAL)
         return self.head_sha()
+
+    def _commit_failed(self, out: str, err: str) -> None:
+        hooks = self._commit_hooks()
+        if hooks:
+            raise HookRefusedError(hooks, _tail(out + err))
+        raise GitError(f"git commit failed in {self.root}: {first_line(err)}")
+
+    def _commit_hooks(self) -> list[str]:
+        """The commit hooks git runs here (core.hooksPath respected)."""
+        status, out, _ = self._exec("rev-parse", "--git-path", "hooks")
+        if status != 0:
+            return []
+        folder = self.root / out.strip()
+        return [
+            name
+            for name in ("pre-commit", "prepare-commit-msg", "commit-msg")
+            if (folder / name).is_file() and os.access(folder / name, os.X_OK)
+        ]
+
+    @contextlib.contextmanager
+    def _temporary_index(self) -> Iterator[dict[str, str]]:
+        """``GIT_INDEX_FILE`` for a throwaway index inside .git, removed afterwards."""
+        path = (
+            Path(self._repo.git_dir).resolve()
+            / f"martflow-index-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        )
+        try:
+            yield {"GIT_INDEX_FILE": str(path)}
+        finally:
+            for leftover in (path, path.with_name(path.name + ".lock")):
+                with contextlib.suppress(FileNotFoundError):
+                    leftover.unlink()
 
     def push(self, remote: str) -> None:
         """Push the current branch to ``remote`` (a name or URL) and set its upstream."""
@@ -441,6 +490,13 @@ def _trailer(run_marker: str) -> str:
     if not marker or any(ord(c) < 0o40 or ord(c) == 0o177 for c in marker):
         raise GitError(f"invalid run marker {run_marker!r}: it must be one non-empty line")
     return f"{TRAILER_KEY}: {marker}"
+
+
+def _tail(output: str, lines: int = 30, chars: int = 3000) -> str:
+    """The end of a hook's output: what it said last is what explains the refusal."""
+    kept = [line.rstrip() for line in output.strip().splitlines()][-lines:]
+    text = "\n".join(kept)
+    return text[-chars:] if len(text) > chars else text
 
 
 def _decode(data: bytes) -> str:

@@ -276,7 +276,7 @@ def _failure_comment(step: str, error: MartflowError) -> str:
             "Please fix the martflow YAML block in the description (or specs/KEY.yml); "
             "the pipeline picks it up on the next run."
         )
-    return f"martflow: the {step} step failed. {error.title}: {error.message}"
+    return f"martflow: the {step} step failed. {error.title}: {error.public_message}"
 
 
 def _merge(into: DeliveryReport, other: DeliveryReport) -> None:
