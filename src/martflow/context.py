@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from martflow.config import Project, load_project
+from martflow.core.secret_scan import SecretScanner
 from martflow.core.workflow.engine import Engine
 from martflow.core.workflow.events import EventSink, ignore
 from martflow.core.workflow.ledger import Ledger
@@ -57,6 +58,25 @@ class AppContext:
         )
 
     @cached_property
+    def secret_scanner(self) -> SecretScanner:
+        """Checks commits and tracker posts for the secrets this configuration uses."""
+        return SecretScanner(self._known_secrets)
+
+    def _known_secrets(self) -> dict[str, str]:
+        # Read what the configuration uses now (keyring included), so a secret that
+        # only the publish step would read is already known when the commit is checked.
+        config = self.config
+        used = {
+            "JIRA_API_TOKEN": config.tracker.kind == "jira",
+            "TABLEAU_TOKEN_SECRET": config.tableau.mode == "server",
+            "CONFLUENCE_API_TOKEN": bool(config.confluence.url),
+        }
+        for name, needed in used.items():
+            if needed:
+                SECRETS.get(name)
+        return SECRETS.named_values()
+
+    @cached_property
     def ledger(self) -> Ledger:
         return Ledger(self.project.state_dir / "state.db")
 
@@ -90,6 +110,7 @@ class AppContext:
             build_steps(self),
             self.config.tracker.statuses.for_step,
             on_event=on_event or self.on_event,
+            scanner=self.secret_scanner,
         )
 
     # -- Services (core.workflow.steps) ------------------------------------------------
@@ -97,7 +118,9 @@ class AppContext:
     def repository(self) -> Repository:
         from martflow.integrations.git import GitRepository
 
-        return GitRepository(self.project.root, pass_env=self.config.git.pass_env)
+        return GitRepository(
+            self.project.root, pass_env=self.config.git.pass_env, scanner=self.secret_scanner
+        )
 
     def dbt(self) -> DbtRunner:
         with self._lock:

@@ -81,6 +81,20 @@ class SpecError(MartflowError):
         self.problems = problems or [message]
 
 
+class SecretFoundError(MartflowError):
+    """Text about to leave the machine (a commit, a comment) holds a secret."""
+
+    title = "Secret found"
+    exit_code = ExitCode.USAGE
+
+    def __init__(self, where: str, line: int, kind: str, action: str) -> None:
+        super().__init__(
+            f"refusing to {action}: {where} line {line} holds {kind} (***); "
+            "remove it (the ticket's text may carry it) and try again"
+        )
+        self.where, self.line, self.kind = where, line, kind
+
+
 class TicketNotFoundError(MartflowError):
     """The tracker has no ticket with this key (or we may not see it)."""
 

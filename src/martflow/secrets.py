@@ -8,6 +8,8 @@ import re
 import threading
 from collections.abc import Iterable
 
+from martflow.core.secret_scan import redact_patterns
+
 KEYRING_SERVICE = "martflow"
 SECRET_VARIABLES = ("JIRA_API_TOKEN", "TABLEAU_TOKEN_SECRET", "CONFLUENCE_API_TOKEN")
 """Every variable martflow reads a secret from (the keyring uses the same names)."""
@@ -68,12 +70,17 @@ class SecretStore:
         """Every secret read so far (for redaction and scanning)."""
         return list(self._known)
 
+    def named_values(self) -> dict[str, str]:
+        """Variable name -> value of every secret read so far."""
+        with self._lock:
+            return dict(self._values)
+
     def redact(self, text: str) -> str:
-        """``text`` with every known secret replaced by ***."""
+        """``text`` with every known secret and token-shaped string replaced by ***."""
         for value in self._known:
             if len(value) >= 4:
                 text = text.replace(value, _REDACTED)
-        return text
+        return redact_patterns(text, _REDACTED)
 
     def _refresh_known(self) -> None:
         # Longest first, so a secret containing another is replaced whole.

@@ -68,7 +68,7 @@ JINJA_DASHBOARDS: list[str] = [
     "%s %(x)s {0} $HOME `id` $(id)",
     "[click](javascript:alert(1)) ![x](http://127.0.0.1/x.png)",
     "'; drop table orders; --",
-    "\u0421ustomer \u043erders \u202e\u200b",
+    "\u0421ustomer \u043erders",  # homoglyphs: visible, so accepted as data
     "x" * 200,
 ]
 

@@ -554,7 +554,31 @@ RULES = [
         "dashboard-control",
         spec_yaml(dashboard="bell\x07"),
         "martflow.dashboard",
-        "must not contain control characters (found U+0007)",
+        "must not contain control or invisible characters (found U+0007 a control character)",
+    ),
+    (
+        "dashboard-bidi-override",
+        spec_yaml(dashboard="Revenue \u202eeunever"),
+        "martflow.dashboard",
+        "must not contain control or invisible characters (found U+202E RIGHT-TO-LEFT OVERRIDE)",
+    ),
+    (
+        "dashboard-zero-width-space",
+        spec_yaml(dashboard="Reve\u200bnue"),
+        "martflow.dashboard",
+        "must not contain control or invisible characters (found U+200B ZERO WIDTH SPACE)",
+    ),
+    (
+        "identifier-bidi-override",
+        spec_yaml(mart="orders\u202e"),
+        "martflow.mart",
+        "it contains U+202E RIGHT-TO-LEFT OVERRIDE",
+    ),
+    (
+        "identifier-zero-width-joiner",
+        spec_yaml(grain=["orders.order\u200did"]),
+        "martflow.grain[0]",
+        "it contains U+200D ZERO WIDTH JOINER",
     ),
     (
         "dashboard-too-long",

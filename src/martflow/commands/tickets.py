@@ -47,7 +47,11 @@ def create(
         raise UsageError("give --description or --description-file, not both")
     if description_file is not None:
         description = description_file.read_text(encoding="utf-8")
-    ticket = state.context().tracker.create_ticket(summary, description or "")
+    context = state.context()
+    scanner = context.secret_scanner
+    scanner.refuse(summary, "the summary", "file the ticket")
+    scanner.refuse(description or "", "the description", "file the ticket")
+    ticket = context.tracker.create_ticket(summary, description or "")
     output(
         state, {"key": ticket.key, "summary": ticket.summary, "status": ticket.status}, ticket.key
     )

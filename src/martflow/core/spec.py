@@ -13,6 +13,7 @@ from typing import Any, cast
 import yaml
 
 from martflow.core.models import Aggregate, ColumnRef, JoinSpec, Measure, SourceRef, TicketSpec
+from martflow.core.safe_text import SCRIPT_JOINERS, describe_char, first_hidden
 from martflow.errors import SpecError
 
 MAX_SPEC_BYTES = 64 * 1024
@@ -568,8 +569,11 @@ class _Validator:
             return ""
         if any(ch in _LINE_BREAKS for ch in value):
             self.p.add(path, "must be a single line")
-        elif bad := next((ch for ch in value if unicodedata.category(ch) == "Cc"), None):
-            self.p.add(path, f"must not contain control characters (found U+{ord(bad):04X})")
+        elif bad := first_hidden(value, SCRIPT_JOINERS):
+            self.p.add(
+                path,
+                f"must not contain control or invisible characters (found {describe_char(bad)})",
+            )
         elif len(value) > MAX_DASHBOARD:
             self.p.add(path, f"is {len(value)} characters; the limit is {MAX_DASHBOARD}")
         return value

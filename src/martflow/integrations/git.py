@@ -15,12 +15,14 @@ import git
 
 from martflow.child_env import git_environment
 from martflow.core.naming import ref_name_problem
+from martflow.core.secret_scan import SecretScanner
 from martflow.errors import (
     GitError,
     HookRefusedError,
     NothingToCommitError,
     RemoteUnavailableError,
 )
+from martflow.secrets import SECRETS
 
 TRAILER_KEY = "Martflow-Run"
 DEFAULT_BRANCHES = ("main", "master")
@@ -75,7 +77,12 @@ class GitRepository:
     """
 
     def __init__(
-        self, root: Path, *, push_timeout: float = PUSH_TIMEOUT, pass_env: Sequence[str] = ()
+        self,
+        root: Path,
+        *,
+        push_timeout: float = PUSH_TIMEOUT,
+        pass_env: Sequence[str] = (),
+        scanner: SecretScanner | None = None,
     ) -> None:
         try:
             self._repo = git.Repo(root, search_parent_directories=False)
@@ -90,6 +97,8 @@ class GitRepository:
         self.push_timeout = push_timeout
         self.pass_env = tuple(pass_env)
         """Variables from ``[git] pass_env`` that git and its hooks may see."""
+        self.scanner = scanner or SecretScanner(SECRETS.named_values)
+        """What every commit is checked with: nothing holding a secret is committed."""
 
     @classmethod
     def init(
@@ -284,6 +293,7 @@ class GitRepository:
         unknown = [p for p in missing if p not in tracked]
         if unknown:
             raise GitError(f"cannot commit {unknown[0]}: no such file in {self.root}")
+        self._refuse_secrets(present, message)
         has_commits = self._has_commits()
         with self._temporary_index() as index:
             literal_index = {**index, **_LITERAL}
@@ -308,6 +318,16 @@ class GitRepository:
         # them), everything else the user had staged left as it was.
         self._run("reset", "--quiet", "HEAD", "--", *rels, env=_LITERAL)
         return self.head_sha()
+
+    def _refuse_secrets(self, present: Sequence[str], message: str) -> None:
+        """SecretFoundError naming the file (or the message) and line holding a secret."""
+        self.scanner.refuse(message, "the commit message", "commit")
+        for rel in present:
+            path = self.root / rel
+            if path.is_symlink() or not path.is_file():
+                continue
+            text = path.read_bytes().decode("utf-8", errors="replace")
+            self.scanner.refuse(text, rel, "commit")
 
     def _commit_failed(self, out: str, err: str) -> None:
         hooks = self._commit_hooks()

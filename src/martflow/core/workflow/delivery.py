@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from martflow.core.models import OutboxEntry, OutboxState
 from martflow.core.ports import RemoteLinks, Tracker
 from martflow.core.retry import RetryPolicy
+from martflow.core.secret_scan import SecretScanner
 from martflow.core.workflow.events import EventSink, UpdateDelivered, UpdateQueued, ignore
 from martflow.core.workflow.ledger import Ledger
 from martflow.errors import (
     AuthenticationError,
     RemoteRejectedError,
     RemoteUnavailableError,
+    SecretFoundError,
     TicketNotFoundError,
 )
 
@@ -37,11 +39,13 @@ class Delivery:
         tracker: Tracker,
         policy: RetryPolicy | None = None,
         on_event: EventSink = ignore,
+        scanner: SecretScanner | None = None,
     ) -> None:
         self._ledger = ledger
         self._tracker = tracker
         self._policy = policy or RetryPolicy()
         self._emit = on_event
+        self._scanner = scanner or SecretScanner()
 
     def deliver(self, key: str) -> DeliveryReport:
         """Deliver ``key``'s open updates in order; stop at the first transient failure.
@@ -67,9 +71,17 @@ class Delivery:
             except (RemoteRejectedError, TicketNotFoundError) as exc:
                 self._ledger.mark_failed(entry.op_id, exc.message)
                 report.failed += 1
+            except SecretFoundError as exc:
+                self._ledger.mark_failed(entry.op_id, exc.message)
+                report.failed += 1
+                report.warnings.append(exc.message)
         return report
 
     def _deliver_one(self, entry: OutboxEntry, report: DeliveryReport) -> None:
+        # Every update passes here, whatever its format: nothing holding a secret is sent.
+        action = f"send this {entry.kind} to {entry.key}"
+        self._scanner.refuse(entry.target, f"the {entry.kind}'s target", action)
+        self._scanner.refuse(entry.payload, f"the {entry.kind}", action)
         if entry.kind == "transition":
             self._transition(entry, report)
         elif entry.kind == "link":

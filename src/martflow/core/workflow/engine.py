@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from martflow.core.models import STEP_NAMES, StepOutcome, StepRecord, StepState, Ticket
 from martflow.core.ports import Tracker
 from martflow.core.retry import RetryPolicy
+from martflow.core.secret_scan import SecretScanner
 from martflow.core.workflow.delivery import Delivery, DeliveryReport
 from martflow.core.workflow.events import (
     EventSink,
@@ -44,6 +45,8 @@ class StepContext:
     artifacts: dict[str, dict[str, object]]
     options: Mapping[str, object]
     emit: Callable[[str], None]
+    secrets: SecretScanner = field(default_factory=SecretScanner)
+    """Redacts secrets from ticket text before a step derives names or messages from it."""
 
     def files(self) -> list[str]:
         """Files the pipeline wrote for this ticket (scaffold's artifacts)."""
@@ -80,6 +83,7 @@ class Engine:
         *,
         policy: RetryPolicy | None = None,
         on_event: EventSink = ignore,
+        scanner: SecretScanner | None = None,
     ) -> None:
         self.ledger = ledger
         self._tracker = tracker
@@ -87,7 +91,8 @@ class Engine:
         self._status_for = status_for
         self._policy = policy or RetryPolicy()
         self._emit = on_event
-        self._delivery = Delivery(ledger, tracker, self._policy, on_event)
+        self._scanner = scanner or SecretScanner()
+        self._delivery = Delivery(ledger, tracker, self._policy, on_event, self._scanner)
 
     def run(
         self,
@@ -195,6 +200,7 @@ class Engine:
             artifacts={r.name: r.artifacts for r in self.ledger.steps(key)},
             options=options,
             emit=lambda message: self._emit(StepProgress(key, name, message)),
+            secrets=self._scanner,
         )
         stop: MartflowError | None = None
         try:

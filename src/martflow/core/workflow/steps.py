@@ -9,6 +9,7 @@ from typing import Protocol
 
 from martflow.core.models import BuildReport, LintReport, StepOutcome, TicketSpec
 from martflow.core.ports import BiPublisher, DbtRunner, Linter, Repository, Scaffolder, Warehouse
+from martflow.core.safe_text import visible
 from martflow.core.workflow.engine import StepContext, StepFn
 from martflow.errors import NothingToCommitError, UsageError
 
@@ -66,7 +67,8 @@ def build_steps(services: Services) -> dict[str, StepFn]:
     def start(context: StepContext) -> StepOutcome:
         from martflow.core.naming import branch_name
 
-        name = branch_name(settings.branch_pattern, context.key, context.ticket.summary)
+        summary = context.secrets.redact(context.ticket.summary)
+        name = branch_name(settings.branch_pattern, context.key, summary)
         own = [".martflow", _relative(settings.specs_dir, settings.root, context.key)]
         services.repository().start_branch(name, allowed_dirty=[*own, *context.files()])
         return StepOutcome(
@@ -81,8 +83,10 @@ def build_steps(services: Services) -> dict[str, StepFn]:
         context.emit(f"reading columns of {len(spec.sources)} source tables")
         columns = services.warehouse().columns(spec.sources)
         scaffolder = services.scaffolder()
+        # The summary becomes the mart's YAML description: no secret, nothing invisible.
+        summary = visible(context.secrets.redact(context.ticket.summary))
         plan = scaffolder.plan(
-            spec, columns, context.key, context.ticket.summary, bool(context.options.get("force"))
+            spec, columns, context.key, summary, bool(context.options.get("force"))
         )
         conflicts = [f.path for f in plan.files if f.action == "conflict"]
         if conflicts:
@@ -123,7 +127,8 @@ def build_steps(services: Services) -> dict[str, StepFn]:
 
     def commit(context: StepContext) -> StepOutcome:
         try:
-            message = commit_message(context.key, context.ticket.summary, context.options)
+            summary = context.secrets.redact(context.ticket.summary)
+            message = commit_message(context.key, summary, context.options)
         except UsageError as exc:
             # A typo in a local message is not news for the ticket: no comment.
             return StepOutcome(ok=False, detail=exc.message)
@@ -182,7 +187,7 @@ def commit_message(key: str, summary: str, options: Mapping[str, object] | None 
     """
     custom = (options or {}).get("message")
     if custom is None:
-        return f"{key}: {_one_line(summary)}"
+        return visible(f"{key}: {_one_line(summary)}")
     if not isinstance(custom, str):
         raise UsageError(f"the commit message must be text, not {type(custom).__name__}")
     message = custom.replace("\r\n", "\n").strip()
@@ -193,9 +198,8 @@ def commit_message(key: str, summary: str, options: Mapping[str, object] | None 
             f"the commit message has {len(message):,} characters; "
             f"the limit is {MAX_MESSAGE:,} (put long notes in the ticket)"
         )
-    if "\0" in message:
-        raise UsageError("the commit message contains a NUL character, which git refuses")
-    return message
+    # Control and invisible characters are shown escaped: `git log` prints them raw.
+    return visible(message, keep_newlines=True, keep_tabs=True)
 
 
 def _web_link(location: str, title: str) -> tuple[str, str] | None:
