@@ -9,6 +9,7 @@ import click
 
 from martflow import __version__
 from martflow.commands.common import CliState, is_tty
+from martflow.core.safe_text import visible
 from martflow.errors import ExitCode, MartflowError
 from martflow.secrets import SECRETS, configure_logging
 
@@ -20,7 +21,7 @@ class MartflowGroup(click.Group):
         try:
             return super().invoke(ctx)
         except MartflowError as exc:
-            message = SECRETS.redact(exc.message)
+            message = visible(SECRETS.redact(exc.message))
             click.echo(f"martflow: {message}", err=True)
             ctx.exit(int(exc.exit_code))
         except KeyboardInterrupt:

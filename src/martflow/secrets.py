@@ -8,6 +8,7 @@ import re
 import threading
 from collections.abc import Iterable
 
+from martflow.core.safe_text import visible
 from martflow.core.secret_scan import redact_patterns
 
 KEYRING_SERVICE = "martflow"
@@ -121,7 +122,8 @@ class RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        cleaned = _redact_headers(self._store.redact(message))
+        # Ticket text quoted in a message is shown escaped: a log line cannot drive a terminal.
+        cleaned = visible(_redact_headers(self._store.redact(message)), keep_newlines=True)
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True

@@ -14,6 +14,7 @@ import click
 
 from martflow.context import AppContext
 from martflow.core.models import StepState
+from martflow.core.safe_text import visible
 from martflow.core.workflow.events import (
     Event,
     StepFinished,
@@ -60,7 +61,7 @@ class CliState:
         """Progress goes to stderr, so stdout stays the command's result."""
         line = _event_line(event, self.verbose)
         if line:
-            click.echo(line, err=True)
+            click.echo(visible(line), err=True)
 
 
 pass_state = click.make_pass_decorator(CliState, ensure=True)
@@ -90,7 +91,8 @@ def output(state: CliState, data: Any, human: str | Callable[[], str]) -> None:
         return
     text = human() if callable(human) else human
     if text:
-        click.echo(text)
+        # Ticket text, details and diffs: control, bidi and zero-width characters escaped.
+        click.echo(visible(text, keep_newlines=True, keep_tabs=True))
 
 
 def closing(func: F) -> F:

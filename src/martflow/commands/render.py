@@ -5,14 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from martflow.core.models import OutboxEntry, StepRecord, Ticket
+from martflow.core.safe_text import clip, visible
+
+SHOWN_DESCRIPTION = 4000
+"""Characters of a description `show` prints; `--full` prints all of it."""
 
 
 def tickets_table(tickets: list[Ticket]) -> str:
     if not tickets:
         return "no tickets"
-    width = max(len(t.key) for t in tickets)
-    status_width = max(len(t.status) for t in tickets)
-    return "\n".join(f"{t.key:<{width}}  {t.status:<{status_width}}  {t.summary}" for t in tickets)
+    rows = [(visible(t.key), visible(t.status), visible(t.summary)) for t in tickets]
+    width = max(len(key) for key, _, _ in rows)
+    status_width = max(len(status) for _, status, _ in rows)
+    return "\n".join(f"{k:<{width}}  {st:<{status_width}}  {summary}" for k, st, summary in rows)
 
 
 def show_document(
@@ -31,13 +36,25 @@ def show_document(
     }
 
 
-def show_text(document: dict[str, Any]) -> str:
+def show_text(document: dict[str, Any], full: bool = False) -> str:
+    """The human `show`; a long description is cut with a note unless ``full``."""
+    description = document["description"].strip()
+    left_out = 0
+    if not full:
+        description, left_out = clip(description, SHOWN_DESCRIPTION)
     lines = [
-        f"{document['key']}  [{document['status']}]  {document['summary']}",
+        f"{visible(document['key'])}  [{visible(document['status'])}]  "
+        f"{visible(document['summary'])}",
         "",
-        document["description"].strip() or "(no description)",
-        "",
+        visible(description, keep_newlines=True, keep_tabs=True) or "(no description)",
     ]
+    if left_out:
+        lines += [
+            "",
+            f"[description cut: {left_out:,} more characters; "
+            f"`martflow show {document['key']} --full` shows all of it]",
+        ]
+    lines.append("")
     if document["spec_error"]:
         lines.append(f"spec: INVALID - {document['spec_error']}")
     elif document["spec"]:
@@ -50,14 +67,18 @@ def show_text(document: dict[str, Any]) -> str:
         lines.append(f"comments ({len(document['comments'])}):")
         for comment in document["comments"]:
             first = comment["body"].splitlines()[0] if comment["body"] else ""
-            lines.append(f"  {comment['created'][:19]}  {first}")
+            lines.append(f"  {comment['created'][:19]}  {visible(first[:200])}")
     return "\n".join(lines)
 
 
 def steps_text(steps: list[dict[str, Any]]) -> str:
-    return "\n".join(
-        f"  {s['name']:<9} {s['state']:<10} {s['detail'] or ''}".rstrip() for s in steps
-    )
+    """One row per step; a multi-line detail (a hook's output) continues indented below."""
+    rows = []
+    for step in steps:
+        first, *more = (step["detail"] or "").splitlines() or [""]
+        rows.append(f"  {step['name']:<9} {step['state']:<10} {visible(first)}".rstrip())
+        rows += [f"{'':<23}{visible(line, keep_tabs=True)}".rstrip() for line in more]
+    return "\n".join(rows)
 
 
 def status_document(key: str, steps: list[StepRecord], outbox: list[OutboxEntry]) -> dict[str, Any]:

@@ -59,15 +59,16 @@ def create(
 
 @click.command("show")
 @click.argument("key")
+@click.option("--full", is_flag=True, help="Print the whole description, however long.")
 @json_option
 @pass_state
-def show(state: CliState, key: str) -> None:
+def show(state: CliState, key: str, full: bool) -> None:
     """Show a ticket, its parsed spec and its pipeline state."""
     context = state.context()
     view = ticket_view(context, key)
     spec = view.spec.to_dict() if view.spec else None
     document = show_document(view.ticket, spec, view.spec_error, list(view.steps))
-    output(state, document, lambda: show_text(document))
+    output(state, document, lambda: show_text(document, full))
 
 
 COMMANDS = [tickets, show]

@@ -8,6 +8,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from martflow.core.safe_text import visible
+
 
 class ErrorDialog(ModalScreen[None]):
     """Shows one failure; nothing behind it is lost."""
@@ -22,7 +24,8 @@ class ErrorDialog(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="error-dialog", classes="dialog"):
             yield Label(self.error_title, id="error-title", classes="dialog-title", markup=False)
-            yield Static(self.error_message, id="error-message", markup=False)
+            shown = visible(self.error_message, keep_newlines=True, keep_tabs=True)
+            yield Static(shown, id="error-message", markup=False)
             yield Button("OK", id="error-ok", variant="error")
 
     def on_mount(self) -> None:

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Label, LoadingIndicator, Static
 from textual.worker import Worker, WorkerState
 
+from martflow.core.safe_text import visible
 from martflow.tui.worker_errors import ForwardsWorkerErrors
 
 if TYPE_CHECKING:
@@ -186,15 +187,18 @@ def plan_summary(plan: ScaffoldPlan) -> str:
 def file_view(planned: PlannedFile) -> tuple[str, Syntax]:
     """A title line and the highlighted text to show for one planned file."""
     lexer = next((v for k, v in LEXERS.items() if planned.path.endswith(k)), "text")
+    # Bidi and zero-width characters are shown escaped: the reviewer sees what is written.
+    content = visible(planned.content, keep_newlines=True, keep_tabs=True)
     if planned.action == "create":
         lines = planned.content.count("\n") + 1
         title = f"{planned.path} - new file, {lines} lines"
-        return title, Syntax(planned.content, lexer, theme="ansi_dark", line_numbers=True)
+        return title, Syntax(content, lexer, theme="ansi_dark", line_numbers=True)
     if planned.action == "unchanged":
         title = f"{planned.path} - unchanged"
-        return title, Syntax(planned.content, lexer, theme="ansi_dark", line_numbers=True)
+        return title, Syntax(content, lexer, theme="ansi_dark", line_numbers=True)
     title = f"{planned.path} - {planned.action}: diff against the file on disk"
-    return title, Syntax(planned.diff, "diff", theme="ansi_dark")
+    diff = visible(planned.diff, keep_newlines=True, keep_tabs=True)
+    return title, Syntax(diff, "diff", theme="ansi_dark")
 
 
 def scaffold_flow(screen: TicketScreen) -> None:

@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Markdown, Static
 
+from martflow.core.safe_text import visible
 from martflow.tui.panels.base import TicketPanel
 
 if TYPE_CHECKING:
@@ -27,7 +28,8 @@ class OverviewPanel(TicketPanel):
             yield Markdown("", id="description")
 
     def show(self, view: TicketView) -> None:
-        description = view.ticket.description.strip() or "*(no description)*"
+        description = visible(view.ticket.description.strip(), keep_newlines=True, keep_tabs=True)
+        description = description or "*(no description)*"
         self.query_one("#description", Markdown).update(description)
         spec = self.query_one("#spec", Static)
         spec.set_class(view.spec is None, "-invalid")

@@ -9,6 +9,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from martflow.core.models import StepRecord, StepState
+from martflow.core.safe_text import visible
 from martflow.services.step_results import record_of
 from martflow.tui.panels.base import TicketPanel
 
@@ -33,7 +34,8 @@ class ScaffoldPanel(TicketPanel):
 
     def show(self, view: TicketView) -> None:
         record = record_of(view.steps, "scaffold")
-        self.query_one("#scaffold-written", Static).update(scaffold_text(record))
+        shown = visible(scaffold_text(record), keep_newlines=True)
+        self.query_one("#scaffold-written", Static).update(shown)
 
 
 def scaffold_text(record: StepRecord | None) -> str:

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Header, RichLog, Static, TabbedCo
 from textual.worker import Worker, get_current_worker
 
 from martflow.core.models import STEP_NAMES, StepState
+from martflow.core.safe_text import visible
 from martflow.core.workflow.events import (
     Event,
     StepFinished,
@@ -137,7 +138,7 @@ class TicketScreen(ForwardsWorkerErrors, Screen[None]):
         ticket = view.ticket
         self.key = ticket.key  # the tracker's spelling, whatever the screen was opened with
         self.query_one("#ticket-title", Static).update(
-            f"{ticket.key} · {ticket.status} · {ticket.summary}"
+            visible(f"{ticket.key} · {ticket.status} · {ticket.summary}")
         )
         if not self.running:
             self.query_one(StepList).show_records(view.steps)
@@ -278,7 +279,8 @@ class TicketScreen(ForwardsWorkerErrors, Screen[None]):
 
     def log_line(self, text: str) -> None:
         """Append a timestamped line to the log pane."""
-        self.query_one("#log", RichLog).write(f"{now():%H:%M:%S}  {text}")
+        # Details and progress quote ticket text and tool output: escapes shown, not run.
+        self.query_one("#log", RichLog).write(f"{now():%H:%M:%S}  {visible(text)}")
 
     def action_lint_fix(self) -> None:
         """Re-run lint with sqlfluff's fixes, and show the Lint tab."""

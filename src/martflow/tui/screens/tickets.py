@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from martflow.core.safe_text import visible
 from martflow.errors import MartflowError
 from martflow.tui.messages import TicketsFailed, TicketsLoaded
 from martflow.tui.widgets.outbox import OutboxBar
@@ -109,7 +110,7 @@ class TicketListScreen(ForwardsWorkerErrors, Screen[None]):
         table.clear()
         for row in shown:
             # Text, not str: a DataTable parses str cells as markup, and summaries are untrusted.
-            cells = (row.key, row.status, row.progress, row.summary)
+            cells = (row.key, visible(row.status), row.progress, visible(row.summary))
             table.add_row(*(Text(cell) for cell in cells), key=row.key)
         if current and any(row.key == current for row in shown):
             table.move_cursor(row=table.get_row_index(current))

@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from martflow.core.models import STEP_NAMES, StepRecord, StepState
+from martflow.core.safe_text import visible
 
 ICONS = {
     StepState.PENDING: "·",
@@ -81,5 +82,5 @@ class StepList(DataTable[str | Text]):
         if state is StepState.RUNNING:
             detail = self.details[name] or "running…"
         # Text, not str: details quote tool output and ticket text, never markup.
-        cell = Text(detail, no_wrap=True, overflow="ellipsis")
+        cell = Text(visible(detail), no_wrap=True, overflow="ellipsis")
         return ICONS[state], Text(name, style="bold") if is_next else name, cell
