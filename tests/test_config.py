@@ -45,8 +45,52 @@ def test_sample_config_is_valid_and_documents_every_key():
         ),
         ('[tracker]\ntimeout = "soon"', "[tracker] timeout: input should be a valid number"),
         ('[lint]\ntemplater = "mako"', "[lint] templater: input should be 'jinja' or 'dbt'"),
-        ('[tracker]\nproject = "demo-1"', "[tracker] project: value error, must be upper-case"),
+        ('[tracker]\nproject = "demo-1"', "[tracker] project: must be upper-case"),
         ("[git]\npush = 3", "[git] push: input should be a valid boolean"),
+        # No coercion between strings, numbers and booleans.
+        (
+            '[tracker]\ntimeout = "30"',
+            "[tracker] timeout: input should be a valid number, got '30' "
+            "(write a number, without quotes)",
+        ),
+        (
+            '[git]\npush = "yes"',
+            "[git] push: input should be a valid boolean, got 'yes' "
+            "(write true or false, without quotes)",
+        ),
+        (
+            "[git]\npush = 1",
+            "[git] push: input should be a valid boolean, got 1 "
+            "(write true or false, without quotes)",
+        ),
+        ("[tracker]\nproject = 1", "[tracker] project: input should be a valid string, got 1"),
+        (
+            "[tracker]\ntimeout = true",
+            "[tracker] timeout: input should be a valid number, got True",
+        ),
+        ('[lint]\nrules = "LT01"', "[lint] rules: input should be a valid list, got 'LT01'"),
+        # Times are finite and positive.
+        ("[tracker]\ntimeout = inf", "[tracker] timeout: input should be a finite number, got inf"),
+        ("[tableau]\ntimeout = nan", "[tableau] timeout: input should be a finite number, got nan"),
+        ("[tableau]\ntimeout = 0", "[tableau] timeout: input should be greater than 0, got 0"),
+        # Branch patterns are checked at load, naming the placeholder.
+        (
+            '[git]\nbranch = "{user}/{key}"',
+            "[git] branch: pattern '{user}/{key}' uses the unknown placeholder {user}; "
+            "only {key} and {slug} are allowed",
+        ),
+        (
+            '[git]\nbranch = "{key:>10}"',
+            "[git] branch: pattern '{key:>10}' uses the unknown placeholder {key:>10}",
+        ),
+        (
+            '[git]\nbranch = "feature..{key}"',
+            "[git] branch: pattern 'feature..{key}' does not give a valid branch name",
+        ),
+        (
+            '[git]\npass_env = ["TABLEAU_TOKEN_SECRET"]',
+            "[git] pass_env: TABLEAU_TOKEN_SECRET is a secret; martflow never passes it to git",
+        ),
         ("[tracker\n", "not valid TOML"),
     ],
 )
@@ -58,6 +102,11 @@ def test_bad_config_is_one_line_naming_file_and_key(tmp_path, text, message):
     assert message in str(error.value)
     assert "\n" not in str(error.value)
     assert error.value.exit_code is ExitCode.USAGE
+
+
+def test_whole_numbers_are_fine_where_a_time_is_meant(tmp_path):
+    config = parse_config(write(tmp_path, "[tracker]\ntimeout = 5\n[tableau]\ntimeout = 2.5"))
+    assert (config.tracker.timeout, config.tableau.timeout) == (5.0, 2.5)
 
 
 def test_discovery_order(tmp_path, monkeypatch):

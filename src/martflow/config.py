@@ -6,11 +6,12 @@ import difflib
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from martflow.core.models import STEP_NAMES
+from martflow.core.naming import branch_pattern_problem
 from martflow.errors import ConfigError
 
 CONFIG_FILENAME = "config.toml"
@@ -18,7 +19,14 @@ CONFIG_ENV = "MARTFLOW_CONFIG"
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+    # strict: "30", "yes" and 1 are not quietly turned into a number or a boolean.
+    model_config = ConfigDict(
+        extra="forbid", use_attribute_docstrings=True, frozen=True, strict=True
+    )
+
+
+Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+"""A time in seconds: a finite number above zero (an integer is fine)."""
 
 
 class StatusesConfig(_Section):
@@ -57,7 +65,7 @@ class TrackerConfig(_Section):
     """Jira Cloud account email (basic auth); empty for Data Center (bearer token)."""
     auth: Literal["basic", "bearer"] = "basic"
     """`basic` (Cloud: user + API token) or `bearer` (Data Center personal access token)."""
-    timeout: float = Field(30, gt=0)
+    timeout: Seconds = 30
     """Seconds before a tracker request gives up."""
     workflow: list[str] = Field(
         default_factory=lambda: ["To Do", "In Progress", "In Review", "Done"], min_length=1
@@ -127,6 +135,14 @@ class GitConfig(_Section):
     pass_env: list[str] = Field(default_factory=list)
     """More environment variables git and its hooks may see (secrets never pass)."""
 
+    @field_validator("branch")
+    @classmethod
+    def _branch_pattern(cls, pattern: str) -> str:
+        problem = branch_pattern_problem(pattern)
+        if problem is not None:
+            raise ValueError(problem)
+        return pattern
+
     @field_validator("pass_env")
     @classmethod
     def _no_secret_variables(cls, names: list[str]) -> list[str]:
@@ -153,7 +169,7 @@ class TableauConfig(_Section):
     """Tableau project to publish into (created if missing)."""
     token_name: str = ""
     """Personal access token name; the secret comes from TABLEAU_TOKEN_SECRET or the keyring."""
-    timeout: float = Field(60, gt=0)
+    timeout: Seconds = 60
     """Seconds before a Tableau request gives up."""
 
 
@@ -273,9 +289,19 @@ def _describe(exc: ValidationError, data: dict[str, Any]) -> str:
         nearest = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
         hint = f" (did you mean '{nearest[0]}'?)" if nearest else f" (valid: {', '.join(valid)})"
         return f"{where}: unknown key{hint}"
+    if error["type"] == "value_error":
+        return f"{where}: {error['ctx']['error']}"
     value = error.get("input")
     shown = repr(value) if not isinstance(value, dict) else "a table"
-    return f"{where}: {error['msg'].lower()}, got {shown}"
+    hint = _HINTS.get(error["type"], "") if isinstance(value, str | int) else ""
+    return f"{where}: {error['msg'].lower()}, got {shown}{hint}"
+
+
+_HINTS = {
+    "bool_type": " (write true or false, without quotes)",
+    "float_type": " (write a number, without quotes)",
+    "int_type": " (write a whole number, without quotes)",
+}
 
 
 def _valid_keys(section: list[str]) -> list[str]:

@@ -65,31 +65,41 @@ def ref_name_problem(name: str) -> str | None:
     return None
 
 
-def branch_name(pattern: str, key: str, summary: str) -> str:
-    """Render the ``[git].branch`` pattern with ``{key}`` and ``{slug}`` (of ``summary``).
+def branch_pattern_problem(pattern: str) -> str | None:
+    """Why ``pattern`` cannot be a ``[git].branch`` pattern, or None if it can.
 
-    Raises ConfigError if the pattern uses any other field or cannot give a valid
-    branch name, and GitError if the ticket key is what makes the name invalid.
+    Only ``{key}`` and ``{slug}`` may appear (no format spec or conversion), and the
+    pattern must give a valid branch name for an ordinary key.
     """
     try:
         fields = [parsed for parsed in string.Formatter().parse(pattern) if parsed[1] is not None]
     except ValueError as exc:
-        raise ConfigError(f"{_PATTERN_KEY} pattern {pattern!r} is malformed: {exc}") from exc
+        return f"pattern {pattern!r} is malformed: {exc}"
     for _, field, spec, conversion in fields:
         if field not in _PATTERN_FIELDS or spec or conversion:
             shown = "{" + (field or "") + (f"!{conversion}" if conversion else "")
             shown += (f":{spec}" if spec else "") + "}"
-            raise ConfigError(
-                f"{_PATTERN_KEY} pattern {pattern!r} uses {shown};"
+            return (
+                f"pattern {pattern!r} uses the unknown placeholder {shown};"
                 " only {key} and {slug} are allowed"
             )
-    # Render with a known-good key first, so a broken pattern is blamed on the config.
+    # Render with a known-good key, so a broken pattern is blamed on the config.
     sample_problem = ref_name_problem(pattern.format(key="ABC-1", slug="x"))
     if sample_problem is not None:
-        raise ConfigError(
-            f"{_PATTERN_KEY} pattern {pattern!r} does not give a valid branch name:"
-            f" {sample_problem}"
-        )
+        return f"pattern {pattern!r} does not give a valid branch name: {sample_problem}"
+    return None
+
+
+def branch_name(pattern: str, key: str, summary: str) -> str:
+    """Render the ``[git].branch`` pattern with ``{key}`` and ``{slug}`` (of ``summary``).
+
+    Raises ConfigError if the pattern uses any other field or cannot give a valid
+    branch name (config.toml validates it at load, so only a hand-built pattern can),
+    and GitError if the ticket key is what makes the name invalid.
+    """
+    problem = branch_pattern_problem(pattern)
+    if problem is not None:
+        raise ConfigError(f"{_PATTERN_KEY} {problem}")
     name = pattern.format(key=key, slug=slugify(summary))
     problem = ref_name_problem(name)
     if problem is not None:
