@@ -133,6 +133,14 @@ class DbtProcessRunner:
             with contextlib.suppress(OSError):
                 proc.kill()
 
+    def _kill_worker(self) -> None:
+        with self._guard:
+            proc = self._proc
+        if proc is not None:
+            with contextlib.suppress(OSError):
+                proc.kill()
+            self._stop()
+
     def close(self) -> None:
         """Stop the worker (closing its stdin ends it)."""
         with self._lock:
@@ -157,6 +165,10 @@ class DbtProcessRunner:
             with self._lock:
                 reply = self._exchange(request, on_event, epoch)
                 self.commands.extend(reply.get("commands", []))
+        except KeyboardInterrupt:
+            # Ctrl-C: whatever dbt runs stops now; the worker gets no grace period.
+            self._kill_worker()
+            raise
         finally:
             with self._guard:
                 self._busy -= 1

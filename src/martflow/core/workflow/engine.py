@@ -33,6 +33,8 @@ from martflow.errors import (
 _log = logging.getLogger("martflow.engine")
 CANCELLED = "cancelled by the user"
 """The detail of a step stopped by the user (it fails, and the tracker is not told)."""
+INTERRUPTED = "interrupted"
+"""The detail of a step stopped by Ctrl-C: it fails, the tracker is not told, the run ends."""
 
 
 @dataclass
@@ -202,13 +204,16 @@ class Engine:
             emit=lambda message: self._emit(StepProgress(key, name, message)),
             secrets=self._scanner,
         )
-        stop: MartflowError | None = None
+        stop: BaseException | None = None
         try:
             outcome = self._call(name, context)
         except (ConfigError, AuthenticationError) as exc:
             # The user's setup, not the ticket, is at fault: no comment, and the run
             # ends with the one-line error (exit 2) after the step is recorded failed.
             outcome, stop = StepOutcome(ok=False, detail=exc.message), exc
+        except KeyboardInterrupt as exc:
+            # Ctrl-C: the step is recorded failed (not left "running"), then the run ends.
+            outcome, stop = StepOutcome(ok=False, detail=INTERRUPTED), exc
         state = StepState.SUCCEEDED if outcome.ok else StepState.FAILED
         updates, note = self._updates(key, name, outcome, direction)
         detail = outcome.detail
