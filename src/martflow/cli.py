@@ -10,6 +10,7 @@ import click
 from martflow import __version__
 from martflow.commands.common import CliState, is_tty
 from martflow.core.safe_text import visible
+from martflow.core.storage import os_fault
 from martflow.errors import ExitCode, MartflowError
 from martflow.secrets import SECRETS, configure_logging
 
@@ -24,6 +25,12 @@ class MartflowGroup(click.Group):
             message = visible(SECRETS.redact(exc.message))
             click.echo(f"martflow: {message}", err=True)
             ctx.exit(int(exc.exit_code))
+        except OSError as exc:
+            fault = os_fault(exc)  # a full disk or a read-only folder: say so, no traceback
+            if fault is None:
+                raise
+            click.echo(f"martflow: {visible(fault.message)}", err=True)
+            ctx.exit(int(fault.exit_code))
         except KeyboardInterrupt:
             click.echo("martflow: interrupted", err=True)
             ctx.exit(130)

@@ -42,6 +42,13 @@ class ConfigError(MartflowError):
     exit_code = ExitCode.USAGE
 
 
+class StorageError(MartflowError):
+    """martflow's own files cannot be written or read: full disk, read-only, damaged."""
+
+    title = "Storage error"
+    exit_code = ExitCode.USAGE
+
+
 class UsageError(MartflowError):
     """The command was called with arguments that cannot work."""
 

@@ -10,6 +10,7 @@ from martflow.core.models import STEP_NAMES, StepOutcome, StepRecord, StepState,
 from martflow.core.ports import Tracker
 from martflow.core.retry import RetryPolicy
 from martflow.core.secret_scan import SecretScanner
+from martflow.core.storage import os_fault
 from martflow.core.workflow.delivery import Delivery, DeliveryReport
 from martflow.core.workflow.events import (
     EventSink,
@@ -27,6 +28,7 @@ from martflow.errors import (
     MartflowError,
     RemoteUnavailableError,
     SpecError,
+    StorageError,
     UsageError,
 )
 
@@ -207,7 +209,7 @@ class Engine:
         stop: BaseException | None = None
         try:
             outcome = self._call(name, context)
-        except (ConfigError, AuthenticationError) as exc:
+        except (ConfigError, AuthenticationError, StorageError) as exc:
             # The user's setup, not the ticket, is at fault: no comment, and the run
             # ends with the one-line error (exit 2) after the step is recorded failed.
             outcome, stop = StepOutcome(ok=False, detail=exc.message), exc
@@ -233,8 +235,13 @@ class Engine:
             return StepOutcome(ok=False, detail=f"{name}: not implemented yet")
         try:
             return step(context)
-        except (ConfigError, AuthenticationError):
+        except (ConfigError, AuthenticationError, StorageError):
             raise
+        except OSError as exc:
+            fault = os_fault(exc)  # a full disk or a read-only folder: the machine's problem
+            if fault is None:
+                return self._crashed(name, exc)
+            raise fault from None
         except CancelledError:
             return StepOutcome(ok=False, detail=CANCELLED)  # no comment: the user knows
         except RemoteUnavailableError as exc:
@@ -242,14 +249,18 @@ class Engine:
         except MartflowError as exc:
             return StepOutcome(ok=False, detail=exc.message, comment=_failure_comment(name, exc))
         except Exception as exc:  # a bug must leave the step failed, not running
-            _log.error(
-                "step %s crashed: %s: %s (run with -v for the traceback)",
-                name,
-                type(exc).__name__,
-                exc,
-            )
-            _log.debug("traceback of the %s step", name, exc_info=True)
-            return StepOutcome(ok=False, detail=f"{name} crashed: {type(exc).__name__}: {exc}")
+            return self._crashed(name, exc)
+
+    @staticmethod
+    def _crashed(name: str, exc: Exception) -> StepOutcome:
+        _log.error(
+            "step %s crashed: %s: %s (run with -v for the traceback)",
+            name,
+            type(exc).__name__,
+            exc,
+        )
+        _log.debug("traceback of the %s step", name, exc_info=True)
+        return StepOutcome(ok=False, detail=f"{name} crashed: {type(exc).__name__}: {exc}")
 
     def _updates(
         self, key: str, name: str, outcome: StepOutcome, direction: StatusDirection

@@ -65,9 +65,7 @@ class Ledger:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
+        sqlite.open_database(path, _SCHEMA)
 
     def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
         return sqlite.connect(self.path)

@@ -73,9 +73,7 @@ class LocalTracker:
         self.db_path = Path(db_path)
         self.project = project
         self.workflow = _validated_workflow(workflow)
-        self.db_path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
+        sqlite.open_database(self.db_path, _SCHEMA, foreign_keys=True)
 
     # -- Tracker -----------------------------------------------------------------------
 
