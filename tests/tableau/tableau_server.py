@@ -15,6 +15,10 @@ from tests.recorded import Received
 
 SITE = "6b7179ba-b82b-4f0f-91ed-812074ac5da6"  # the site id in auth_sign_in.xml
 API = r"/api/[0-9.]+"
+DATASOURCE_JOB = "9a373058-af5f-4f83-8662-98b3e0228a73"  # in datasource_publish_async.xml
+WORKBOOK_JOB = "7c3d599e-949f-44c3-94a1-f30ba85757e4"  # in workbook_publish_async.xml
+DATASOURCE_ID = "03b9fbec-81f6-4160-ae49-5f9f6d412758"  # in job_get_by_id_inprogress.xml
+WORKBOOK_ID = "5998aaaf-1abe-4d38-b4d9-bc53e85bdd13"  # in job_get_by_id_failed_workbook.xml
 
 
 @dataclass
@@ -32,19 +36,54 @@ class Route:
     """Never answer (until the server stops): for client timeouts."""
 
 
+def job_done(assets: Path, name: str, job_id: str, finish_code: int = 0) -> bytes:
+    """A recorded job response, finished with ``finish_code`` (0: success, 1: failed)."""
+    body = (assets / name).read_bytes()
+    body = re.sub(rb'<job id="[^"]+"', f'<job id="{job_id}"'.encode(), body)
+    body = re.sub(rb' finishCode="[0-9]+"', b"", body)
+    if b"completedAt=" not in body:
+        body = body.replace(b' startedAt="', b' completedAt="2021-10-05T18:54:00Z" startedAt="')
+    return body.replace(b"<job ", f'<job finishCode="{finish_code}" '.encode(), 1)
+
+
+def job_running(assets: Path, job_id: str) -> bytes:
+    """The recorded in-progress job (no completedAt) under ``job_id``."""
+    body = (assets / "job_get_by_id_inprogress.xml").read_bytes()
+    return re.sub(rb'<job id="[^"]+"', f'<job id="{job_id}"'.encode(), body)
+
+
 def default_routes(assets: Path) -> list[Route]:
-    """The endpoints a publish uses, answered with TSC's own recorded responses."""
+    """The endpoints a publish uses, answered with TSC's own recorded responses.
+
+    Publishing is asynchronous: each upload answers with a job, and the job, when
+    asked, is finished and names the item it published.
+    """
 
     def asset(name: str) -> bytes:
         return (assets / name).read_bytes()
 
+    jobs = rf"{API}/sites/{SITE}/jobs"
     return [
         Route("POST", rf"{API}/auth/signin", 200, asset("auth_sign_in.xml")),
         Route("POST", rf"{API}/auth/signout", 204),
         Route("GET", rf"{API}/sites/{SITE}/projects", 200, asset("project_get.xml")),
         Route("POST", rf"{API}/sites/{SITE}/projects", 201, asset("project_create.xml")),
-        Route("POST", rf"{API}/sites/{SITE}/datasources", 201, asset("datasource_publish.xml")),
-        Route("POST", rf"{API}/sites/{SITE}/workbooks", 201, asset("workbook_publish.xml")),
+        Route(
+            "POST", rf"{API}/sites/{SITE}/datasources", 202, asset("datasource_publish_async.xml")
+        ),
+        Route("POST", rf"{API}/sites/{SITE}/workbooks", 202, asset("workbook_publish_async.xml")),
+        Route(
+            "GET",
+            rf"{jobs}/{DATASOURCE_JOB}",
+            200,
+            job_done(assets, "job_get_by_id_inprogress.xml", DATASOURCE_JOB),
+        ),
+        Route(
+            "GET",
+            rf"{jobs}/{WORKBOOK_JOB}",
+            200,
+            job_done(assets, "job_get_by_id_failed_workbook.xml", WORKBOOK_JOB),
+        ),
     ]
 
 

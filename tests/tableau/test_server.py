@@ -16,10 +16,16 @@ from martflow.integrations.mart_reader import DuckDBMartReader
 from martflow.integrations.tableau.server import TableauServerPublisher
 
 from .conftest import TSC_ASSETS, make_spec, require_ext
-from .tableau_server import SITE, TableauLoopback
+from .tableau_server import (
+    DATASOURCE_ID,
+    DATASOURCE_JOB,
+    SITE,
+    WORKBOOK_ID,
+    WORKBOOK_JOB,
+    TableauLoopback,
+)
 
 TOKEN = "eIX6mvFsqyansa4KqEI1UwOpS8ggRs2l"  # the session token in auth_sign_in.xml
-WORKBOOK_ID = "a8076ca1-e9d8-495e-bae6-c684dbb55836"
 ERROR_500 = (
     b"<?xml version='1.0' encoding='UTF-8'?><tsResponse xmlns=\"http://tableau.com/api\">"
     b'<error code="500000"><summary>Internal Server Error</summary>'
@@ -110,12 +116,14 @@ def test_publish_signs_in_creates_the_project_and_overwrites_both_items(
 
     (datasource,) = server.requests("POST", f"/sites/{SITE}/datasources")
     assert datasource.query["overwrite"] == ["true"]
+    assert datasource.query["asJob"] == ["true"]
     assert b'filename="fct_customer_orders.hyper"' in datasource.body
     assert Path(result.artifacts["hyper"]).read_bytes() in datasource.body
     assert b'<project id="ccbea03f-77c4-4209-8774-f67bc59c3cef"' in datasource.body
 
     (workbook,) = server.requests("POST", f"/sites/{SITE}/workbooks")
     assert workbook.query["overwrite"] == ["true"]
+    assert workbook.query["asJob"] == ["true"]
     assert workbook.headers["content-type"].startswith("multipart/mixed")
     assert b'filename="fct_customer_orders.twbx"' in workbook.body
     twbx = Path(result.artifacts["twbx"]).read_bytes()
@@ -123,6 +131,13 @@ def test_publish_signs_in_creates_the_project_and_overwrites_both_items(
     with zipfile.ZipFile(BytesIO(twbx)) as archive:
         assert "fct_customer_orders.twb" in archive.namelist()
 
+    assert len(server.requests("GET", f"/jobs/{DATASOURCE_JOB}")) == 1
+    assert len(server.requests("GET", f"/jobs/{WORKBOOK_JOB}")) == 1
+    assert result.artifacts["datasource_id"] == DATASOURCE_ID
+    assert (result.artifacts["datasource_job"], result.artifacts["workbook_job"]) == (
+        DATASOURCE_JOB,
+        WORKBOOK_JOB,
+    )
     assert len(server.requests("POST", "/auth/signout")) == 1
     assert waits.seconds == []
 
@@ -170,7 +185,7 @@ def test_retry_after_is_honoured_then_the_publish_lands(
     server.fail("POST", "/datasources", 503, b"busy", headers={"Retry-After": "7"}, times=1)
     publisher = make_publisher(reader, tmp_path, server.url, waits, project="default")
     result = publisher.publish(make_spec(), "DEMO-1")
-    assert result.artifacts["datasource_id"] == "e76a1461-3b1d-4588-bf1b-17551a879ad9"
+    assert result.artifacts["datasource_id"] == DATASOURCE_ID
     assert waits.seconds == [7.0]
     assert len(server.requests("POST", "/datasources")) == 2
 

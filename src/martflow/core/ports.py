@@ -155,11 +155,34 @@ class DbtRunner(Protocol):
         ...
 
 
+class PublishJournal(Protocol):
+    """Where a publish records work in flight (job ids), durably, as it goes."""
+
+    def recall(self) -> Mapping[str, str]:
+        """What an earlier, interrupted publish of this ticket recorded."""
+        ...
+
+    def record(self, values: Mapping[str, str]) -> None:
+        """Merge ``values`` into the record now (an empty value forgets the key)."""
+        ...
+
+
 class BiPublisher(Protocol):
     """Publishes the mart as a workbook (local .twbx or Tableau Server)."""
 
-    def publish(self, spec: TicketSpec, key: str, dry_run: bool = False) -> PublishResult:
-        """Extract the mart and publish it; idempotent."""
+    def publish(
+        self,
+        spec: TicketSpec,
+        key: str,
+        dry_run: bool = False,
+        journal: PublishJournal | None = None,
+    ) -> PublishResult:
+        """Extract the mart and publish it; idempotent.
+
+        A publisher that starts server-side jobs records their ids in ``journal``
+        and, given the journal of an interrupted publish, waits on those jobs
+        instead of publishing again.
+        """
         ...
 
 

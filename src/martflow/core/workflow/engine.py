@@ -35,6 +35,8 @@ from martflow.errors import (
 _log = logging.getLogger("martflow.engine")
 CANCELLED = "cancelled by the user"
 """The detail of a step stopped by the user (it fails, and the tracker is not told)."""
+IN_FLIGHT = "in_flight"
+"""The artifact under which a step records remote work it started (see StepContext.checkpoint)."""
 INTERRUPTED = "interrupted"
 """The detail of a step stopped by Ctrl-C: it fails, the tracker is not told, the run ends."""
 
@@ -51,6 +53,19 @@ class StepContext:
     emit: Callable[[str], None]
     secrets: SecretScanner = field(default_factory=SecretScanner)
     """Redacts secrets from ticket text before a step derives names or messages from it."""
+    step: str = ""
+    checkpoint: Callable[[Mapping[str, str]], None] = lambda _values: None
+    """Record remote work in flight (a job id) in the ledger now; an empty value forgets it.
+
+    Kept if the step fails or the process dies, so the next run resumes that work;
+    dropped when the step succeeds.
+    """
+
+    @property
+    def in_flight(self) -> dict[str, str]:
+        """What an earlier, unfinished attempt of this step recorded with ``checkpoint``."""
+        recorded = self.artifacts.get(self.step, {}).get(IN_FLIGHT)
+        return {str(k): str(v) for k, v in recorded.items()} if isinstance(recorded, dict) else {}
 
     def files(self) -> list[str]:
         """Files the pipeline wrote for this ticket (scaffold's artifacts)."""
@@ -205,7 +220,19 @@ class Engine:
             options=options,
             emit=lambda message: self._emit(StepProgress(key, name, message)),
             secrets=self._scanner,
+            step=name,
         )
+        in_flight = context.in_flight
+
+        def checkpoint(values: Mapping[str, str]) -> None:
+            for item, value in values.items():
+                if value:
+                    in_flight[item] = value
+                else:
+                    in_flight.pop(item, None)
+            self.ledger.save_artifacts(key, name, {IN_FLIGHT: dict(in_flight)})
+
+        context.checkpoint = checkpoint
         stop: BaseException | None = None
         try:
             outcome = self._call(name, context)
@@ -221,8 +248,11 @@ class Engine:
         detail = outcome.detail
         if forced:
             detail = f"{detail} [forced: {', '.join(forced)} had not succeeded]"
+        artifacts = dict(outcome.artifacts)
+        if not outcome.ok and in_flight:
+            artifacts[IN_FLIGHT] = dict(in_flight)  # the next run resumes it
         self.ledger.finish_step(
-            key, name, state, detail, outcome.artifacts, updates, failure_note=note
+            key, name, state, detail, artifacts, updates, failure_note=note
         )
         self._emit(StepFinished(key, name, state, detail))
         if stop is not None:

@@ -165,6 +165,14 @@ class Ledger:
                 op_ids.append(self._enqueue(db, key, name, kind, target, payload))
         return op_ids
 
+    def save_artifacts(self, key: str, name: str, artifacts: dict[str, object]) -> None:
+        """Replace a running step's artifacts now (work in flight, recorded as it starts)."""
+        with self.transaction() as db:
+            db.execute(
+                "update steps set artifacts = ? where key = ? and name = ?",
+                (json.dumps(artifacts, sort_keys=True), key, name),
+            )
+
     def failure_note(self, key: str, name: str) -> str:
         with self._connect() as db:
             row = db.execute(

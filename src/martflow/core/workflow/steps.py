@@ -158,7 +158,7 @@ def build_steps(services: Services) -> dict[str, StepFn]:
 
     def publish(context: StepContext) -> StepOutcome:
         spec = load_ticket_spec(context, settings)
-        result = services.publisher().publish(spec, context.key)
+        result = services.publisher().publish(spec, context.key, journal=StepJournal(context))
         return StepOutcome(
             ok=True,
             detail=f"published to {result.location}",
@@ -177,6 +177,19 @@ def build_steps(services: Services) -> dict[str, StepFn]:
         "publish": publish,
     }
     return steps
+
+
+class StepJournal:
+    """A ``PublishJournal`` kept in the step's ledger record (``StepContext.checkpoint``)."""
+
+    def __init__(self, context: StepContext) -> None:
+        self._context = context
+
+    def recall(self) -> dict[str, str]:
+        return self._context.in_flight
+
+    def record(self, values: Mapping[str, str]) -> None:
+        self._context.checkpoint(values)
 
 
 def commit_message(key: str, summary: str, options: Mapping[str, object] | None = None) -> str:

@@ -49,8 +49,35 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def translate(exc: Exception, action: str, retry_after: float | None = None) -> MartflowError:
-    """The martflow error for a failed TSC call doing ``action``."""
+SESSION_EXPIRED = "401002"
+"""Tableau's error code for a session that ended (timed out or signed out elsewhere)."""
+
+
+def session_expired(exc: Exception) -> bool:
+    """True when TSC failed because the session ended, not because the token is wrong."""
+    code = getattr(exc, "code", None)
+    return isinstance(code, str) and code == SESSION_EXPIRED and _is_server_response(exc)
+
+
+def _is_server_response(exc: Exception) -> bool:
+    # TSC raises FailedSignInError for every 401, an ended session included.
+    from tableauserverclient.server.endpoint.exceptions import XMLError
+
+    return isinstance(exc, XMLError)
+
+
+def translate(
+    exc: Exception,
+    action: str,
+    retry_after: float | None = None,
+    *,
+    signed_in_again: bool = False,
+) -> MartflowError:
+    """The martflow error for a failed TSC call doing ``action``.
+
+    ``signed_in_again``: the call already failed once with an ended session and was
+    resent after a fresh sign-in.
+    """
     # TSC and requests are only imported once a server call has failed.
     import requests
     from tableauserverclient.server.endpoint.exceptions import (
@@ -60,6 +87,14 @@ def translate(exc: Exception, action: str, retry_after: float | None = None) -> 
         ServerResponseError,
     )
 
+    if session_expired(exc):
+        # Not the token's fault: the sign-in worked, the session then ended.
+        again = ", again right after signing in anew" if signed_in_again else ""
+        return RemoteUnavailableError(
+            f"Tableau ended the session while trying to {action} ({SESSION_EXPIRED}){again}",
+            status=401,
+            applied=False,
+        )
     if isinstance(exc, FailedSignInError):
         return AuthenticationError(
             f"Tableau refused the sign-in while trying to {action}: {_xml_message(exc)}; "

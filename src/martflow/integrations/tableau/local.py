@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from martflow.core.models import PublishResult, TicketSpec
+from martflow.core.ports import PublishJournal
 from martflow.integrations.tableau.package import (
     MartReader,
     build_package,
@@ -31,8 +32,17 @@ class LocalTableauPublisher:
             "hyper": str(build / extract_member(spec)),
         }
 
-    def publish(self, spec: TicketSpec, key: str, dry_run: bool = False) -> PublishResult:
-        """Extract the mart and write the .twbx; with ``dry_run``, only say where."""
+    def publish(
+        self,
+        spec: TicketSpec,
+        key: str,
+        dry_run: bool = False,
+        journal: PublishJournal | None = None,
+    ) -> PublishResult:
+        """Extract the mart and write the .twbx; with ``dry_run``, only say where.
+
+        Writing a file starts no server-side work, so ``journal`` is not used.
+        """
         paths = self.paths(spec)
         if dry_run:
             return PublishResult(location=paths["twbx"], artifacts=paths)

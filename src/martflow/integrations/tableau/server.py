@@ -3,22 +3,50 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
 from martflow.config import TableauConfig
 from martflow.core.models import PublishResult, TicketSpec
+from martflow.core.ports import PublishJournal
 from martflow.core.retry import RetryPolicy
-from martflow.errors import AuthenticationError, ConfigError, MartflowError
-from martflow.integrations.tableau.faults import TOKEN_VARIABLE, RetryAfterProbe, translate
+from martflow.errors import (
+    AuthenticationError,
+    ConfigError,
+    MartflowError,
+    PublishError,
+    RemoteUnavailableError,
+)
+from martflow.integrations.tableau.faults import (
+    TOKEN_VARIABLE,
+    RetryAfterProbe,
+    session_expired,
+    translate,
+)
 from martflow.integrations.tableau.package import MartReader, build_package, model_name
 
 API_VERSION = "3.19"
 """REST API version spoken (Tableau Server 2023.1 and later; PATs need 3.6+)."""
 
 T = TypeVar("T")
+JOB_WAIT = 4 * 3600.0
+"""How long one run waits on a publish job (a large extract takes a while)."""
+JOB_POLL_FIRST, JOB_POLL_MAX = 0.5, 30.0
+
+
+class _Memory:
+    """A journal kept in memory, for a publish outside the pipeline."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, str] = {}
+
+    def recall(self) -> dict[str, str]:
+        return dict(self._values)
+
+    def record(self, values: Mapping[str, str]) -> None:
+        self._values.update(values)
 
 
 class Secrets(Protocol):
@@ -40,16 +68,32 @@ class TableauServerPublisher:
         secrets: Secrets,
         state_dir: Path,
         policy: RetryPolicy | None = None,
+        job_wait: float = JOB_WAIT,
     ) -> None:
         self.reader = reader
         self.config = config
         self.secrets = secrets
         self.state_dir = Path(state_dir)
         self.policy = policy or RetryPolicy()
+        self.job_wait = job_wait
+        """Seconds to wait on one publish job before leaving it for the next run."""
         self._probe = RetryAfterProbe()
+        self._signed_in: Callable[[], Any] | None = None
+        """Signs in again while a publish runs (None outside one)."""
 
-    def publish(self, spec: TicketSpec, key: str, dry_run: bool = False) -> PublishResult:
-        """Build the .twbx, publish it and its extract; ``dry_run`` touches nothing."""
+    def publish(
+        self,
+        spec: TicketSpec,
+        key: str,
+        dry_run: bool = False,
+        journal: PublishJournal | None = None,
+    ) -> PublishResult:
+        """Build the .twbx, publish it and its extract as jobs; ``dry_run`` touches nothing.
+
+        Each upload starts a server-side job whose id goes into ``journal`` before the
+        wait, so a run that dies while Tableau works resumes the wait next time
+        instead of uploading (and adding a revision) again.
+        """
         name = model_name(spec)
         self._check_config()
         target = {
@@ -75,7 +119,7 @@ class TableauServerPublisher:
         package = build_package(
             self.reader, spec, build, build / f"{name}.twbx", self.state_dir / "logs" / "hyper"
         )
-        ids = self._publish_files(name, package.hyper, package.twbx, secret)
+        ids = self._publish_files(name, package.hyper, package.twbx, secret, journal or _Memory())
         return PublishResult(location=ids["workbook_url"], artifacts={**package.artifacts(), **ids})
 
     def _check_config(self) -> None:
@@ -83,7 +127,9 @@ class TableauServerPublisher:
             if not getattr(self.config, field):
                 raise ConfigError(f"[tableau] {field} is empty: set it for mode = 'server'")
 
-    def _publish_files(self, name: str, hyper: Path, twbx: Path, secret: str) -> dict[str, str]:
+    def _publish_files(
+        self, name: str, hyper: Path, twbx: Path, secret: str, journal: PublishJournal
+    ) -> dict[str, str]:
         # TSC pulls in requests and its models; loaded only when publishing to a server.
         import requests
         import tableauserverclient as tsc
@@ -100,30 +146,130 @@ class TableauServerPublisher:
         )
         server.version = API_VERSION
         auth = tsc.PersonalAccessTokenAuth(self.config.token_name, secret, site_id=self.config.site)
-        self._read("sign in to Tableau", lambda: server.auth.sign_in(auth))
+        self._signed_in = lambda: server.auth.sign_in(auth)
+        self._read("sign in to Tableau", self._signed_in)
         try:
             project_id = self._project_id(server, tsc)
             overwrite = tsc.Server.PublishMode.Overwrite
-            datasource = self._write(
-                f"publish data source {name!r}",
+            datasource = self._as_job(
+                server,
+                journal,
+                f"data source {name!r}",
+                "datasource_job",
                 lambda: server.datasources.publish(
-                    tsc.DatasourceItem(project_id, name=name), str(hyper), overwrite
+                    tsc.DatasourceItem(project_id, name=name), str(hyper), overwrite, as_job=True
                 ),
             )
-            workbook = self._write(
-                f"publish workbook {name!r}",
+            workbook = self._as_job(
+                server,
+                journal,
+                f"workbook {name!r}",
+                "workbook_job",
                 lambda: server.workbooks.publish(
-                    tsc.WorkbookItem(project_id, name=name, show_tabs=True), str(twbx), overwrite
+                    tsc.WorkbookItem(project_id, name=name, show_tabs=True),
+                    str(twbx),
+                    overwrite,
+                    as_job=True,
                 ),
+            )
+            datasource_id = datasource.datasource_id or self._find(
+                "data source", server.datasources, name, project_id
+            )
+            workbook_id = workbook.workbook_id or self._find(
+                "workbook", server.workbooks, name, project_id
             )
         finally:
+            self._signed_in = None
             self._sign_out(server)
         return {
             "project_id": project_id,
-            "datasource_id": str(datasource.id),
-            "workbook_id": str(workbook.id),
-            "workbook_url": workbook.webpage_url or self._workbook_url(str(workbook.id)),
+            "datasource_id": datasource_id,
+            "workbook_id": workbook_id,
+            "workbook_url": self._workbook_url(workbook_id),
+            "datasource_job": datasource.id,
+            "workbook_job": workbook.id,
         }
+
+    def _as_job(
+        self,
+        server: Any,
+        journal: PublishJournal,
+        what: str,
+        entry: str,
+        start: Callable[[], Any],
+    ) -> Any:
+        """Publish through a server-side job and wait for it; resume a recorded one."""
+        recorded = journal.recall().get(entry)
+        if recorded:
+            job = self._wait(server, recorded, what, journal, entry)
+            if job is not None:
+                return job
+        job = self._write(f"publish {what}", start)
+        journal.record({entry: str(job.id)})
+        finished = self._wait(server, str(job.id), what, journal, entry)
+        if finished is None:
+            raise PublishError(f"Tableau lost its job {job.id} publishing {what}; publish again")
+        return finished
+
+    def _wait(
+        self, server: Any, job_id: str, what: str, journal: PublishJournal, entry: str
+    ) -> Any | None:
+        """The finished job; None if the server no longer knows it. PublishError if it failed."""
+        from tableauserverclient import JobItem
+        from tableauserverclient.server.endpoint.exceptions import ServerResponseError
+
+        def poll() -> Any | None:
+            try:
+                return server.jobs.get_by_id(job_id)
+            except ServerResponseError as exc:
+                if str(exc.code).startswith("404"):
+                    return None
+                raise
+
+        interval, waited = JOB_POLL_FIRST, 0.0
+        while True:
+            job = self._read(f"check the job publishing {what}", poll)
+            if job is None or job.completed_at is not None:
+                break
+            if waited >= self.job_wait:
+                raise RemoteUnavailableError(
+                    f"Tableau is still publishing {what} (job {job_id}) after "
+                    f"{waited / 60:.0f} minutes; run publish again to keep waiting "
+                    "(it will not upload again)"
+                )
+            self.policy.sleep(interval)
+            waited += interval
+            interval = min(interval * 1.5, JOB_POLL_MAX)
+        if job is None:
+            journal.record({entry: ""})
+            return None
+        if job.finish_code in (JobItem.FinishCode.Success, JobItem.FinishCode.Completed):
+            return job
+        journal.record({entry: ""})  # a failed job is not waited on again
+        verb = "was cancelled" if job.finish_code == JobItem.FinishCode.Cancelled else "failed"
+        notes = " ".join(" ".join(n.split()) for n in job.notes or [] if n)
+        raise PublishError(
+            f"Tableau's job publishing {what} {verb}" + (f": {notes}" if notes else "")
+        )
+
+    def _find(self, what: str, endpoint: Any, name: str, project_id: str) -> str:
+        """The id of the item called ``name`` in the project (a job that did not say)."""
+        from tableauserverclient import RequestOptions
+
+        def look() -> str:
+            options = RequestOptions()
+            options.filter.add(
+                RequestOptions.Filter(
+                    RequestOptions.Field.Name, RequestOptions.Operator.Equals, name
+                )
+            )
+            items, _ = endpoint.get(options)
+            found = [i for i in items if i.name == name and i.project_id == project_id]
+            if not found:
+                raise PublishError(f"Tableau published {what} {name!r} but does not list it")
+            return str(found[0].id)
+
+        return self._read(f"look up {what} {name!r}", look)
 
     def _project_id(self, server: Any, tsc: Any) -> str:
         wanted = self.config.project
@@ -162,7 +308,17 @@ class TableauServerPublisher:
         except MartflowError:
             raise
         except Exception as exc:
-            raise translate(exc, action, self._probe.take()) from None
+            if self._signed_in is None or not session_expired(exc):
+                raise translate(exc, action, self._probe.take()) from None
+        # The session ended (401002: a long upload or wait outlived it): sign in again,
+        # once, and send the same request again.
+        self._signed_in()
+        try:
+            return fn()
+        except MartflowError:
+            raise
+        except Exception as exc:
+            raise translate(exc, action, self._probe.take(), signed_in_again=True) from None
 
     def _read(self, action: str, fn: Callable[[], T]) -> T:
         return self.policy.read(lambda: self._call(action, fn))
