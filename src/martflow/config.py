@@ -236,6 +236,19 @@ class Project:
     def output_dir(self) -> Path:
         return self.root / self.config.tableau.output_dir
 
+    def dotenv_files(self) -> list[Path]:
+        """``.env`` files dbt would load: in the dbt project and at the repository root."""
+        folders = dict.fromkeys([self.dbt_project_dir, self.root.resolve()])
+        return [folder / ".env" for folder in folders if (folder / ".env").is_file()]
+
+
+DOTENV_WARNING = (
+    "dbt (1.12 and later) loads it into the environment of every run, where env_var() "
+    "can copy its values into target/, logs and docs; keep secrets out of it "
+    "(martflow never commits it)"
+)
+"""Why a ``.env`` file next to the dbt project deserves a warning."""
+
 
 def find_config(explicit: Path | None = None, cwd: Path | None = None) -> Path | None:
     """The config file: --config, then $MARTFLOW_CONFIG, then walking up from cwd."""

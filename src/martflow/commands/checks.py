@@ -17,6 +17,8 @@ class Check:
     name: str
     ok: bool
     detail: str
+    warning: bool = False
+    """Passes, but deserves a look (shown as WARN)."""
 
 
 def run_checks(context: AppContext) -> list[Check]:
@@ -40,7 +42,18 @@ def run_checks(context: AppContext) -> list[Check]:
             results.append(Check(name, False, exc.message))
         except OSError as exc:
             results.append(Check(name, False, str(exc)))
+    results.extend(dotenv_checks(context))
     return results
+
+
+def dotenv_checks(context: AppContext) -> list[Check]:
+    """A warning per ``.env`` file dbt would load (none when there is none)."""
+    from martflow.config import DOTENV_WARNING
+
+    return [
+        Check(".env", True, f"{path}: {DOTENV_WARNING}", warning=True)
+        for path in context.project.dotenv_files()
+    ]
 
 
 def _jira_checks(context: AppContext) -> list[Check]:

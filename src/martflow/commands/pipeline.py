@@ -10,6 +10,7 @@ import click
 
 from martflow.commands.common import CliState, closing, json_option, output, pass_state
 from martflow.commands.render import status_document, status_text
+from martflow.config import DOTENV_WARNING
 from martflow.core.models import STEP_NAMES
 from martflow.core.workflow.engine import RunReport
 from martflow.errors import ExitCode
@@ -31,6 +32,8 @@ def _exit_code(report: RunReport) -> ExitCode:
 
 def _run(state: CliState, key: str, **kwargs: object) -> None:
     context = state.context()
+    for path in context.project.dotenv_files():
+        click.echo(f"martflow: warning: {path}: {DOTENV_WARNING}", err=True)
     report = context.engine().run(key, **kwargs)  # type: ignore[arg-type]
     key = report.key  # the tracker's spelling of the key the user typed
     document = status_document(key, context.ledger.steps(key), context.ledger.outbox(key))

@@ -51,15 +51,17 @@ def demo(state: CliState, directory: Path, rows: int, seed: int) -> None:
 @pass_state
 def doctor(state: CliState) -> None:
     """Check config, credentials, tracker, warehouse, Tableau and git."""
-    from martflow.commands.checks import run_checks
+    from martflow.commands.checks import Check, run_checks
 
     results = run_checks(state.context())
-    data = [{"check": c.name, "ok": c.ok, "detail": c.detail} for c in results]
-    output(
-        state,
-        data,
-        lambda: "\n".join(f"{'ok  ' if c.ok else 'FAIL'}  {c.name}: {c.detail}" for c in results),
-    )
+    data = [
+        {"check": c.name, "ok": c.ok, "detail": c.detail, "warning": c.warning} for c in results
+    ]
+
+    def mark(check: Check) -> str:
+        return "WARN" if check.warning else "ok  " if check.ok else "FAIL"
+
+    output(state, data, lambda: "\n".join(f"{mark(c)}  {c.name}: {c.detail}" for c in results))
     if not all(c.ok for c in results):
         raise SystemExit(int(ExitCode.PROBLEMS))
 

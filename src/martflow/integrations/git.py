@@ -127,6 +127,7 @@ class GitRepository:
             repo._run("config", "user.email", identity[1])
         if initial_paths:
             rels = [repo._checked_path(p) for p in initial_paths]
+            _refuse_dotenv(rels)
             repo._refuse_ignored(rels)
             repo._run("add", "--", *rels, env=_LITERAL)
         else:
@@ -282,6 +283,7 @@ class GitRepository:
             raise GitError("no paths to commit")
         self._refuse_unsafe_state()
         rels = list(dict.fromkeys(self._checked_path(p) for p in paths))
+        _refuse_dotenv(rels)
         self._refuse_ignored(rels)
         present = [p for p in rels if (self.root / p).exists() or (self.root / p).is_symlink()]
         missing = [p for p in rels if p not in present]
@@ -510,6 +512,17 @@ def _trailer(run_marker: str) -> str:
     if not marker or any(ord(c) < 0o40 or ord(c) == 0o177 for c in marker):
         raise GitError(f"invalid run marker {run_marker!r}: it must be one non-empty line")
     return f"{TRAILER_KEY}: {marker}"
+
+
+_DOTENV_SAMPLES = (".example", ".sample", ".template", ".dist")
+
+
+def _refuse_dotenv(rels: Sequence[str]) -> None:
+    """A ``.env`` file holds a machine's secrets: never staged, ignored or not."""
+    for rel in rels:
+        name = PurePosixPath(rel).name
+        if (name == ".env" or name.startswith(".env.")) and not name.endswith(_DOTENV_SAMPLES):
+            raise GitError(f"refusing to commit {rel}: a .env file holds secrets; keep it local")
 
 
 def _tail(output: str, lines: int = 30, chars: int = 3000) -> str:
