@@ -13,6 +13,7 @@ from martflow.child_env import git_environment
 from martflow.integrations.git import GitRepository
 from martflow.secrets import SECRET_VARIABLES, SecretStore
 from tests.safety.git_support import add_hook, isolate_git_config, make_work_repo
+from tests.safety.process_support import children, comm
 
 SECRET_VALUES = {name: f"value-of-{name.lower()}-{os.getpid()}" for name in SECRET_VARIABLES}
 
@@ -83,23 +84,3 @@ def test_hyperd_started_after_start_up_inherits_no_secret(tmp_path, store):
         assert hyperd, "no hyperd child found"
         seen = dumped_environment(Path(f"/proc/{hyperd[0]}/environ"))
     assert not set(SECRET_VARIABLES) & set(seen)
-
-
-def children(parent: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
-                found.append(int(entry.name))
-    return found
-
-
-def comm(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/comm").read_text().strip()
-    except OSError:
-        return ""

@@ -20,15 +20,14 @@ from martflow.integrations.tracker.local import LocalTracker
 from tests.fakes.memory_tracker import MemoryTracker
 from tests.integrations.conftest import make_dbt_project
 from tests.integrations.test_dbt_cancel import SLOW_MODEL
-from tests.safety.test_child_env import children
+from tests.safety.process_support import children, martflow_env, run_martflow
 
 
 def martflow(root: Path, *args: str, **kwargs: object) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if k != "MARTFLOW_CONFIG"}
     return subprocess.Popen(
         [sys.executable, "-m", "martflow", *args],
         cwd=root,
-        env=env,
+        env=martflow_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -106,13 +105,7 @@ def test_ctrl_c_during_a_build_ends_the_run_and_cancels_dbt(tmp_path):
         assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
     build = Ledger(root / ".martflow" / "state.db").step("DEMO-1", "build")
     assert (build.state, build.detail) == (StepState.FAILED, "interrupted")
-    status = subprocess.run(
-        [sys.executable, "-m", "martflow", "status", "DEMO-1", "--json"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    status = run_martflow(root, "status", "DEMO-1", "--json")
     steps = {s["name"]: s for s in json.loads(status.stdout)["steps"]}
     assert (steps["build"]["state"], steps["build"]["detail"]) == ("failed", "interrupted")
     assert json.loads(status.stdout)["outbox"] == []  # the ticket is not told

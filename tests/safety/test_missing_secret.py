@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
+from martflow.secrets import SECRET_VARIABLES
 from tests.cli.repo_support import make_repo
+from tests.safety.process_support import martflow_env, run_martflow
 
 SPEC = """```yaml
 martflow:
@@ -25,22 +25,10 @@ martflow:
 
 def martflow(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """``martflow ARGS`` in ``root`` with no secret anywhere and the failing keyring backend."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"JIRA_API_TOKEN", "TABLEAU_TOKEN_SECRET", "CONFLUENCE_API_TOKEN"}
-    }
-    env.pop("MARTFLOW_CONFIG", None)
-    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
-    return subprocess.run(
-        [sys.executable, "-m", "martflow", *args],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,  # the bug: this never returned
-        check=False,
+    env = martflow_env(
+        drop=SECRET_VARIABLES, add={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
     )
+    return run_martflow(root, *args, env=env, timeout=30)  # the bug: this never returned
 
 
 def error_lines(stderr: str) -> list[str]:

@@ -23,21 +23,9 @@ from martflow.core.workflow.ledger import Ledger
 from martflow.errors import StorageError
 from tests.cli.repo_support import make_repo
 from tests.fakes.memory_tracker import MemoryTracker
+from tests.safety.process_support import run_martflow
 
 MARTFLOW = f"{shlex.quote(sys.executable)} -m martflow"
-
-
-def run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "MARTFLOW_CONFIG"}
-    return subprocess.run(
-        [sys.executable, "-m", "martflow", *args],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def in_mount_namespace(root: Path, script: str) -> str:
@@ -64,13 +52,13 @@ def in_mount_namespace(root: Path, script: str) -> str:
 def repo(tmp_path: Path) -> Path:
     """A repository whose DEMO-1 has a started pipeline recorded in .martflow/."""
     root = make_repo(tmp_path / "repo", '[tracker]\nproject = "DEMO"\n')
-    assert run(root, "tickets", "create", "--summary", "Orders").returncode == 0
-    assert run(root, "start", "DEMO-1").returncode == 0
+    assert run_martflow(root, "tickets", "create", "--summary", "Orders").returncode == 0
+    assert run_martflow(root, "start", "DEMO-1").returncode == 0
     return root
 
 
 def recorded(root: Path) -> dict[str, str]:
-    status = json.loads(run(root, "status", "DEMO-1", "--json").stdout)
+    status = json.loads(run_martflow(root, "status", "DEMO-1", "--json").stdout)
     return {s["name"]: s["state"] for s in status["steps"]}
 
 
@@ -117,7 +105,7 @@ def test_a_full_disk_is_one_line_exit_2_and_the_ledger_survives(repo):
     shutil.rmtree(repo / ".martflow")
     (repo / ".martflow_after").rename(repo / ".martflow")
     assert recorded(repo)["start"] == "succeeded"
-    assert run(repo, "run", "DEMO-1", "--until", "start").returncode == 0
+    assert run_martflow(repo, "run", "DEMO-1", "--until", "start").returncode == 0
 
 
 def test_a_read_only_state_folder_is_one_line_exit_2(repo):
@@ -147,8 +135,8 @@ def test_a_damaged_database_is_one_line_exit_2_and_left_as_it_was(repo, name, co
     garbage = b"not a database " * 400
     damaged.write_bytes(garbage)
 
-    done = run(repo, command)
-    also = run(repo, "run", "DEMO-1")
+    done = run_martflow(repo, command)
+    also = run_martflow(repo, "run", "DEMO-1")
 
     for result in (done, also):
         assert result.returncode == 2

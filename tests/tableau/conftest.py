@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -11,6 +12,8 @@ from lxml import etree
 from martflow.core.models import ColumnRef, Measure, SourceRef, TicketSpec
 from martflow.integrations.mart_reader import DuckDBMartReader
 from tests.recorded import EXT, ext_path
+
+from .tableau_server import TableauLoopback
 
 SCHEMAS = EXT / "tableau_document_schemas"
 TSC_ASSETS = EXT / "tableau_tsc_assets"
@@ -89,6 +92,29 @@ def project(tmp_path: Path) -> Path:
 @pytest.fixture
 def reader(project: Path) -> DuckDBMartReader:
     return DuckDBMartReader(project, project)
+
+
+class Waits:
+    """The retry policy's sleep: records the pauses instead of taking them."""
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.seconds.append(seconds)
+
+
+@pytest.fixture
+def server() -> Iterator[TableauLoopback]:
+    """A loopback Tableau Server replaying TSC's recorded responses."""
+    loopback = TableauLoopback(require_ext(TSC_ASSETS))
+    with loopback.running():
+        yield loopback
+
+
+@pytest.fixture
+def waits() -> Waits:
+    return Waits()
 
 
 def schema_for(twb: etree._Element) -> etree.XMLSchema:

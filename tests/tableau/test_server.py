@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from martflow.errors import AuthenticationError, ConfigError, PublishError, Remo
 from martflow.integrations.mart_reader import DuckDBMartReader
 from martflow.integrations.tableau.server import TableauServerPublisher
 
-from .conftest import TSC_ASSETS, make_spec, require_ext
+from .conftest import TSC_ASSETS, Waits, make_spec
 from .tableau_server import (
     DATASOURCE_ID,
     DATASOURCE_JOB,
@@ -46,26 +45,6 @@ class FakeSecrets:
 
     def how_to_set(self, env_var: str) -> str:
         return f"set {env_var}"
-
-
-class Waits:
-    def __init__(self) -> None:
-        self.seconds: list[float] = []
-
-    def __call__(self, seconds: float) -> None:
-        self.seconds.append(seconds)
-
-
-@pytest.fixture
-def server() -> Iterator[TableauLoopback]:
-    loopback = TableauLoopback(require_ext(TSC_ASSETS))
-    with loopback.running():
-        yield loopback
-
-
-@pytest.fixture
-def waits() -> Waits:
-    return Waits()
 
 
 def make_publisher(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,9 +14,9 @@ from martflow.errors import PublishError, RemoteUnavailableError
 from martflow.integrations.mart_reader import DuckDBMartReader
 from tests.fakes.memory_tracker import MemoryTracker
 
-from .conftest import TSC_ASSETS, make_spec, require_ext
+from .conftest import TSC_ASSETS, Waits, make_spec
 from .tableau_server import WORKBOOK_ID, WORKBOOK_JOB, TableauLoopback, job_done, job_running
-from .test_server import Waits, make_publisher
+from .test_server import make_publisher
 
 EXPIRED = (
     (TSC_ASSETS / "auth_sign_in_error.xml")
@@ -35,18 +34,6 @@ NO_SUCH_JOB = (
     .replace(b"Signin Error", b"Resource Not Found")
     .replace(b"Error signing in to Tableau Server", f"Job '{FORGOTTEN_JOB}' not found".encode())
 )
-
-
-@pytest.fixture
-def server() -> Iterator[TableauLoopback]:
-    loopback = TableauLoopback(require_ext(TSC_ASSETS))
-    with loopback.running():
-        yield loopback
-
-
-@pytest.fixture
-def waits() -> Waits:
-    return Waits()
 
 
 def test_an_ended_session_signs_in_again_once_and_resends_the_request(
