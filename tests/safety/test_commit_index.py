@@ -78,7 +78,7 @@ def test_a_refusing_hook_fails_the_step_with_its_output_and_tells_the_ticket_one
             return GitRepository(root)
 
     engine = Engine(ledger, tracker, build_steps(Services()), lambda _step: None)  # type: ignore[arg-type]
-    report = engine.run("DEMO-1", only=["commit"])
+    report = engine.run("DEMO-1", only=["commit"], force=True)
 
     assert report.failed == "commit"
     detail = ledger.step("DEMO-1", "commit").detail

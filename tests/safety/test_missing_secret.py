@@ -59,7 +59,7 @@ def test_server_publish_without_a_secret_is_one_line_exit_2_and_the_step_failed(
     )
     assert created.returncode == 0, created.stderr
 
-    done = martflow(root, "publish", "DEMO-1")
+    done = martflow(root, "publish", "DEMO-1", "--force")
 
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr

@@ -84,7 +84,7 @@ def test_log_lines_show_escapes(repo):
 def test_commit_message_and_mart_yaml_carry_no_hidden_characters(tmp_path, monkeypatch):
     isolate_git_config(tmp_path, monkeypatch)
     engine, _tracker, root = pipeline(tmp_path, HOSTILE_SUMMARY, SecretScanner())
-    report = engine.run(KEY, only=["start", "scaffold", "commit"])
+    report = engine.run(KEY, only=["start", "scaffold", "commit"], force=True)
     assert report.failed is None, engine.ledger.steps(KEY)
     assert_shown_escaped(git(root, "log", "-1", "--format=%B"))
     assert_shown_escaped((root / "models/marts/_products__models.yml").read_text())
@@ -94,7 +94,9 @@ def test_a_custom_commit_message_is_escaped_too(tmp_path, monkeypatch):
     isolate_git_config(tmp_path, monkeypatch)
     engine, _tracker, root = pipeline(tmp_path, "Products", SecretScanner())
     assert engine.run(KEY, only=["start", "scaffold"]).failed is None
-    engine.run(KEY, only=["commit"], options={"message": f"DEMO-1: {HOSTILE_SUMMARY}\n\nbody"})
+    engine.run(
+        KEY, only=["commit"], options={"message": f"DEMO-1: {HOSTILE_SUMMARY}\n\nbody"}, force=True
+    )
     body = git(root, "log", "-1", "--format=%B")
     assert_shown_escaped(body)
     assert body.startswith("DEMO-1: Orders \\x1b]0;owned\\x07") and "\n\nbody\n" in body

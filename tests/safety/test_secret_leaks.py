@@ -36,7 +36,7 @@ def everything_in_git(root: Path) -> str:
 def test_a_token_in_the_summary_reaches_no_branch_file_commit_or_comment(tmp_path, scanner):
     engine, tracker, root = pipeline(tmp_path, f"Products {LIVE_TOKEN} catalogue", scanner)
 
-    report = engine.run(KEY, only=["start", "scaffold", "commit"])
+    report = engine.run(KEY, only=["start", "scaffold", "commit"], force=True)
 
     assert report.failed is None, engine.ledger.steps(KEY)
     branch = git(root, "branch", "--show-current")
@@ -62,11 +62,11 @@ def test_a_file_holding_a_secret_is_not_committed_and_the_refusal_names_file_and
     model.write_text(model.read_text() + f"-- aws key for the loader: {AWS_KEY}\n")
     line = model.read_text().count("\n")
 
-    report = engine.run(KEY, only=["commit"])
+    report = engine.run(KEY, only=["commit"], force=True)
 
     assert report.failed == "commit"
     detail = engine.ledger.step(KEY, "commit").detail
-    assert detail == (
+    assert detail.startswith(
         f"refusing to commit: models/marts/dim_products.sql line {line} holds an AWS access "
         "key id (***); remove it (the ticket's text may carry it) and try again"
     )
@@ -79,7 +79,9 @@ def test_a_file_holding_a_secret_is_not_committed_and_the_refusal_names_file_and
 def test_a_commit_message_holding_the_token_is_refused(tmp_path, scanner):
     engine, _tracker, root = pipeline(tmp_path, "Products", scanner)
     assert engine.run(KEY, only=["start", "scaffold"]).failed is None
-    report = engine.run(KEY, only=["commit"], options={"message": f"orders\n\ntoken {LIVE_TOKEN}"})
+    report = engine.run(
+        KEY, only=["commit"], options={"message": f"orders\n\ntoken {LIVE_TOKEN}"}, force=True
+    )
     assert report.failed == "commit"
     assert engine.ledger.step(KEY, "commit").detail.startswith(
         "refusing to commit: the commit message line 3 holds the value of JIRA_API_TOKEN (***)"

@@ -117,14 +117,14 @@ def test_a_crash_while_waiting_resumes_the_wait_from_the_ledger_instead_of_uploa
         return Engine(ledger, tracker, {"publish": publish}, lambda _s: None)
 
     with pytest.raises(Crash):
-        engine(crash).run("DEMO-1", only=["publish"])
+        engine(crash).run("DEMO-1", only=["publish"], force=True)
 
     record = ledger.step("DEMO-1", "publish")
     assert record.state is StepState.RUNNING
     assert record.artifacts[IN_FLIGHT]["workbook_job"] == WORKBOOK_JOB
     assert len(server.requests("POST", "/workbooks")) == 1
 
-    report = engine(Waits()).run("DEMO-1", only=["publish"])
+    report = engine(Waits()).run("DEMO-1", only=["publish"], force=True)
 
     assert report.failed is None
     assert len(server.requests("POST", "/workbooks")) == 1  # waited, not uploaded again
