@@ -66,8 +66,9 @@ def test_ctrl_c_during_a_build_ends_the_run_and_cancels_dbt(tmp_path):
     LocalTracker(root / ".martflow" / "tracker.db").create_ticket("Slow mart")
     ledger = Ledger(root / ".martflow" / "state.db")
     artifacts = {"files": [], "models": ["slow_spin"], "mart": "slow_spin"}
-    ledger.mark_running("DEMO-1", "scaffold")
-    ledger.finish_step("DEMO-1", "scaffold", StepState.SUCCEEDED, "1 model", artifacts)
+    for step, done in (("start", {}), ("scaffold", artifacts), ("lint", {})):
+        ledger.mark_running("DEMO-1", step)
+        ledger.finish_step("DEMO-1", step, StepState.SUCCEEDED, "done", done)
 
     proc = martflow(root, "build", "DEMO-1")
     started = threading.Event()
