@@ -251,9 +251,7 @@ class Engine:
         artifacts = dict(outcome.artifacts)
         if not outcome.ok and in_flight:
             artifacts[IN_FLIGHT] = dict(in_flight)  # the next run resumes it
-        self.ledger.finish_step(
-            key, name, state, detail, artifacts, updates, failure_note=note
-        )
+        self.ledger.finish_step(key, name, state, detail, artifacts, updates, failure_note=note)
         self._emit(StepFinished(key, name, state, detail))
         if stop is not None:
             raise stop
