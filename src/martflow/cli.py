@@ -53,7 +53,6 @@ def cli(ctx: click.Context, config_path: Path | None, json_output: bool, verbose
 
     With no command on a terminal, it opens the terminal UI.
     """
-    SECRETS.capture_environment()  # before anything can start a child process
     configure_logging(verbose)
     state = ctx.ensure_object(CliState)
     state.config_path, state.json, state.verbose = config_path, json_output, verbose

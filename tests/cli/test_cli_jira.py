@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from martflow import cli as cli_module
 from martflow import context as context_module
 from martflow.cli import cli
 from martflow.secrets import SecretStore
@@ -23,9 +22,7 @@ USER = "pm@example.com"
 @pytest.fixture(autouse=True)
 def fresh_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each CLI run in this process reads the token anew, as a new process would."""
-    store = SecretStore()
-    monkeypatch.setattr(context_module, "SECRETS", store)
-    monkeypatch.setattr(cli_module, "SECRETS", store)
+    monkeypatch.setattr(context_module, "SECRETS", SecretStore())
 
 
 @pytest.fixture
