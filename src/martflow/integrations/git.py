@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-import subprocess
-import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Self
 
 import git
 
-from martflow.child_env import git_environment
 from martflow.core.naming import ref_name_problem
 from martflow.core.secret_scan import SecretScanner
 from martflow.errors import (
@@ -22,7 +17,17 @@ from martflow.errors import (
     NothingToCommitError,
     RemoteUnavailableError,
 )
+from martflow.integrations.git_guards import (
+    executable_hooks,
+    hook_output,
+    refuse_dotenv,
+    refuse_secrets,
+    temporary_index,
+)
+from martflow.integrations.git_process import first_line, run_git
 from martflow.secrets import SECRETS
+
+__all__ = ["GitRepository", "NothingToCommitError", "first_line"]
 
 TRAILER_KEY = "Martflow-Run"
 DEFAULT_BRANCHES = ("main", "master")
@@ -54,18 +59,6 @@ _TRANSIENT = (
     "returned error: 503",
     "returned error: 504",
 )
-
-
-def first_line(stderr: str) -> str:
-    """The first line of git's stderr worth showing a user."""
-    for raw in stderr.splitlines():
-        line = raw.strip()
-        if not line or line.startswith(("hint:", "To ")):
-            continue
-        for prefix in ("fatal: ", "error: "):
-            line = line.removeprefix(prefix)
-        return line
-    return "git failed without a message"
 
 
 class GitRepository:
@@ -127,7 +120,7 @@ class GitRepository:
             repo._run("config", "user.email", identity[1])
         if initial_paths:
             rels = [repo._checked_path(p) for p in initial_paths]
-            _refuse_dotenv(rels)
+            refuse_dotenv(rels)
             repo._refuse_ignored(rels)
             repo._run("add", "--", *rels, env=_LITERAL)
         else:
@@ -283,7 +276,7 @@ class GitRepository:
             raise GitError("no paths to commit")
         self._refuse_unsafe_state()
         rels = list(dict.fromkeys(self._checked_path(p) for p in paths))
-        _refuse_dotenv(rels)
+        refuse_dotenv(rels)
         self._refuse_ignored(rels)
         present = [p for p in rels if (self.root / p).exists() or (self.root / p).is_symlink()]
         missing = [p for p in rels if p not in present]
@@ -295,9 +288,9 @@ class GitRepository:
         unknown = [p for p in missing if p not in tracked]
         if unknown:
             raise GitError(f"cannot commit {unknown[0]}: no such file in {self.root}")
-        self._refuse_secrets(present, message)
+        refuse_secrets(self.scanner, self.root, present, message)
         has_commits = self._has_commits()
-        with self._temporary_index() as index:
+        with temporary_index(Path(self._repo.git_dir)) as index:
             literal_index = {**index, **_LITERAL}
             self._run("read-tree", *(["HEAD"] if has_commits else ["--empty"]), env=index)
             if present:
@@ -305,7 +298,9 @@ class GitRepository:
             if missing:
                 self._run("rm", "--cached", "--quiet", "--", *missing, env=literal_index)
             if has_commits:
-                differs = self._exec("diff", "--cached", "--quiet", "HEAD", "--", *rels, env=index)
+                differs = self._exec(
+                    "diff", "--cached", "--quiet", "HEAD", "--", *rels, env=literal_index
+                )
                 if differs[0] == 0:
                     raise NothingToCommitError(
                         f"nothing to commit for {', '.join(rels)}: they match HEAD"
@@ -321,47 +316,12 @@ class GitRepository:
         self._run("reset", "--quiet", "HEAD", "--", *rels, env=_LITERAL)
         return self.head_sha()
 
-    def _refuse_secrets(self, present: Sequence[str], message: str) -> None:
-        """SecretFoundError naming the file (or the message) and line holding a secret."""
-        self.scanner.refuse(message, "the commit message", "commit")
-        for rel in present:
-            path = self.root / rel
-            if path.is_symlink() or not path.is_file():
-                continue
-            text = path.read_bytes().decode("utf-8", errors="replace")
-            self.scanner.refuse(text, rel, "commit")
-
     def _commit_failed(self, out: str, err: str) -> None:
-        hooks = self._commit_hooks()
+        status, hooks_path, _ = self._exec("rev-parse", "--git-path", "hooks")
+        hooks = executable_hooks(self.root / hooks_path.strip()) if status == 0 else []
         if hooks:
-            raise HookRefusedError(hooks, _tail(out + err))
+            raise HookRefusedError(hooks, hook_output(out + err))
         raise GitError(f"git commit failed in {self.root}: {first_line(err)}")
-
-    def _commit_hooks(self) -> list[str]:
-        """The commit hooks git runs here (core.hooksPath respected)."""
-        status, out, _ = self._exec("rev-parse", "--git-path", "hooks")
-        if status != 0:
-            return []
-        folder = self.root / out.strip()
-        return [
-            name
-            for name in ("pre-commit", "prepare-commit-msg", "commit-msg")
-            if (folder / name).is_file() and os.access(folder / name, os.X_OK)
-        ]
-
-    @contextlib.contextmanager
-    def _temporary_index(self) -> Iterator[dict[str, str]]:
-        """``GIT_INDEX_FILE`` for a throwaway index inside .git, removed afterwards."""
-        path = (
-            Path(self._repo.git_dir).resolve()
-            / f"martflow-index-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        )
-        try:
-            yield {"GIT_INDEX_FILE": str(path)}
-        finally:
-            for leftover in (path, path.with_name(path.name + ".lock")):
-                with contextlib.suppress(FileNotFoundError):
-                    leftover.unlink()
 
     def push(self, remote: str) -> None:
         """Push the current branch to ``remote`` (a name or URL) and set its upstream."""
@@ -392,39 +352,7 @@ class GitRepository:
         env: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> tuple[int, str, str]:
-        """Run git in the work tree with the allow-listed environment (no secrets).
-
-        ``env`` adds variables for this command only. Git's messages are in English
-        (LC_ALL=C) because errors are recognised by their text.
-        """
-        extra = {"LANGUAGE": "C", "LC_ALL": "C", **(env or {})}
-        try:
-            proc = subprocess.Popen(
-                ["git", *args],
-                cwd=self.root,
-                env=git_environment(os.environ, self.pass_env, extra),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                # Its own process group: a timeout or Ctrl-C stops ssh and hooks under it too.
-                process_group=0,
-            )
-        except FileNotFoundError:
-            raise GitError("the git executable was not found on PATH") from None
-        except OSError as exc:
-            raise GitError(f"git {args[0]} failed: {exc.strerror}") from None
-        try:
-            out, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill(proc)
-            out, err = proc.communicate()
-            timed_out = f"\nfatal: operation timed out after {timeout:.0f} s"
-            return 124, _decode(out), _decode(err) + timed_out
-        except BaseException:  # Ctrl-C: git and whatever hook it runs stop with us
-            _kill(proc)
-            proc.wait()
-            raise
-        return proc.returncode, _decode(out), _decode(err)
+        return run_git(self.root, args, env=env, pass_env=self.pass_env, timeout=timeout)
 
     def _run(self, *args: str, env: Mapping[str, str] | None = None) -> str:
         status, out, err = self._exec(*args, env=env)
@@ -512,34 +440,6 @@ def _trailer(run_marker: str) -> str:
     if not marker or any(ord(c) < 0o40 or ord(c) == 0o177 for c in marker):
         raise GitError(f"invalid run marker {run_marker!r}: it must be one non-empty line")
     return f"{TRAILER_KEY}: {marker}"
-
-
-_DOTENV_SAMPLES = (".example", ".sample", ".template", ".dist")
-
-
-def _refuse_dotenv(rels: Sequence[str]) -> None:
-    """A ``.env`` file holds a machine's secrets: never staged, ignored or not."""
-    for rel in rels:
-        name = PurePosixPath(rel).name
-        if (name == ".env" or name.startswith(".env.")) and not name.endswith(_DOTENV_SAMPLES):
-            raise GitError(f"refusing to commit {rel}: a .env file holds secrets; keep it local")
-
-
-def _tail(output: str, lines: int = 30, chars: int = 3000) -> str:
-    """The end of a hook's output: what it said last is what explains the refusal."""
-    kept = [line.rstrip() for line in output.strip().splitlines()][-lines:]
-    text = "\n".join(kept)
-    return text[-chars:] if len(text) > chars else text
-
-
-def _decode(data: bytes) -> str:
-    return data.decode("utf-8", errors="replace")
-
-
-def _kill(proc: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(OSError):
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def _covered(path: str, allowed: Sequence[str]) -> bool:

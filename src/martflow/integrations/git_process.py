@@ -1,0 +1,79 @@
+"""Running git as a child process: an allow-listed environment, English messages, killable."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from martflow.child_env import git_environment
+from martflow.errors import GitError
+
+
+def run_git(
+    root: Path,
+    args: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    pass_env: Sequence[str] = (),
+    timeout: float | None = None,
+) -> tuple[int, str, str]:
+    """(status, stdout, stderr) of ``git ARGS`` in ``root``; never a secret in its environment.
+
+    ``env`` adds variables for this command only; ``pass_env`` names more variables git
+    and its hooks may see. Git's messages are in English (LC_ALL=C) because errors are
+    recognised by their text. A timeout, or Ctrl-C in martflow, kills git with whatever
+    it started (ssh, hooks).
+    """
+    extra = {"LANGUAGE": "C", "LC_ALL": "C", **(env or {})}
+    try:
+        proc = subprocess.Popen(
+            ["git", *args],
+            cwd=root,
+            env=git_environment(os.environ, pass_env, extra),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            process_group=0,  # its own group, so killing it reaches ssh and hooks too
+        )
+    except FileNotFoundError:
+        raise GitError("the git executable was not found on PATH") from None
+    except OSError as exc:
+        raise GitError(f"git {args[0]} failed: {exc.strerror}") from None
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill(proc)
+        out, err = proc.communicate()
+        timed_out = f"\nfatal: operation timed out after {timeout:.0f} s"
+        return 124, _decode(out), _decode(err) + timed_out
+    except BaseException:  # Ctrl-C: git and whatever hook it runs stop with us
+        _kill(proc)
+        proc.wait()
+        raise
+    return proc.returncode, _decode(out), _decode(err)
+
+
+def first_line(stderr: str) -> str:
+    """The first line of git's stderr worth showing a user."""
+    for raw in stderr.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("hint:", "To ")):
+            continue
+        for prefix in ("fatal: ", "error: "):
+            line = line.removeprefix(prefix)
+        return line
+    return "git failed without a message"
+
+
+def _decode(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(OSError):
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
