@@ -34,3 +34,18 @@ def demo_context(tmp_path: Path) -> Iterator[AppContext]:
         context.tracker.create_ticket(ticket.summary, ticket.description)
     yield context
     context.close()
+
+
+@pytest.fixture
+def snap_compare(snap_compare, monkeypatch):  # type: ignore[no-untyped-def]
+    """pytest-textual-snapshot's snap_compare with text cursors that do not blink.
+
+    A focused Input or TextArea toggles its cursor every half second, so a loaded machine
+    could take the picture with or without it: the toggles are switched off, and a focused
+    field always shows its cursor.
+    """
+    from textual.widgets import Input, TextArea
+
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)
+    return snap_compare
