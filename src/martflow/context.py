@@ -169,16 +169,10 @@ class AppContext:
         )
 
     def publisher(self) -> BiPublisher:
-        from martflow.integrations.mart_reader import DuckDBMartReader
+        from martflow.integrations.mart_reader import AdapterMartReader
 
-        # DuckDB allows one writer process: the dbt worker must let go of the file first.
-        self.close()
-
-        reader = DuckDBMartReader(
-            self.project.dbt_project_dir,
-            self.project.dbt_profiles_dir,
-            self.config.dbt.target or None,
-        )
+        # The mart is read by the warm dbt worker, through the adapter that built it.
+        reader = AdapterMartReader(self.dbt())  # type: ignore[arg-type]
         if self.config.tableau.mode == "server":
             from martflow.integrations.tableau.server import TableauServerPublisher
 

@@ -38,6 +38,8 @@ def warm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, DbtPr
         dbt = DbtProcessRunner(project, project)
         dbt.start()
     with dbt:
+        # Previews read built relations: build the models the read tests look at.
+        dbt.build(["env_probe", "stg_shop__orders", "stg_shop__customers"])
         yield project, dbt
 
 

@@ -1,4 +1,8 @@
-"""A mart built directly in a DuckDB file, a minimal dbt profile over it, and Tableau's schemas."""
+"""Marts written straight into a DuckDB file, a dbt project that knows them, and Tableau's schemas.
+
+The reader goes through the dbt worker, like publishing does: the project declares each
+mart as a model (parsed, never built: the tables are made here) so dbt resolves its relation.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,8 @@ import pytest
 from lxml import etree
 
 from martflow.core.models import ColumnRef, Measure, SourceRef, TicketSpec
-from martflow.integrations.mart_reader import DuckDBMartReader
+from martflow.integrations.dbt import DbtProcessRunner
+from martflow.integrations.mart_reader import AdapterMartReader
 from tests.recorded import EXT, ext_path
 
 from .tableau_server import TableauLoopback
@@ -65,33 +70,59 @@ def make_spec(dashboard: str = "Customer lifetime value", **overrides: object) -
     return TicketSpec(**values)  # type: ignore[arg-type]
 
 
-def write_project(root: Path, db_path: str = "warehouse.duckdb", adapter: str = "duckdb") -> None:
+ALL_TYPES_SQL = """
+create table analytics.fct_types as select * from (values
+  (1::tinyint, 2::smallint, 3::integer, 4::bigint, 99999999999999999999999999999999999999::hugeint,
+   12.34::decimal(10, 2), 1234567890123456789012.5::decimal(38, 1), 1.5::double,
+   date '2024-02-29', timestamp '2024-02-29 13:14:15.123456',
+   timestamptz '2024-02-29 13:14:15+02:00', 'hé <ü>', true, 'ab'::blob, [1, 2], time '10:11:12'),
+  (null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null)
+) as t(i8, i16, i32, i64, i128, dec, wide_dec, dbl, d, ts, tstz, txt, flag, bin, lst, tm)
+"""
+
+MART_MODELS = ("fct_customer_orders", "fct_types", "fct_missing")
+"""Models the test project declares; fct_missing is never created."""
+
+
+def write_project(root: Path, models: tuple[str, ...] = MART_MODELS) -> None:
+    """A dbt-duckdb project over ``warehouse.duckdb``, schema analytics, declaring ``models``."""
     (root / "dbt_project.yml").write_text(
-        "name: shop\nversion: '1.0'\nprofile: shop\n", encoding="utf-8"
+        "name: shop\nversion: '1.0'\nprofile: shop\nmodel-paths: [models]\n", encoding="utf-8"
     )
     (root / "profiles.yml").write_text(
         "shop:\n  target: dev\n  outputs:\n    dev:\n"
-        f"      type: {adapter}\n      path: {db_path}\n      schema: analytics\n",
+        f"      type: duckdb\n      path: '{root / 'warehouse.duckdb'}'\n"
+        "      schema: analytics\n      threads: 1\n",
         encoding="utf-8",
     )
+    (root / "models").mkdir(exist_ok=True)
+    for name in models:
+        (root / "models" / f"{name}.sql").write_text("select 1 as placeholder\n")
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A dbt project folder whose profile points at a DuckDB file holding the mart."""
-    root = tmp_path / "repo"
-    root.mkdir()
+def make_mart_project(root: Path) -> Path:
+    """The dbt project and its DuckDB file holding fct_customer_orders and fct_types."""
+    root.mkdir(parents=True)
     write_project(root)
     conn = duckdb.connect(str(root / "warehouse.duckdb"))
     conn.execute("create schema analytics")
     conn.execute(MART_SQL)
+    conn.execute(ALL_TYPES_SQL)
     conn.close()
     return root
 
 
-@pytest.fixture
-def reader(project: Path) -> DuckDBMartReader:
-    return DuckDBMartReader(project, project)
+@pytest.fixture(scope="session")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The mart project shared by tests that only read it (one worker holds the file)."""
+    return make_mart_project(tmp_path_factory.mktemp("tableau") / "repo")
+
+
+@pytest.fixture(scope="session")
+def reader(project: Path) -> Iterator[AdapterMartReader]:
+    """Reads the marts through one warm dbt worker, as publishing does."""
+    with DbtProcessRunner(project, project) as runner:
+        yield AdapterMartReader(runner)
 
 
 class Waits:

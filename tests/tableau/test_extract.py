@@ -6,40 +6,19 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from martflow.errors import PublishError
-from martflow.integrations.mart_reader import DuckDBMartReader
+from martflow.integrations.mart_reader import AdapterMartReader
 from martflow.integrations.tableau.extract import write_extract
 
-from .conftest import read_hyper, write_project
-
-ALL_TYPES_SQL = """
-create table analytics.fct_types as select * from (values
-  (1::tinyint, 2::smallint, 3::integer, 4::bigint, 99999999999999999999999999999999999999::hugeint,
-   12.34::decimal(10, 2), 1234567890123456789012.5::decimal(38, 1), 1.5::double,
-   date '2024-02-29', timestamp '2024-02-29 13:14:15.123456',
-   timestamptz '2024-02-29 13:14:15+02:00', 'hé <ü>', true, 'ab'::blob, [1, 2], time '10:11:12'),
-  (null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null)
-) as t(i8, i16, i32, i64, i128, dec, wide_dec, dbl, d, ts, tstz, txt, flag, bin, lst, tm)
-"""
-
-
-@pytest.fixture
-def types_reader(tmp_path: Path) -> DuckDBMartReader:
-    write_project(tmp_path)
-    conn = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    conn.execute("create schema analytics")
-    conn.execute(ALL_TYPES_SQL)
-    conn.close()
-    return DuckDBMartReader(tmp_path, tmp_path)
+from .conftest import read_hyper
 
 
 def test_every_type_maps_faithfully_and_nulls_survive(
-    types_reader: DuckDBMartReader, tmp_path: Path
+    reader: AdapterMartReader, tmp_path: Path
 ) -> None:
-    columns, rows = types_reader.read("fct_types")
+    columns, rows = reader.read("fct_types")
     dest = tmp_path / "out" / "fct_types.hyper"
     assert write_extract(columns, rows, dest, tmp_path / "state" / "hyper") == 2
 
@@ -81,7 +60,7 @@ def test_every_type_maps_faithfully_and_nulls_survive(
 
 
 def test_hyperd_logs_under_the_state_dir_not_the_cwd(
-    reader: DuckDBMartReader, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    reader: AdapterMartReader, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cwd = tmp_path / "cwd"
     cwd.mkdir()
@@ -93,7 +72,7 @@ def test_hyperd_logs_under_the_state_dir_not_the_cwd(
     assert any(p.name.startswith("hyperd") for p in log_dir.iterdir())
 
 
-def test_failed_write_keeps_the_previous_extract(reader: DuckDBMartReader, tmp_path: Path) -> None:
+def test_failed_write_keeps_the_previous_extract(reader: AdapterMartReader, tmp_path: Path) -> None:
     dest = tmp_path / "x.hyper"
     columns, rows = reader.read("fct_customer_orders")
     write_extract(columns, rows, dest, tmp_path / "logs")

@@ -9,7 +9,7 @@ import pytest
 
 from martflow.core.ports import BiPublisher
 from martflow.errors import PublishError
-from martflow.integrations.mart_reader import DuckDBMartReader
+from martflow.integrations.mart_reader import AdapterMartReader
 from martflow.integrations.tableau.local import LocalTableauPublisher
 
 from .conftest import MART_COLUMNS, assert_valid_twb, make_spec, read_hyper
@@ -18,7 +18,7 @@ HYPER_TYPES = ["INT", "TEXT", "BIG_INT", "NUMERIC(10, 2)", "DATE", "TIMESTAMP", 
 
 
 @pytest.fixture
-def publisher(reader: DuckDBMartReader, tmp_path: Path) -> LocalTableauPublisher:
+def publisher(reader: AdapterMartReader, tmp_path: Path) -> LocalTableauPublisher:
     return LocalTableauPublisher(reader, tmp_path / "dashboards", tmp_path / ".martflow")
 
 
@@ -67,7 +67,9 @@ def test_dry_run_names_the_paths_and_writes_nothing(
 
 
 def test_an_unbuilt_mart_fails_with_its_name(publisher: LocalTableauPublisher) -> None:
-    with pytest.raises(PublishError, match=r"cannot read mart analytics\.fct_missing"):
+    with pytest.raises(
+        PublishError, match=r"cannot read mart fct_missing: .*build fct_missing first"
+    ):
         publisher.publish(make_spec(mart="missing"), "DEMO-1")
 
 

@@ -1,82 +1,63 @@
-"""DuckDBMartReader: the warehouse file from the dbt profile, opened read-only."""
+"""AdapterMartReader: a mart's columns and rows through the dbt worker's adapter, in batches."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from martflow.errors import PublishError
-from martflow.integrations.mart_reader import DuckDBMartReader
+from martflow.integrations.dbt import DbtProcessRunner
+from martflow.integrations.mart_reader import AdapterMartReader
 
-from .conftest import MART_COLUMNS, write_project
+from .conftest import MART_COLUMNS, make_mart_project
 
 
-def test_reads_columns_and_rows_of_the_mart(reader: DuckDBMartReader) -> None:
+def test_reads_columns_and_rows_of_the_mart(reader: AdapterMartReader) -> None:
     columns, rows = reader.read("fct_customer_orders")
     data = sorted(rows, key=lambda r: r[0])
     assert columns == MART_COLUMNS
     assert len(data) == 4
-    assert data[0][:4] == (1, "Ada", 3, Decimal("12.50"))
+    # values travel as JSON: decimals as exact text, dates as ISO text
+    assert data[0][:4] == (1, "Ada", 3, "12.50")
+    assert Decimal(data[3][3]) == Decimal("1234567.89")
+    assert data[0][4:6] == ("2024-01-05", "2024-01-05T10:30:00")
     assert data[2][1:] == (None, 0, None, None, None, None)
 
 
-def test_the_database_is_opened_read_only(project: Path, reader: DuckDBMartReader) -> None:
-    _, rows = reader.read("fct_customer_orders")
-    next(rows)  # the connection is open while rows are being read
-    with pytest.raises(duckdb.Error):
-        duckdb.connect(str(project / "warehouse.duckdb"))  # a writer cannot get in meanwhile
-    list(rows)
-    duckdb.connect(str(project / "warehouse.duckdb")).close()  # closed once exhausted
+def test_rows_arrive_in_batches_and_an_early_stop_frees_the_worker(tmp_path: Path) -> None:
+    project = make_mart_project(tmp_path / "own")
+    with DbtProcessRunner(project, project) as runner:
+        batches = list(runner.stream("stream", model="fct_customer_orders", batch=3))
+        assert [len(b) for b in batches] == [3, 1]
+        _, rows = AdapterMartReader(runner, batch_rows=1).read("fct_customer_orders")
+        next(rows)
+        rows.close()  # stops mid-stream: the worker is ended, the next call starts another
+        assert runner.pid is None
+        _columns, rows = AdapterMartReader(runner).read("fct_customer_orders")
+        assert len(list(rows)) == 4
 
 
-def test_path_is_relative_to_project_and_target_selectable(tmp_path: Path) -> None:
-    root = tmp_path / "p"
-    root.mkdir()
-    write_project(root, db_path="data/wh.duckdb")
-    profiles = root / "profiles.yml"
-    profiles.write_text(
-        profiles.read_text() + "    prod:\n      type: duckdb\n      path: /abs/prod.duckdb\n"
-    )
-    assert DuckDBMartReader(root, root).locate().path == root / "data" / "wh.duckdb"
-    prod = DuckDBMartReader(root, root, target="prod").locate()
-    assert (prod.path, prod.schema) == (Path("/abs/prod.duckdb"), "main")
-
-
-def test_identifiers_are_quoted(project: Path, reader: DuckDBMartReader) -> None:
-    with pytest.raises(PublishError, match=r"cannot read mart analytics\.x; drop table"):
+def test_names_are_resolved_by_dbt_never_pasted_into_sql(reader: AdapterMartReader) -> None:
+    with pytest.raises(
+        PublishError, match=r"'x; drop table analytics.fct_customer_orders' is not a model"
+    ):
         reader.read("x; drop table analytics.fct_customer_orders")
     columns, _ = reader.read("fct_customer_orders")
     assert columns
 
 
-@pytest.mark.parametrize(
-    ("adapter", "path", "message"),
-    [
-        ("snowflake", "x", "only duckdb targets can be extracted for now"),
-        ("duckdb", "':memory:'", "needs a literal database file 'path'"),
-        ("duckdb", "\"{{ env_var('DB') }}\"", "needs a literal database file 'path'"),
-    ],
-)
-def test_unsupported_targets_are_named(
-    tmp_path: Path, adapter: str, path: str, message: str
-) -> None:
-    write_project(tmp_path, db_path=path, adapter=adapter)
-    with pytest.raises(PublishError, match=message):
-        DuckDBMartReader(tmp_path, tmp_path).read("fct_x")
+def test_an_unbuilt_mart_is_named(reader: AdapterMartReader) -> None:
+    with pytest.raises(
+        PublishError, match=r"cannot read mart fct_missing: .*build fct_missing first"
+    ):
+        reader.read("fct_missing")
 
 
-def test_missing_warehouse_and_profile_are_clear(tmp_path: Path) -> None:
-    write_project(tmp_path)
-    (tmp_path / "broken").mkdir()
-    (tmp_path / "broken" / "profiles.yml").write_text("shop: [\n")
-    with pytest.raises(PublishError, match=r"profiles.yml: not valid YAML: [^\n]+$"):
-        DuckDBMartReader(tmp_path, tmp_path / "broken").read("fct_x")
-    with pytest.raises(PublishError, match="does not exist: build the mart first"):
-        DuckDBMartReader(tmp_path, tmp_path).read("fct_x")
-    with pytest.raises(PublishError, match=r"profiles\.yml: cannot read"):
-        DuckDBMartReader(tmp_path, tmp_path / "nowhere").read("fct_x")
-    with pytest.raises(PublishError, match="has no target 'qa'"):
-        DuckDBMartReader(tmp_path, tmp_path, target="qa").read("fct_x")
+def test_a_broken_profile_is_one_clear_line(project: Path, tmp_path: Path) -> None:
+    (tmp_path / "profiles.yml").write_text("shop: [\n")
+    with DbtProcessRunner(project, tmp_path) as runner, pytest.raises(PublishError) as info:
+        AdapterMartReader(runner).read("fct_customer_orders")
+    assert "\n" not in str(info.value)
+    assert "cannot read mart fct_customer_orders" in str(info.value)

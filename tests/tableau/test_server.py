@@ -11,7 +11,7 @@ import pytest
 from martflow.config import TableauConfig
 from martflow.core.retry import RetryPolicy
 from martflow.errors import AuthenticationError, ConfigError, PublishError, RemoteUnavailableError
-from martflow.integrations.mart_reader import DuckDBMartReader
+from martflow.integrations.mart_reader import AdapterMartReader
 from martflow.integrations.tableau.server import TableauServerPublisher
 
 from .conftest import TSC_ASSETS, Waits, make_spec
@@ -48,7 +48,7 @@ class FakeSecrets:
 
 
 def make_publisher(
-    reader: DuckDBMartReader,
+    reader: AdapterMartReader,
     tmp_path: Path,
     url: str,
     waits: Waits,
@@ -71,7 +71,7 @@ def make_publisher(
 
 
 def test_publish_signs_in_creates_the_project_and_overwrites_both_items(
-    server: TableauLoopback, reader: DuckDBMartReader, tmp_path: Path, waits: Waits
+    server: TableauLoopback, reader: AdapterMartReader, tmp_path: Path, waits: Waits
 ) -> None:
     secrets = FakeSecrets()
     publisher = make_publisher(reader, tmp_path, server.url, waits, secrets=secrets)
@@ -122,7 +122,7 @@ def test_publish_signs_in_creates_the_project_and_overwrites_both_items(
 
 
 def test_an_existing_project_is_found_not_created(
-    server: TableauLoopback, reader: DuckDBMartReader, tmp_path: Path, waits: Waits
+    server: TableauLoopback, reader: AdapterMartReader, tmp_path: Path, waits: Waits
 ) -> None:
     publisher = make_publisher(reader, tmp_path, server.url, waits, project="default")
     publisher.publish(make_spec(), "DEMO-1")
@@ -132,7 +132,7 @@ def test_an_existing_project_is_found_not_created(
 
 
 def test_republishing_converges(
-    server: TableauLoopback, reader: DuckDBMartReader, tmp_path: Path, waits: Waits
+    server: TableauLoopback, reader: AdapterMartReader, tmp_path: Path, waits: Waits
 ) -> None:
     publisher = make_publisher(reader, tmp_path, server.url, waits, project="default")
     first = publisher.publish(make_spec(), "DEMO-1")
@@ -142,7 +142,7 @@ def test_republishing_converges(
 
 
 def test_a_500_on_publish_fails_with_the_servers_message_after_retries(
-    server: TableauLoopback, reader: DuckDBMartReader, tmp_path: Path, waits: Waits
+    server: TableauLoopback, reader: AdapterMartReader, tmp_path: Path, waits: Waits
 ) -> None:
     server.fail("POST", "/workbooks", 500, ERROR_500)
     publisher = make_publisher(reader, tmp_path, server.url, waits)
@@ -159,7 +159,7 @@ def test_a_500_on_publish_fails_with_the_servers_message_after_retries(
 
 
 def test_retry_after_is_honoured_then_the_publish_lands(
-    server: TableauLoopback, reader: DuckDBMartReader, tmp_path: Path, waits: Waits
+    server: TableauLoopback, reader: AdapterMartReader, tmp_path: Path, waits: Waits
 ) -> None:
     server.fail("POST", "/datasources", 503, b"busy", headers={"Retry-After": "7"}, times=1)
     publisher = make_publisher(reader, tmp_path, server.url, waits, project="default")
@@ -170,7 +170,7 @@ def test_retry_after_is_honoured_then_the_publish_lands(
 
 
 def test_a_rejected_publish_is_not_retried(
-    server: TableauLoopback, reader: DuckDBMartReader, tmp_path: Path, waits: Waits
+    server: TableauLoopback, reader: AdapterMartReader, tmp_path: Path, waits: Waits
 ) -> None:
     body = (TSC_ASSETS / "auth_sign_in_error.xml").read_bytes().replace(b"401001", b"400011")
     server.fail("POST", "/datasources", 400, body)
@@ -182,7 +182,7 @@ def test_a_rejected_publish_is_not_retried(
 
 
 def test_a_refused_sign_in_names_the_secret_and_is_not_retried(
-    server: TableauLoopback, reader: DuckDBMartReader, tmp_path: Path, waits: Waits
+    server: TableauLoopback, reader: AdapterMartReader, tmp_path: Path, waits: Waits
 ) -> None:
     server.fail("POST", "/auth/signin", 401, (TSC_ASSETS / "auth_sign_in_error.xml").read_bytes())
     publisher = make_publisher(reader, tmp_path, server.url, waits)
@@ -193,7 +193,7 @@ def test_a_refused_sign_in_names_the_secret_and_is_not_retried(
 
 
 def test_an_unreachable_server_is_a_transient_error_that_certainly_did_not_apply(
-    reader: DuckDBMartReader, tmp_path: Path, waits: Waits
+    reader: AdapterMartReader, tmp_path: Path, waits: Waits
 ) -> None:
     loopback = TableauLoopback(TSC_ASSETS)
     with loopback.running():
@@ -206,7 +206,7 @@ def test_an_unreachable_server_is_a_transient_error_that_certainly_did_not_apply
 
 
 def test_a_stuck_server_times_out_instead_of_hanging(
-    server: TableauLoopback, reader: DuckDBMartReader, tmp_path: Path, waits: Waits
+    server: TableauLoopback, reader: AdapterMartReader, tmp_path: Path, waits: Waits
 ) -> None:
     server.fail("GET", "/projects", 200, hang=True)
     publisher = make_publisher(reader, tmp_path, server.url, waits, timeout=0.5)
@@ -217,7 +217,7 @@ def test_a_stuck_server_times_out_instead_of_hanging(
 
 
 def test_dry_run_says_where_and_sends_nothing(
-    server: TableauLoopback, reader: DuckDBMartReader, tmp_path: Path, waits: Waits
+    server: TableauLoopback, reader: AdapterMartReader, tmp_path: Path, waits: Waits
 ) -> None:
     secrets = FakeSecrets(None)
     publisher = make_publisher(reader, tmp_path, server.url, waits, secrets=secrets)
@@ -230,7 +230,7 @@ def test_dry_run_says_where_and_sends_nothing(
 
 
 def test_missing_secret_or_config_fail_before_any_request(
-    server: TableauLoopback, reader: DuckDBMartReader, tmp_path: Path, waits: Waits
+    server: TableauLoopback, reader: AdapterMartReader, tmp_path: Path, waits: Waits
 ) -> None:
     publisher = make_publisher(reader, tmp_path, server.url, waits, secrets=FakeSecrets(None))
     with pytest.raises(AuthenticationError, match="set TABLEAU_TOKEN_SECRET"):

@@ -9,7 +9,7 @@ import re
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -118,6 +118,65 @@ class DbtProcessRunner:
         _check_identifier(macro, "macro")
         data = self._call({"op": "run_operation", "macro": macro, "args": dict(args)}, None)
         return "\n".join(data["logs"])
+
+    def request(self, op: str, **payload: Any) -> dict[str, Any]:
+        """One read-only request the worker answers through the adapter (see adapter_reads)."""
+        return self._call({"op": op, **payload}, None)
+
+    def stream(self, op: str, **payload: Any) -> Iterator[list[list[Any]]]:
+        """The ``rows`` batches of a streaming request, as the worker fetches them.
+
+        The worker waits while the pipe is full, so memory stays at a few batches however
+        big the table. The call lock is held until the stream ends; closing the iterator
+        early stops the worker (the next call starts a fresh one).
+        """
+        with self._guard:
+            epoch = self._epoch
+            self._busy += 1
+        try:
+            with self._lock:
+                yield from self._stream_locked({"op": op, **payload}, epoch)
+        finally:
+            with self._guard:
+                self._busy -= 1
+
+    def _stream_locked(self, request: dict[str, Any], epoch: int) -> Iterator[list[list[Any]]]:
+        self._next_id += 1
+        request["id"] = self._next_id
+        self._check_cancelled(epoch)
+        self._ensure_started(epoch)
+        if not self._send(request):
+            self._stop()
+            self._ensure_started(epoch)
+            if not self._send(request):
+                raise DbtError(f"the dbt worker keeps dying (see {self.project_dir / WORKER_LOG})")
+        assert self._proc is not None and self._proc.stdout is not None
+        done = False
+        try:
+            while True:
+                msg = _read_message(self._proc.stdout)
+                if msg is None:
+                    self._check_cancelled(epoch)
+                    raise DbtError(
+                        f"the dbt worker exited during {request['op']} "
+                        f"(see {self.project_dir / WORKER_LOG})"
+                    )
+                if msg.get("id") != request["id"]:
+                    continue
+                if msg.get("kind") == "rows":
+                    yield msg["rows"]
+                elif msg.get("kind") == "result":
+                    done = True
+                    self.commands.extend(msg.get("commands", []))
+                    if not msg["ok"]:
+                        raise DbtError(msg["error"])
+                    return
+        finally:
+            if not done:  # stopped mid-stream: the worker is still sending, so end it
+                if self._proc is not None:
+                    with contextlib.suppress(OSError):
+                        self._proc.kill()
+                self._stop()
 
     def interrupt(self) -> None:
         """Cancel every call made so far; the one in flight raises CancelledError at once.

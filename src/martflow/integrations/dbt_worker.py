@@ -21,8 +21,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from martflow.integrations import adapter_reads as reads
+
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _WATCHED_DIR_KEYS = (
     ("model-paths", ["models"]),
     ("macro-paths", ["macros"]),
@@ -105,8 +106,14 @@ def project_fingerprint(project_dir: Path, profiles_dir: Path) -> tuple[tuple[ob
 class _Invocation:
     """What one request saw: its dbt events, jinja log lines and first error."""
 
-    def __init__(self, emit_event: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        emit_event: Callable[[str], None],
+        send: Callable[[dict[str, Any]], None] = lambda message: None,
+    ) -> None:
         self.emit_event = emit_event
+        self.send = send
+        """Sends a message of this request to the parent (``rows`` batches of a stream)."""
         self.invocation_id = ""
         self.jinja_logs: list[str] = []
         self.first_error = ""
@@ -192,37 +199,47 @@ class DbtSession:
         return {"invocation_id": inv.invocation_id, "nodes": nodes, "mart_rows": mart_rows}
 
     def _count_rows(self, models: list[str], inv: _Invocation) -> dict[str, int]:
-        """Rows of each model, in one query (dbt-duckdb reports no rows_affected)."""
-        names = [name for name in models if _IDENTIFIER.match(name)]
-        if not names:
-            return {}
-        # Names are checked identifiers inside a literal and ref(); dbt quotes the relation.
-        inline = " union all ".join(
-            f"select '{name}' as model, count(*) as n from {{{{ ref('{name}') }}}}"
-            for name in names
-        )
-        inv.muted = True  # the counts are ours, not progress the user asked to see
+        """Rows of each model, in one query through the adapter (dbt-duckdb reports none)."""
         try:
-            _, rows = self._show(["show", "--inline", inline, "--limit", str(len(names))], inv)
-        finally:
-            inv.muted = False
-        return {str(model): n for model, n in rows if isinstance(n, int)}
+            return reads.count_rows(self.adapter(inv), self.runner.manifest, models)
+        except reads.ReadError as exc:
+            inv.emit_event(f"row counts unavailable: {exc}")
+            return {}
+
+    def adapter(self, inv: _Invocation) -> Any:
+        """The project's dbt adapter, with the current manifest's macros."""
+        self._ensure_manifest(inv)
+        return reads.current_adapter(self.runner.manifest)
 
     def show(self, model: str, limit: int, inv: _Invocation) -> dict[str, Any]:
-        self._ensure_manifest(inv)
-        columns, rows = self._show(["show", "--select", model, "--limit", str(limit)], inv)
-        return {"columns": columns, "rows": rows}
+        adapter = self.adapter(inv)
+        columns, rows = _reading(reads.preview, adapter, self.runner.manifest, model, limit)
+        return {"columns": columns, "rows": [[to_json_value(v) for v in row] for row in rows]}
 
-    def _show(self, command: list[str], inv: _Invocation) -> tuple[list[str], list[list[object]]]:
-        res = self._invoke(command, inv)
-        for result in res.result.results:
-            if result.status == "error":
-                raise WorkerError(one_line(result.message or "dbt show failed"))
-            table = result.agate_table
-            if table is not None:
-                rows = [[to_json_value(v) for v in row] for row in table.rows]
-                return list(table.column_names), rows
-        raise WorkerError(inv.first_error or "dbt show returned no table")
+    def read(self, request: dict[str, Any], inv: _Invocation) -> dict[str, Any]:
+        """The read-only operations martflow does through the adapter (see adapter_reads)."""
+        op = request["op"]
+        adapter = self.adapter(inv)
+        manifest = self.runner.manifest
+        if op == "columns":
+            return {"columns": _reading(reads.model_columns, adapter, manifest, request["model"])}
+        if op == "source_columns":
+            return {"entries": _reading(reads.source_columns, adapter, request["relations"])}
+        if op == "schema_tables":
+            return {"entries": _reading(reads.schema_tables, adapter, request["schemas"])}
+        if op == "ping":
+            return dict(_reading(reads.ping, adapter))
+        if op == "stream":
+            count = _reading(
+                reads.stream_rows,
+                adapter,
+                manifest,
+                request["model"],
+                int(request["batch"]),
+                lambda rows: inv.send({"kind": "rows", "rows": rows}),
+            )
+            return {"rows": count}
+        raise WorkerError(f"unknown read {op!r}")
 
     def run_operation(self, macro: str, args: dict[str, Any], inv: _Invocation) -> dict[str, Any]:
         self._ensure_manifest(inv)
@@ -234,6 +251,17 @@ class DbtSession:
 
 class WorkerError(Exception):
     """A dbt failure to report to the parent as one line."""
+
+
+READ_OPS = frozenset({"columns", "source_columns", "schema_tables", "ping", "stream"})
+"""Requests answered through the adapter rather than a dbt command."""
+
+
+def _reading(fn: Callable[..., Any], *args: Any) -> Any:
+    try:
+        return fn(*args)
+    except reads.ReadError as exc:
+        raise WorkerError(str(exc)) from None
 
 
 def _countable(result: Any) -> bool:
@@ -284,7 +312,10 @@ def serve(session: DbtSession, lines: IO[str], out: IO[str]) -> None:
         rid = request.get("id")
         # The ack tells the parent the request is ours now: a crash before it is safe to retry.
         send({"id": rid, "kind": "accepted"})
-        inv = _Invocation(lambda text, rid=rid: send({"id": rid, "kind": "event", "text": text}))
+        inv = _Invocation(
+            lambda text, rid=rid: send({"id": rid, "kind": "event", "text": text}),
+            lambda message, rid=rid: send({"id": rid, **message}),
+        )
         before = len(session.commands)
         try:
             op = request["op"]
@@ -294,6 +325,8 @@ def serve(session: DbtSession, lines: IO[str], out: IO[str]) -> None:
                 data = session.show(request["model"], int(request["limit"]), inv)
             elif op == "run_operation":
                 data = session.run_operation(request["macro"], request["args"], inv)
+            elif op in READ_OPS:
+                data = session.read(request, inv)
             else:
                 raise WorkerError(f"unknown request {op!r}")
             reply: dict[str, Any] = {"id": rid, "kind": "result", "ok": True, "data": data}

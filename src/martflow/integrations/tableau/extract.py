@@ -36,37 +36,59 @@ def _as_decimal(value: Any) -> Any:
     return None if value is None else Decimal(value)
 
 
+def _as_int(value: Any) -> Any:
+    return value if value is None or isinstance(value, int) else int(Decimal(value))
+
+
+def _as_float(value: Any) -> Any:
+    return value if value is None or isinstance(value, float) else float(value)
+
+
+def _as_date(value: Any) -> Any:
+    if isinstance(value, str):  # ISO text, as the dbt worker sends dates
+        return dt.date.fromisoformat(value[:10])
+    return value
+
+
+def _as_timestamp(value: Any) -> Any:
+    if isinstance(value, str):
+        return dt.datetime.fromisoformat(value)
+    return value
+
+
 def _identity(value: Any) -> Any:
     return value
 
 
 def hyper_column(duckdb_type: str) -> tuple[str, tuple[int, ...], Convert]:
-    """``(SqlType factory name, its arguments, value converter)`` for a DuckDB type.
+    """``(SqlType factory name, its arguments, value converter)`` for a column type.
 
-    Types Tableau has no faithful counterpart for (time, interval, blob, nested,
-    uuid) are stored as text.
+    Types are named as DuckDB names them (``column_types.canonical_type`` maps other
+    warehouses' names). Values may be Python objects or their JSON form (decimals and
+    dates as text). Types Tableau has no faithful counterpart for (time, interval, blob,
+    nested, uuid) are stored as text.
     """
     kind = duckdb_type.upper()
     simple: dict[str, tuple[str, tuple[int, ...], Convert]] = {
         "BOOLEAN": ("bool", (), _identity),
-        "TINYINT": ("small_int", (), _identity),
-        "UTINYINT": ("small_int", (), _identity),
-        "SMALLINT": ("small_int", (), _identity),
-        "USMALLINT": ("int", (), _identity),
-        "INTEGER": ("int", (), _identity),
-        "UINTEGER": ("big_int", (), _identity),
-        "BIGINT": ("big_int", (), _identity),
+        "TINYINT": ("small_int", (), _as_int),
+        "UTINYINT": ("small_int", (), _as_int),
+        "SMALLINT": ("small_int", (), _as_int),
+        "USMALLINT": ("int", (), _as_int),
+        "INTEGER": ("int", (), _as_int),
+        "UINTEGER": ("big_int", (), _as_int),
+        "BIGINT": ("big_int", (), _as_int),
         "UBIGINT": ("numeric", (20, 0), _as_decimal),
         "HUGEINT": ("numeric", (38, 0), _as_decimal),
         "UHUGEINT": ("numeric", (38, 0), _as_decimal),
-        "FLOAT": ("double", (), _identity),
-        "DOUBLE": ("double", (), _identity),
-        "REAL": ("double", (), _identity),
-        "DATE": ("date", (), _identity),
-        "TIMESTAMP": ("timestamp", (), _identity),
-        "TIMESTAMP_S": ("timestamp", (), _identity),
-        "TIMESTAMP_MS": ("timestamp", (), _identity),
-        "TIMESTAMP_NS": ("timestamp", (), _identity),
+        "FLOAT": ("double", (), _as_float),
+        "DOUBLE": ("double", (), _as_float),
+        "REAL": ("double", (), _as_float),
+        "DATE": ("date", (), _as_date),
+        "TIMESTAMP": ("timestamp", (), _as_timestamp),
+        "TIMESTAMP_S": ("timestamp", (), _as_timestamp),
+        "TIMESTAMP_MS": ("timestamp", (), _as_timestamp),
+        "TIMESTAMP_NS": ("timestamp", (), _as_timestamp),
         "TIMESTAMP WITH TIME ZONE": ("timestamp_tz", (), _to_utc),
         "VARCHAR": ("text", (), _identity),
     }
@@ -74,11 +96,12 @@ def hyper_column(duckdb_type: str) -> tuple[str, tuple[int, ...], Convert]:
         return simple[kind]
     match = _DECIMAL.match(kind)
     if match:
-        return "numeric", (int(match[1]), int(match[2])), _identity
+        return "numeric", (int(match[1]), int(match[2])), _as_decimal
     return "text", (), _as_text
 
 
 def _to_utc(value: Any) -> Any:
+    value = _as_timestamp(value)
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         return value.astimezone(dt.UTC)
     return value

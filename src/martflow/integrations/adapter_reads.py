@@ -1,0 +1,232 @@
+"""Reads through the dbt adapter, inside the dbt worker: the same code for every warehouse.
+
+Everything martflow reads after ``dbt build`` (mart previews, row counts, source columns,
+the Tableau extract) goes through the adapter dbt built with: ``adapter.execute`` for
+small results, ``get_columns_in_relation`` for columns and a DB-API cursor fetched in
+batches for the extract. No warehouse library is imported here; dbt's adapter is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import decimal
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+CONNECTION = "martflow_read"
+"""The name of the adapter connection martflow's reads use (shows in query logs)."""
+_CURSOR = "martflow_extract"
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_READABLE = {"model", "seed", "snapshot"}
+
+
+class ReadError(Exception):
+    """A read that cannot be done (unknown model, database error): one line for the user."""
+
+
+def current_adapter(manifest: Any) -> Any:
+    """The adapter the last dbt invocation registered, ready to run macros of ``manifest``."""
+    from dbt.adapters.factory import get_adapter_by_type
+    from dbt.context.providers import generate_runtime_macro_context
+
+    adapter = get_adapter_by_type(manifest.metadata.adapter_type)
+    adapter.set_macro_resolver(manifest)
+    adapter.set_macro_context_generator(generate_runtime_macro_context)
+    return adapter
+
+
+@contextmanager
+def connection(adapter: Any) -> Iterator[None]:
+    """An adapter connection for one read, released after; database errors become ReadError."""
+    try:
+        with adapter.connection_named(CONNECTION):
+            yield
+    except ReadError:
+        raise
+    except Exception as exc:  # dbt's DbtDatabaseError and the driver's own errors
+        raise ReadError(_one_line(exc)) from None
+
+
+def model_relation(adapter: Any, manifest: Any, model: str) -> Any:
+    """The relation dbt builds ``model`` (a model, seed or snapshot name) into."""
+    nodes = [
+        node
+        for node in manifest.nodes.values()
+        if str(node.resource_type) in _READABLE and node.name == model
+    ]
+    if not nodes:
+        raise ReadError(f"{model!r} is not a model of the dbt project")
+    root = adapter.config.project_name
+    node = next((n for n in nodes if n.package_name == root), nodes[0])
+    return adapter.Relation.create_from(adapter.config, node)
+
+
+def select_rows(
+    adapter: Any, sql: str, limit: int | None
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Column names and up to ``limit`` rows of ``sql`` (``adapter.execute(fetch=True)``)."""
+    with connection(adapter):
+        _, table = adapter.execute(sql, fetch=True, limit=limit)
+    return list(table.column_names), [tuple(row) for row in table.rows]
+
+
+def preview(
+    adapter: Any, manifest: Any, model: str, limit: int
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The first ``limit`` rows of a built model."""
+    relation = model_relation(adapter, manifest, model)
+    return select_rows(adapter, f"select * from {relation}", limit)
+
+
+def count_rows(adapter: Any, manifest: Any, models: Sequence[str]) -> dict[str, int]:
+    """Rows of each model, in one query (adapters do not all report rows affected)."""
+    names = [name for name in models if _IDENTIFIER.match(name)]
+    if not names:
+        return {}
+    # Names are checked identifiers inside a literal; relations render as the adapter quotes.
+    union = " union all ".join(
+        f"select '{name}' as model_name, count(*) as row_count "
+        f"from {model_relation(adapter, manifest, name)}"
+        for name in names
+    )
+    _, rows = select_rows(adapter, union, None)
+    return {str(name): int(n) for name, n in rows}
+
+
+def column_list(adapter: Any, relation: Any) -> list[dict[str, str]]:
+    """``[{"name", "data_type"}]`` of a relation (``adapter.get_columns_in_relation``)."""
+    columns = []
+    for column in adapter.get_columns_in_relation(relation):
+        # data_type pads strings with a default size (varchar(256)); dtype does not.
+        data_type = column.dtype if column.is_string() else column.data_type
+        columns.append({"name": str(column.name), "data_type": str(data_type)})
+    return columns
+
+
+def model_columns(adapter: Any, manifest: Any, model: str) -> list[dict[str, str]]:
+    """Columns of a built model, in table order; ReadError if it was never built."""
+    relation = model_relation(adapter, manifest, model)
+    with connection(adapter):
+        columns = column_list(adapter, relation)
+    if not columns:
+        raise ReadError(f"{relation} has no columns in the warehouse: build {model} first")
+    return columns
+
+
+def source_columns(adapter: Any, relations: Sequence[dict[str, str]]) -> list[dict[str, Any]]:
+    """For each ``{"schema", "table"}``: whether it exists and its columns."""
+    found = []
+    database = adapter.config.credentials.database
+    with connection(adapter):
+        for rel in relations:
+            relation = adapter.get_relation(
+                rel.get("database") or database, rel["schema"], rel["table"]
+            )
+            columns = column_list(adapter, relation) if relation is not None else []
+            found.append(
+                {
+                    "schema": rel["schema"],
+                    "table": rel["table"],
+                    "found": relation is not None,
+                    "columns": columns,
+                }
+            )
+    return found
+
+
+def schema_tables(adapter: Any, schemas: Sequence[str]) -> list[dict[str, Any]]:
+    """For each schema: whether it exists, and every relation in it with its columns."""
+    found = []
+    database = adapter.config.credentials.database
+    with connection(adapter):
+        for schema in schemas:
+            exists = bool(adapter.check_schema_exists(database, schema))
+            tables = []
+            if exists:
+                schema_relation = adapter.Relation.create(
+                    database=database, schema=schema
+                ).without_identifier()
+                for relation in adapter.list_relations_without_caching(schema_relation):
+                    tables.append(
+                        {
+                            "table": relation.identifier,
+                            "columns": column_list(adapter, relation),
+                        }
+                    )
+            found.append({"schema": schema, "found": exists, "tables": tables})
+    return found
+
+
+def ping(adapter: Any) -> dict[str, Any]:
+    """Connect and run ``select 1``: proof the profile reaches the warehouse."""
+    _, rows = select_rows(adapter, "select 1 as ok", 1)
+    return {"adapter": adapter.type(), "ok": bool(rows) and rows[0][0] == 1}
+
+
+def stream_rows(
+    adapter: Any,
+    manifest: Any,
+    model: str,
+    batch_size: int,
+    send_batch: Callable[[list[list[Any]]], None],
+) -> int:
+    """Fetch every row of a built model in batches of ``batch_size``; returns the row count.
+
+    Memory stays at one batch where the driver streams: a server-side cursor when the
+    DB-API driver offers named cursors (psycopg2 and psycopg: Postgres, Redshift),
+    otherwise the driver's own cursor (DuckDB, Snowflake and BigQuery fetch lazily).
+    """
+    relation = model_relation(adapter, manifest, model)
+    sql = f"select * from {relation}"
+    total = 0
+    with connection(adapter):
+        handle = adapter.connections.get_thread_connection().handle
+        cursor = _batch_cursor(handle, batch_size)
+        try:
+            cursor.execute(sql)
+            while batch := cursor.fetchmany(batch_size):
+                send_batch([[wire_value(v) for v in row] for row in batch])
+                total += len(batch)
+        finally:
+            cursor.close()
+            _end_transaction(handle)
+    return total
+
+
+def _batch_cursor(handle: Any, batch_size: int) -> Any:
+    try:
+        cursor = handle.cursor(name=_CURSOR)
+    except TypeError:  # the driver has no server-side cursors
+        return handle.cursor()
+    cursor.itersize = batch_size
+    return cursor
+
+
+def _end_transaction(handle: Any) -> None:
+    # A server-side cursor lives in a transaction; a read has nothing to commit.
+    rollback = getattr(handle, "rollback", None)
+    if callable(rollback):
+        # Drivers without transactions refuse; nothing is lost.
+        with contextlib.suppress(Exception):
+            rollback()
+
+
+def wire_value(value: object) -> object:
+    """A warehouse value as JSON, losslessly for the extract: decimals travel as text."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex()
+    return str(value)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 400 else text[:399] + "…"
