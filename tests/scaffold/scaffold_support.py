@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -114,9 +115,13 @@ SQLFLUFF_CONFIG = REPO_SQLFLUFF.read_text().replace("{{ cookiecutter.dialect }}"
 
 
 def write_sqlfluff(root: Path) -> None:
-    """Give ``root`` the .sqlfluff of a new repo, with the macros folder it points at."""
+    """Give ``root`` the .sqlfluff of a new repo, with the folders it points at."""
     (root / ".sqlfluff").write_text(SQLFLUFF_CONFIG)
     (root / "macros").mkdir(exist_ok=True)
+    (root / "sqlfluff_libs").mkdir(exist_ok=True)
+    shutil.copyfile(
+        TEMPLATE_DIR.parent / "sqlfluff_libs" / "adapter.py", root / "sqlfluff_libs" / "adapter.py"
+    )
 
 
 DBT_PROJECT = """\

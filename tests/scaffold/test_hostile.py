@@ -148,8 +148,8 @@ def test_context_holds_only_identifiers(monkeypatch: pytest.MonkeyPatch, tmp_pat
             assert isinstance(leaf, bool) or ALLOWED_IN_CONTEXT.fullmatch(str(leaf)), leaf
     staging = next(f for f in plan.files if f.path.endswith("stg_shop__weird.sql")).content
     assert "__MARTFLOW_COLUMN_" not in staging
-    assert "\"{{ '{' }}{{ '{' }} x }}\" as x," in staging
-    assert '"a""; drop table raw.products; --" as a_drop_table_raw_products,' in staging
+    assert "{{ adapter.quote('\\x7b\\x7b x \\x7d\\x7d') }} as x," in staging
+    assert "{{ adapter.quote('a\"\"; drop table raw.products; --') }} as a_drop_table" in staging
     assert all(
         PWNED not in f.content and "{{ env_var" not in f.content
         for f in plan.files

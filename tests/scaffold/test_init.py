@@ -34,7 +34,7 @@ EXPECTED_FILES = {
     "dbt_project.yml",
     "profiles.yml",
     "macros/.gitkeep",
-    "macros/martflow_get_columns.sql",
+    "sqlfluff_libs/adapter.py",
     "models/staging/.gitkeep",
     "models/intermediate/.gitkeep",
     "models/marts/.gitkeep",

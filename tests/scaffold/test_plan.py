@@ -43,7 +43,7 @@ def test_plan_writes_nothing_and_shows_creations(tmp_path: Path) -> None:
     assert [f.path for f in plan.files][:2] == [SOURCES, STAGED_ORDERS]
     orders = next(f for f in plan.files if f.path == STAGED_ORDERS)
     assert orders.diff.startswith(f"--- /dev/null\n+++ b/{STAGED_ORDERS}\n")
-    assert '+        "Customer ID" as customer_id,\n' in orders.diff
+    assert "+        {{ adapter.quote('Customer ID') }} as customer_id,\n" in orders.diff
     assert plan.changes == plan.files
 
 

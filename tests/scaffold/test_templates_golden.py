@@ -55,11 +55,12 @@ def test_fact_golden_reads_as_specified() -> None:
     staging = (GOLDEN / "fact/models/staging/shop/stg_shop__orders.sql").read_text()
     assert "{{ source('shop', 'orders') }}" in staging
     assert "select distinct" in staging
-    assert '"Customer ID" as customer_id,' in staging
-    assert 'cast("Order Date" as date) as order_date,' in staging
-    assert "cast(created_at as timestamp) as created_at" in staging
+    # every source column is quoted by the adapter and aliased to its snake_case name
+    assert "{{ adapter.quote('Customer ID') }} as customer_id," in staging
+    assert "cast({{ adapter.quote('Order Date') }} as date) as order_date," in staging
+    assert "cast({{ adapter.quote('created_at') }} as timestamp) as created_at" in staging
     customers = (GOLDEN / "fact/models/staging/shop/stg_shop__customers.sql").read_text()
-    assert "firstname as first_name," in customers
+    assert "{{ adapter.quote('FirstName') }} as first_name," in customers
     joined = (
         GOLDEN / "fact/models/intermediate/customer_orders/int_customer_orders__joined.sql"
     ).read_text()

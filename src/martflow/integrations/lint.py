@@ -32,6 +32,8 @@ IGNORE_FILE = ".sqlfluffignore"
 UNFIXABLE_CODES = frozenset({"PRS", "TMP"})
 """Templating and parse errors: sqlfluff cannot fix a file that has them."""
 SQL_SUFFIX = ".sql"
+LINT_LIBRARY = Path(__file__).resolve().parent.parent / "templates" / "sqlfluff_libs"
+"""Jinja libraries for sqlfluff: ``adapter.quote`` as staging models call it."""
 
 
 @dataclass(frozen=True)
@@ -349,6 +351,8 @@ class SqlfluffLinter:
         for key, default in (("dialect", "duckdb"), ("templater", "jinja")):
             if not overrides.get(key) and not core.get(key):
                 overrides[key] = default  # overrides would also beat nested .sqlfluff files
+        if not _configured_library(load_config_up_to_path(root)):
+            overrides["library_path"] = str(LINT_LIBRARY)  # `adapter.quote` for jinja
         self._check_templater(overrides.get("templater") or core.get("templater"))
         try:
             return FluffConfig.from_path(root, overrides=overrides)
@@ -363,6 +367,17 @@ class SqlfluffLinter:
                 "the dbt templater needs sqlfluff-templater-dbt: "
                 "pip install sqlfluff-templater-dbt (or set templater = jinja)"
             )
+
+
+def _configured_library(config: dict[str, Any]) -> bool:
+    """True when the project's sqlfluff config names its own jinja ``library_path``."""
+    core = config.get("core", {})
+    templater = config.get("templater", {})
+    jinja = templater.get("jinja", {}) if isinstance(templater, dict) else {}
+    return bool(
+        (isinstance(core, dict) and core.get("library_path"))
+        or (isinstance(jinja, dict) and jinja.get("library_path"))
+    )
 
 
 def _folders_between(top: Path, folder: Path) -> list[Path]:

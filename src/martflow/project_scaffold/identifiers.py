@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from martflow.errors import ScaffoldError
-from martflow.project_scaffold.naming import quote_identifier
 
 _PLAIN = re.compile(r"[a-z_][a-z0-9_]*")
 
@@ -17,9 +16,8 @@ _PLAIN = re.compile(r"[a-z_][a-z0-9_]*")
 class IdentifierPolicy:
     """The dialect's naked-identifier pattern, reserved words and case folding.
 
-    It mirrors sqlfluff's RF06 (unnecessary quotes) so generated SQL quotes exactly the
-    names that need it: a needlessly quoted name fails lint as much as a missing quote
-    fails the warehouse.
+    It mirrors sqlfluff's RF06 (unnecessary quotes): which names cannot be written bare
+    in the dialect.
     """
 
     dialect: str
@@ -40,25 +38,6 @@ class IdentifierPolicy:
     def is_keyword(self, name: str) -> bool:
         """True for any reserved or unreserved keyword of the dialect."""
         return name.upper() in self.keywords
-
-    def column_sql(self, name: str) -> str:
-        """How a select refers to the column: lowercase bare name or a quoted identifier."""
-        # Unquoted names fold to one case in every warehouse, and lint wants lowercase.
-        if self.needs_quoting(name) or _non_ascii_upper(name):
-            return quote_identifier(name)
-        return name.lower()
-
-    def lint_exemption(self, name: str) -> str:
-        """The sqlfluff rule a correct reference to ``name`` still trips, if any.
-
-        Case-insensitive warehouses fold only ASCII letters ("Ü" stays "Ü"), so such a
-        name must stay quoted although sqlfluff's RF06 calls the quotes unnecessary.
-        """
-        return "RF06" if _non_ascii_upper(name) and not self.needs_quoting(name) else ""
-
-
-def _non_ascii_upper(name: str) -> bool:
-    return any(not ch.isascii() and ch != ch.lower() for ch in name)
 
 
 def is_plain(sql: str) -> bool:

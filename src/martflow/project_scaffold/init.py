@@ -12,6 +12,8 @@ from pathlib import Path
 from martflow.errors import GitError, ScaffoldError, UsageError
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "repo"
+LINT_LIBRARY = "sqlfluff_libs"
+"""The repo folder .sqlfluff's ``library_path`` names (jinja stand-ins for dbt's adapter)."""
 
 #: The only keys the repo template's context may hold; every value is a checked identifier.
 CONTEXT_KEYS = ("repo_dir", "project_name", "tracker_project", "dialect")
@@ -67,7 +69,7 @@ def init_repo(
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.martflow-init-", dir=target.parent))
     try:
         rendered = _render(context, staging)
-        _add_shipped_macros(rendered)
+        _add_shipped_files(rendered)
         _git_first_commit(rendered)
         try:
             # rename() onto an empty folder replaces it; onto a non-empty one it fails.
@@ -155,10 +157,11 @@ def _render(context: dict[str, str], staging: Path) -> Path:
     return Path(out)
 
 
-def _add_shipped_macros(repo: Path) -> None:
-    """Copy martflow's dbt macros in verbatim (cookiecutter would render their Jinja)."""
-    for macro in (TEMPLATE_DIR.parent / "macros").glob("*.sql"):
-        shutil.copyfile(macro, repo / "macros" / macro.name)
+def _add_shipped_files(repo: Path) -> None:
+    """Copy sqlfluff's ``adapter`` stand-in in verbatim (cookiecutter would render it)."""
+    (repo / LINT_LIBRARY).mkdir(exist_ok=True)
+    for module in (TEMPLATE_DIR.parent / LINT_LIBRARY).glob("*.py"):
+        shutil.copyfile(module, repo / LINT_LIBRARY / module.name)
 
 
 def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:

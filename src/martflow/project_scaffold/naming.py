@@ -69,6 +69,19 @@ def dbt_escape(text: str) -> str:
     return text.replace("{", "{{ '{' }}")
 
 
-def quote_identifier(name: str) -> str:
-    """ANSI double-quoted identifier, inner quotes doubled, escaped for dbt's Jinja."""
-    return dbt_escape('"' + name.replace('"', '""') + '"')
+def adapter_quoted(name: str) -> str:
+    """``{{ adapter.quote('Product_ID') }}``: a warehouse column as the target's adapter quotes it.
+
+    Every staging column is referenced this way, so the same model reads ``"Product_ID"``
+    on Postgres and Snowflake and a backticked name on Spark or BigQuery. The name reaches
+    dbt's Jinja only inside a string literal (``repr`` escapes quotes, backslashes and
+    control characters; braces become ``\\x7b``/``\\x7d``, so no ``{{`` of a name ever
+    appears in the file): any warehouse name is data, never template code.
+
+    dbt's ``adapter.quote`` does not escape the quote character inside a name, so ``"``
+    and a backtick are doubled here: right for the adapter quoting with that character,
+    and for the other a name that does not exist (the build fails; nothing is injected).
+    """
+    escaped = name.replace('"', '""').replace("`", "``")
+    literal = repr(escaped).replace("{", "\\x7b").replace("}", "\\x7d")
+    return "{{ adapter.quote(" + literal + ") }}"

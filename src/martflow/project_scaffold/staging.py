@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from martflow.core.models import ColumnInfo, SourceRef
 from martflow.errors import WarehouseError
 from martflow.project_scaffold.identifiers import IdentifierPolicy
-from martflow.project_scaffold.naming import column_names
+from martflow.project_scaffold.naming import adapter_quoted, column_names
 
 _TEXT_TYPES = ("VARCHAR", "CHAR", "TEXT", "STRING", "CHARACTER", "NVARCHAR", "BPCHAR")
 _TIMESTAMP_NAME = re.compile(r"(?:^|_)(?:at|time)$|timestamp")
@@ -23,9 +23,9 @@ class StagedColumn:
     Attributes:
         raw: the warehouse's name (untrusted).
         name: the snake_case name the model exposes.
-        sql: how the select refers to the raw column (bare or quoted, dbt-escaped).
+        sql: how the select refers to the raw column: ``{{ adapter.quote('...') }}``.
         cast: "" (keep the type), "date" or "timestamp".
-        noqa: sqlfluff rule codes the correct reference trips (see IdentifierPolicy).
+        noqa: sqlfluff rule codes the reference trips (none: the quoting is templated).
     """
 
     raw: str
@@ -73,9 +73,8 @@ def stage_table(
         StagedColumn(
             raw=info.name,
             name=name,
-            sql=policy.column_sql(info.name),
+            sql=adapter_quoted(info.name),
             cast=cast_for(name, info.data_type),
-            noqa=policy.lint_exemption(info.name),
         )
         for info, name in zip(columns, names, strict=True)
     )

@@ -7,10 +7,10 @@ with source as (
 renamed as (
 
     select distinct
-        "Product ID" as product_id,
-        "Product Name" as product_name,
-        category,
-        "Unit Price" as unit_price
+        {{ adapter.quote('Product ID') }} as product_id,
+        {{ adapter.quote('Product Name') }} as product_name,
+        {{ adapter.quote('Category') }} as category,
+        {{ adapter.quote('Unit Price') }} as unit_price
     from source
 
 )

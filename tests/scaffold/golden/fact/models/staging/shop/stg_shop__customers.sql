@@ -7,10 +7,10 @@ with source as (
 renamed as (
 
     select distinct
-        customer_id,
-        firstname as first_name,
-        lastname as last_name,
-        cast("Signed Up On" as date) as signed_up_on
+        {{ adapter.quote('customer_id') }} as customer_id,
+        {{ adapter.quote('FirstName') }} as first_name,
+        {{ adapter.quote('LastName') }} as last_name,
+        cast({{ adapter.quote('Signed Up On') }} as date) as signed_up_on
     from source
 
 )

@@ -7,10 +7,10 @@ with source as (
 renamed as (
 
     select distinct
-        payment_id,
-        orderid as order_id,
-        amount,
-        cast("Paid At" as timestamp) as paid_at
+        {{ adapter.quote('payment_id') }} as payment_id,
+        {{ adapter.quote('OrderID') }} as order_id,
+        {{ adapter.quote('Amount') }} as amount,
+        cast({{ adapter.quote('Paid At') }} as timestamp) as paid_at
     from source
 
 )

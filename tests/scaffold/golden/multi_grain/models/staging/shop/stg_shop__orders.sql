@@ -7,11 +7,11 @@ with source as (
 renamed as (
 
     select distinct
-        "Order ID" as order_id,
-        "Customer ID" as customer_id,
-        cast("Order Date" as date) as order_date,
-        "Status " as status,
-        cast(created_at as timestamp) as created_at
+        {{ adapter.quote('Order ID') }} as order_id,
+        {{ adapter.quote('Customer ID') }} as customer_id,
+        cast({{ adapter.quote('Order Date') }} as date) as order_date,
+        {{ adapter.quote('Status ') }} as status,
+        cast({{ adapter.quote('created_at') }} as timestamp) as created_at
     from source
 
 )
