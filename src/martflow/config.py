@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -16,6 +17,7 @@ from martflow.errors import ConfigError
 
 CONFIG_FILENAME = "config.toml"
 CONFIG_ENV = "MARTFLOW_CONFIG"
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class _Section(BaseModel):
@@ -95,6 +97,28 @@ class DbtConfig(_Section):
     """The folder holding profiles.yml, relative to config.toml."""
     target: str = ""
     """dbt target; empty = the profile's default."""
+    pass_env: list[str] = Field(default_factory=list)
+    """Environment variables dbt may read (profiles.yml `env_var`), e.g. `["PGPASSWORD"]`."""
+
+    @field_validator("pass_env")
+    @classmethod
+    def _variable_names(cls, value: list[str]) -> list[str]:
+        bad = [name for name in value if not _ENV_NAME.fullmatch(name)]
+        if bad:
+            raise ValueError(f"not environment variable names: {', '.join(map(repr, bad))}")
+        return value
+
+
+class ModelsConfig(_Section):
+    """How martflow's generated marts are materialized."""
+
+    mart_materialization: Literal["table", "view", "materialized_view"] | None = None
+    """`table`, `view` or `materialized_view` (a dynamic table on Snowflake); unset = the
+    project's dbt_project.yml decides."""
+    target_lag: str = "1 hour"
+    """Snowflake dynamic tables: how stale the mart may get (dbt-snowflake `target_lag`)."""
+    snowflake_warehouse: str = ""
+    """Snowflake dynamic tables: the warehouse refreshing them; empty = the target's."""
 
 
 class ScaffoldConfig(_Section):
@@ -171,6 +195,10 @@ class TableauConfig(_Section):
     """Personal access token name; the secret comes from TABLEAU_TOKEN_SECRET or the keyring."""
     timeout: Seconds = 60
     """Seconds before a Tableau request gives up."""
+    connection: Literal["extract", "live"] = "extract"
+    """`extract` packs a .hyper of the mart; `live` connects the workbook to the warehouse."""
+    embed_credentials: bool = False
+    """Server mode, live: embed the warehouse password (from the environment) when publishing."""
 
 
 class ConfluenceConfig(_Section):
@@ -195,6 +223,7 @@ class Config(_Section):
 
     tracker: TrackerConfig = TrackerConfig()
     dbt: DbtConfig = DbtConfig()
+    models: ModelsConfig = ModelsConfig()
     scaffold: ScaffoldConfig = ScaffoldConfig()
     lint: LintConfig = LintConfig()
     git: GitConfig = GitConfig()

@@ -131,8 +131,14 @@ class AppContext:
                     self.project.dbt_project_dir,
                     self.project.dbt_profiles_dir,
                     self.config.dbt.target or None,
+                    extra_env=self.dbt_env(),
                 )
             return self._dbt  # type: ignore[no-any-return]
+
+    def dbt_env(self) -> dict[str, str]:
+        """The variables ``[dbt] pass_env`` hands to dbt (read as secrets: redacted in logs)."""
+        values = {name: SECRETS.get(name) for name in self.config.dbt.pass_env}
+        return {name: value for name, value in values.items() if value}
 
     def warehouse(self) -> Warehouse:
         from martflow.integrations.warehouse import DbtWarehouse
@@ -144,16 +150,25 @@ class AppContext:
         )
 
     def scaffolder(self) -> Scaffolder:
+        from martflow.project_scaffold.materialization import mart_config
         from martflow.project_scaffold.scaffolder import ProjectScaffolder
 
         templates = self.config.scaffold.templates_dir
+        models = self.config.models
+        dialect = self.config.lint.dialect or "duckdb"
         return ProjectScaffolder(
             self.project.dbt_project_dir,
             models_dir=self.config.scaffold.models_dir,
             templates_dir=(self.project.root / templates) if templates else None,
             state_dir=self.project.state_dir,
             source_schemas=self.config.scaffold.source_schemas,
-            dialect=self.config.lint.dialect or "duckdb",
+            dialect=dialect,
+            mart_config=mart_config(
+                models.mart_materialization,
+                dialect,
+                models.target_lag,
+                models.snowflake_warehouse,
+            ),
         )
 
     def linter(self) -> Linter:

@@ -1,4 +1,4 @@
-"""DbtWarehouse: source columns through the dbt adapter, in one run-operation."""
+"""DbtWarehouse: source columns through the dbt worker's adapter, in one request."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from martflow.core.models import ColumnInfo, SourceRef, TableInfo
 from martflow.errors import WarehouseError
 from martflow.integrations.dbt import DbtProcessRunner
-from martflow.integrations.warehouse import MACRO_NAME, DbtWarehouse, install_macro, macro_text
+from martflow.integrations.warehouse import DbtWarehouse
 from tests.integrations.conftest import make_dbt_project
 
 ORDERS = SourceRef("shop", "orders")
@@ -29,7 +29,7 @@ def warehouse(
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("dbt_worker")
-def test_three_tables_in_one_run_operation_with_real_types(
+def test_three_tables_in_one_request_with_real_types(
     warehouse: tuple[DbtWarehouse, DbtProcessRunner],
 ) -> None:
     wh, runner = warehouse
@@ -37,7 +37,7 @@ def test_three_tables_in_one_run_operation_with_real_types(
 
     columns = wh.columns([PAYMENTS, ORDERS, CUSTOMERS])
 
-    assert runner.commands[before:].count("run-operation") == 1
+    assert set(runner.commands[before:]) <= {"parse"}  # adapter reads, no dbt command
     assert list(columns) == [PAYMENTS, ORDERS, CUSTOMERS]
     assert columns[ORDERS] == [
         ColumnInfo("order_id", "BIGINT"),
@@ -63,19 +63,7 @@ def test_missing_tables_are_all_named(
     assert "shop.orderz (schema raw)" in message
     assert "crm.people (schema crm)" in message
     assert "shop.orders " not in message
-    assert runner.commands[before:].count("run-operation") == 1
-
-
-def test_macro_is_installed_atomically_and_refreshed(tmp_path: Path) -> None:
-    target = tmp_path / "macros" / f"{MACRO_NAME}.sql"
-    assert install_macro(tmp_path) is True
-    assert target.read_text() == macro_text()
-    assert install_macro(tmp_path) is False
-
-    target.write_text("{% macro martflow_get_columns(relations) %}old{% endmacro %}")
-    assert install_macro(tmp_path) is True
-    assert target.read_text() == macro_text()
-    assert sorted(p.name for p in target.parent.iterdir()) == [target.name]
+    assert set(runner.commands[before:]) <= {"parse"}
 
 
 def test_no_tables_needs_no_dbt(tmp_path: Path) -> None:
@@ -86,7 +74,7 @@ def test_no_tables_needs_no_dbt(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("dbt_worker")
-def test_tables_lists_the_source_schemas_with_columns_in_one_run_operation(
+def test_tables_lists_the_source_schemas_with_columns_in_one_request(
     warehouse: tuple[DbtWarehouse, DbtProcessRunner],
 ) -> None:
     wh, runner = warehouse
@@ -94,7 +82,7 @@ def test_tables_lists_the_source_schemas_with_columns_in_one_run_operation(
 
     tables = wh.tables()
 
-    assert runner.commands[before:].count("run-operation") == 1
+    assert set(runner.commands[before:]) <= {"parse"}
     assert [t.ref for t in tables] == [CUSTOMERS, ORDERS, PAYMENTS]
     assert {t.schema for t in tables} == {"raw"}
     orders = next(t for t in tables if t.table == "orders")

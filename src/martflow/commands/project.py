@@ -36,14 +36,22 @@ def init(state: CliState, directory: Path, project_name: str | None, tracker_pro
     help="Orders in the synthetic warehouse.",
 )
 @click.option("--seed", type=int, default=42, show_default=True, help="Synthetic data seed.")
+@click.option(
+    "--warehouse",
+    type=click.Choice(["duckdb", "postgres"]),
+    default="duckdb",
+    show_default=True,
+    help="duckdb: a file in the repo; postgres: the server PGHOST, PGPORT, PGUSER, "
+    "PGPASSWORD and PGDATABASE name.",
+)
 @json_option
 @pass_state
 @closing
-def demo(state: CliState, directory: Path, rows: int, seed: int) -> None:
+def demo(state: CliState, directory: Path, rows: int, seed: int, warehouse: str) -> None:
     """Build a sample repo with synthetic data and tickets, and run DEMO-1 end to end."""
     from martflow.commands.demo_runner import run_demo
 
-    raise SystemExit(int(run_demo(state, directory, rows, seed)))
+    raise SystemExit(int(run_demo(state, directory, rows, seed, warehouse)))
 
 
 @click.command("doctor")

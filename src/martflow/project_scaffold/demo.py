@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from martflow.errors import UsageError
+from martflow.project_scaffold.atomic import atomic_write_text
+from martflow.project_scaffold.synthetic_postgres import PgTarget, load_shop, shop_loaded
 
 WAREHOUSE_FILE = "warehouse.duckdb"
 
@@ -78,23 +82,100 @@ DEMO_TICKETS = (
 )
 
 
-def prepare_repo(target: Path, rows: int, seed: int) -> tuple[Path, bool]:
-    """Create the demo repo and its warehouse if missing; returns (root, created)."""
-    from martflow.project_scaffold.init import init_repo
-    from martflow.project_scaffold.synthetic import generate_shop
+def prepare_repo(
+    target: Path,
+    rows: int,
+    seed: int,
+    warehouse: str = "duckdb",
+    environ: Mapping[str, str] = os.environ,
+) -> tuple[Path, bool]:
+    """Create the demo repo and its warehouse if missing; returns (root, created).
 
+    ``warehouse="postgres"`` uses the server the libpq variables in ``environ`` name
+    (UsageError naming the ones missing), loads the shop into its ``raw`` schema and
+    points the repo's dbt profile there, its password read from the environment.
+    """
+    from martflow.project_scaffold.init import init_repo
+
+    pg = PgTarget.from_environment(environ) if warehouse == "postgres" else None
     root = target.expanduser().absolute()
     created = False
     if not root.exists() or not any(root.iterdir()):
-        init_repo(root, tracker_project="DEMO")
+        init_repo(root, tracker_project="DEMO", dialect=warehouse)
+        if pg is not None:
+            _use_postgres(root, pg)
         created = True
     elif not (root / "config.toml").is_file():
         raise UsageError(f"{root} exists and is not a martflow repo (no config.toml)")
     _ensure_identity(root)
-    warehouse = root / WAREHOUSE_FILE
-    if not warehouse.exists():
-        generate_shop(warehouse, rows=rows, seed=seed)
+    if pg is not None:
+        _load_postgres(pg, environ["PGPASSWORD"], rows, seed)
+        return root, created
+    from martflow.project_scaffold.synthetic import generate_shop
+
+    warehouse_file = root / WAREHOUSE_FILE
+    if not warehouse_file.exists():
+        generate_shop(warehouse_file, rows=rows, seed=seed)
     return root, created
+
+
+def _load_postgres(pg: PgTarget, password: str, rows: int, seed: int) -> None:
+    conn = pg.connect(password)
+    try:
+        if not shop_loaded(conn):
+            load_shop(conn, rows=rows, seed=seed)
+    finally:
+        conn.close()
+
+
+def _use_postgres(root: Path, pg: PgTarget) -> None:
+    """Point the new repo's dbt profile at the server; marts become materialized views.
+
+    The profile names host, port, user and database; the password only as
+    ``env_var('PGPASSWORD')``, which ``[dbt] pass_env`` hands to dbt.
+    """
+    import yaml
+
+    profiles = root / "profiles.yml"
+    data = yaml.safe_load(profiles.read_text(encoding="utf-8"))
+    (name,) = data
+    data[name]["outputs"]["dev"] = {
+        "type": "postgres",
+        "host": pg.host,
+        "port": pg.port,
+        "user": pg.user,
+        "password": "{{ env_var('PGPASSWORD') }}",
+        "dbname": pg.database,
+        "schema": "analytics",
+        "threads": 4,
+    }
+    header = "# dbt connection profile: no secrets (the password comes from PGPASSWORD).\n"
+    atomic_write_text(profiles, header + yaml.safe_dump(data, sort_keys=False))
+    config = root / "config.toml"
+    text = config.read_text(encoding="utf-8")
+    for old, new in POSTGRES_CONFIG:
+        if old not in text:
+            raise UsageError(f"{config}: cannot switch it to postgres (no {old.strip()!r})")
+        text = text.replace(old, new, 1)
+    atomic_write_text(config, text)
+    _commit(root, "Use the Postgres warehouse named by the PG* variables")
+
+
+POSTGRES_CONFIG = (
+    ("pass_env = []", 'pass_env = ["PGPASSWORD"]'),
+    ("# mart_materialization = ", "mart_materialization = "),
+)
+"""config.toml lines the postgres demo changes (the repo template holds the originals)."""
+
+
+def _commit(root: Path, message: str) -> None:
+    for args in (["add", "--all"], ["commit", "-q", "-m", message]):
+        subprocess.run(
+            ["git", "-c", "user.name=martflow", "-c", "user.email=martflow@localhost", *args],
+            cwd=root,
+            check=True,
+            capture_output=True,
+        )
 
 
 def _ensure_identity(root: Path) -> None:

@@ -117,8 +117,11 @@ def staging_models_yaml(
     return _dump({"version": 2, "models": _merge_models(existing, entries)})
 
 
-def mart_models_yaml(blueprint: Blueprint, key: str, summary: str) -> str:
-    """The mart's properties: the ticket as description, tests on the grain."""
+def mart_models_yaml(
+    blueprint: Blueprint, key: str, summary: str, config: Mapping[str, str] | None = None
+) -> str:
+    """The mart's properties: the ticket as description, tests on the grain, and ``config``
+    (its materialization, see ``materialization.mart_config``) when there is one."""
     spec = blueprint.spec
     grain = [blueprint.alias(g) for g in spec.grain]
     columns: list[dict[str, object]] = []
@@ -133,11 +136,13 @@ def mart_models_yaml(blueprint: Blueprint, key: str, summary: str) -> str:
             columns.append(_column(blueprint.alias(ref), f"Dimension: {ref}."))
     for measure in spec.measures:
         columns.append(_column(measure.name, f"Measure: {measure.expr}."))
-    model = {
+    model: dict[str, object] = {
         "name": spec.mart_model,
         "description": dbt_escape(f"{key}: {summary}"),
-        "columns": columns,
     }
+    if config:
+        model["config"] = {name: dbt_escape(value) for name, value in config.items()}
+    model["columns"] = columns
     return _dump({"version": 2, "models": [model]})
 
 

@@ -43,6 +43,7 @@ class ProjectScaffolder:
         state_dir: where the scaffold manifest lives (default ``<project>/.martflow``).
         source_schemas: warehouse schema of each source (default: the source's name).
         dialect: the sqlfluff dialect the project lints with; decides which names are quoted.
+        mart_config: dbt ``config`` for the mart's properties (its materialization).
     """
 
     def __init__(
@@ -54,6 +55,7 @@ class ProjectScaffolder:
         state_dir: Path | None = None,
         source_schemas: Mapping[str, str] | None = None,
         dialect: str = "duckdb",
+        mart_config: Mapping[str, str] | None = None,
     ) -> None:
         self.project_dir = Path(project_dir).resolve()
         self.models_dir = models_dir.strip("/")
@@ -66,6 +68,7 @@ class ProjectScaffolder:
         self.state_dir = state_dir or self.project_dir / ".martflow"
         self.source_schemas = dict(source_schemas or {})
         self.dialect = dialect
+        self.mart_config = dict(mart_config or {})
 
     @property
     def manifest_path(self) -> Path:
@@ -110,7 +113,7 @@ class ProjectScaffolder:
         contents.update(self._render("intermediate", intermediate_rendering(blueprint, policy)))
         contents.update(self._render("mart", mart_rendering(blueprint)))
         mart_yml = f"{self.models_dir}/marts/_{spec.mart}__models.yml"
-        contents[mart_yml] = mart_models_yaml(blueprint, key, summary)
+        contents[mart_yml] = mart_models_yaml(blueprint, key, summary, self.mart_config)
         manifest = load_manifest(self.manifest_path)
         return ScaffoldPlan(
             tuple(

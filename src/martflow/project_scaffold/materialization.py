@@ -1,0 +1,26 @@
+"""How a generated mart is materialized: ``[models] mart_materialization`` per warehouse."""
+
+from __future__ import annotations
+
+SNOWFLAKE_DIALECT = "snowflake"
+
+
+def mart_config(
+    materialization: str | None,
+    dialect: str,
+    target_lag: str = "1 hour",
+    snowflake_warehouse: str = "",
+) -> dict[str, str]:
+    """The dbt ``config`` of a mart's properties; empty leaves it to dbt_project.yml.
+
+    ``materialized_view`` is dbt's own materialization on Postgres, Redshift, BigQuery and
+    Databricks; Snowflake's equivalent is a dynamic table, refreshed within ``target_lag``.
+    """
+    if not materialization:
+        return {}
+    if materialization == "materialized_view" and dialect == SNOWFLAKE_DIALECT:
+        config = {"materialized": "dynamic_table", "target_lag": target_lag}
+        if snowflake_warehouse:
+            config["snowflake_warehouse"] = snowflake_warehouse
+        return config
+    return {"materialized": materialization}
