@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from martflow.cli import cli
+from martflow.integrations.dbt import DbtProcessRunner
 from martflow.integrations.tracker.local import LocalTracker
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
@@ -19,6 +20,12 @@ def git(repo: Path, *args: str) -> str:
     return subprocess.run(
         ["git", *args], cwd=repo, capture_output=True, text=True, check=True
     ).stdout.strip()
+
+
+def built_columns(project: Path, model: str) -> list[str]:
+    """Column names of the relation dbt built for ``model``, read through the adapter."""
+    with DbtProcessRunner(project, project) as runner:
+        return [c["name"] for c in runner.request("columns", model=model)["columns"]]
 
 
 def run_demo(target: Path) -> dict:
@@ -99,6 +106,13 @@ def test_demo_dimension_builds_and_invalid_spec_asks_for_a_fix(tmp_path, monkeyp
     done = ("start", "scaffold", "lint", "build", "commit")
     assert [states[s] for s in done] == ["succeeded"] * 5
     assert (target / "models" / "marts" / "dim_products.sql").is_file()
+    # Every staged column is aliased explicitly: "Product_ID" is product_id on DuckDB too.
+    assert built_columns(target, "stg_shop__products") == [
+        "product_id", "product_name", "category", "unit_price_cents", "is_active", "created_at",
+    ]  # fmt: skip
+    assert built_columns(target, "dim_products") == [
+        "product_id", "product_name", "category", "unit_price_cents", "is_active",
+    ]  # fmt: skip
 
     broken = runner.invoke(cli, [*config, "run", "DEMO-3"])
     assert broken.exit_code == 1

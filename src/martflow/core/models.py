@@ -266,6 +266,13 @@ class NodeResult:
     execution_time: float
     message: str = ""
     rows: int | None = None
+    materialized: str = ""
+    """How dbt stored it (table, view, materialized_view, dynamic_table...); "" for tests."""
+
+    @property
+    def refreshed(self) -> bool:
+        """A materialized view or dynamic table dbt refreshed rather than (re)created."""
+        return self.message.upper().startswith(("REFRESH", "ALTER DYNAMIC TABLE"))
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,15 @@ def model_columns(adapter: Any, manifest: Any, model: str) -> list[dict[str, str
     relation = model_relation(adapter, manifest, model)
     with connection(adapter):
         columns = column_list(adapter, relation)
+        if not columns and adapter.get_relation(
+            relation.database, relation.schema, relation.identifier
+        ):
+            # Some catalogs leave relations out (Postgres' information_schema has no
+            # materialized views): ask the warehouse what a select of it returns.
+            described = adapter.get_column_schema_from_query(
+                f"select * from {relation} where 1 = 0"
+            )
+            columns = [{"name": str(c.name), "data_type": str(c.data_type)} for c in described]
     if not columns:
         raise ReadError(f"{relation} has no columns in the warehouse: build {model} first")
     return columns

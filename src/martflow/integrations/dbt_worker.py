@@ -287,6 +287,7 @@ def _node_json(result: Any) -> dict[str, Any]:
         "execution_time": float(result.execution_time or 0.0),
         "message": one_line(result.message or ""),
         "rows": int(rows) if isinstance(rows, int) and rows >= 0 else None,
+        "materialized": str(getattr(getattr(node, "config", None), "materialized", "") or ""),
     }
 
 

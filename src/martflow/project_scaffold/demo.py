@@ -144,7 +144,7 @@ def _use_postgres(root: Path, pg: PgTarget) -> None:
         "host": pg.host,
         "port": pg.port,
         "user": pg.user,
-        "password": "{{ env_var('PGPASSWORD') }}",
+        "password": '{{ env_var("PGPASSWORD") }}',
         "dbname": pg.database,
         "schema": "analytics",
         "threads": 4,
@@ -158,6 +158,17 @@ def _use_postgres(root: Path, pg: PgTarget) -> None:
             raise UsageError(f"{config}: cannot switch it to postgres (no {old.strip()!r})")
         text = text.replace(old, new, 1)
     atomic_write_text(config, text)
+    project = root / "dbt_project.yml"
+    layers = project.read_text(encoding="utf-8")
+    for layer in ("staging", "intermediate"):
+        old = f"    {layer}:\n      +materialized: view\n"
+        if old not in layers:
+            raise UsageError(f"{project}: no {layer} layer to make ephemeral")
+        layers = layers.replace(old, f"    {layer}:\n      +materialized: ephemeral\n")
+    # dbt-postgres rebuilds a view by swapping it in and dropping the old one CASCADE, which
+    # drops a materialized view built on it: ephemeral layers keep the mart over raw
+    # tables, so the next build refreshes it instead of creating it again.
+    atomic_write_text(project, layers)
     _commit(root, "Use the Postgres warehouse named by the PG* variables")
 
 

@@ -122,5 +122,5 @@ def _copy_table(source: Any, cur: Any, schema: str, table: str) -> None:
         writer.writerows(["\\N" if v is None else v for v in row] for row in batch)
         buffer.seek(0)
         cur.copy_expert(
-            f"copy \"{schema}\".\"{table}\" from stdin with (format csv, null '\\N')", buffer
+            f'copy "{schema}"."{table}" from stdin with (format csv, null \'\\N\')', buffer
         )

@@ -255,6 +255,7 @@ def _build_outcome(report: BuildReport, mart: str) -> StepOutcome:
     passed = [t for t in tests if t.status == "pass"]
     failures = report.failures
     rows = f"; {mart} has {report.mart_rows:,} rows" if report.mart_rows is not None else ""
+    rows += _stored_as(report, mart)
     table = "||node||status||seconds||\n" + "\n".join(
         f"|{n.name}|{n.status}|{n.execution_time:.2f}|" for n in report.nodes
     )
@@ -287,6 +288,17 @@ def _build_outcome(report: BuildReport, mart: str) -> StepOutcome:
         artifacts=artifacts,
         comment=f"martflow build passed: {summary}.\n{table}",
     )
+
+
+_LIVE_KINDS = {"materialized_view": "materialized view", "dynamic_table": "dynamic table"}
+
+
+def _stored_as(report: BuildReport, mart: str) -> str:
+    """`` (materialized view refreshed)`` when the mart is one the warehouse keeps current."""
+    node = next((n for n in report.nodes if n.name == mart and n.status == "success"), None)
+    if node is None or node.materialized not in _LIVE_KINDS:
+        return ""
+    return f" ({_LIVE_KINDS[node.materialized]} {'refreshed' if node.refreshed else 'created'})"
 
 
 def commit_paths(written: Sequence[str], specs_dir: Path, root: Path, key: str) -> list[str]:
