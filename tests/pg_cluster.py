@@ -40,7 +40,7 @@ class PgServer:
     database: str
 
     def env(self) -> dict[str, str]:
-        """The libpq variables naming this server (what `martflow demo --warehouse postgres` reads)."""
+        """The libpq variables naming this server (read by demo --warehouse postgres)."""
         return {
             "PGHOST": self.host,
             "PGPORT": str(self.port),

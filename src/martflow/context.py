@@ -149,6 +149,12 @@ class AppContext:
             self.config.scaffold.source_schemas,
         )
 
+    def ping_warehouse(self) -> str:
+        """``select 1`` through the profile's adapter (doctor); WarehouseError says what's wrong."""
+        from martflow.integrations.warehouse import ping
+
+        return ping(self.dbt())  # type: ignore[arg-type]
+
     def scaffolder(self) -> Scaffolder:
         from martflow.project_scaffold.materialization import mart_config
         from martflow.project_scaffold.scaffolder import ProjectScaffolder
@@ -191,12 +197,23 @@ class AppContext:
         if self.config.tableau.mode == "server":
             from martflow.integrations.tableau.server import TableauServerPublisher
 
+            if self.config.tableau.connection == "live":
+                raise ConfigError(
+                    "[tableau] connection = 'live' is written locally for now (mode = 'local'); "
+                    "publish live workbooks to a server by hand"
+                )
+
             return TableauServerPublisher(  # type: ignore[return-value]
                 reader, self.config.tableau, SECRETS, self.project.state_dir
             )
         from martflow.integrations.tableau.local import LocalTableauPublisher
 
-        return LocalTableauPublisher(reader, self.project.output_dir, self.project.state_dir)
+        return LocalTableauPublisher(
+            reader,
+            self.project.output_dir,
+            self.project.state_dir,
+            connection=self.config.tableau.connection,
+        )
 
     def interrupt(self) -> None:
         """Stop the dbt invocation in flight, if any; the build step then fails as cancelled."""

@@ -78,3 +78,12 @@ def test_a_mart_name_that_is_not_an_identifier_never_names_a_file(
 ) -> None:
     with pytest.raises(PublishError, match="cannot name a workbook file"):
         publisher.publish(make_spec(mart="../../etc/x"), "DEMO-1", dry_run=True)
+
+
+def test_live_on_a_duckdb_target_is_refused_naming_the_alternative(
+    reader: AdapterMartReader, tmp_path: Path
+) -> None:
+    live = LocalTableauPublisher(reader, tmp_path / "out", tmp_path / ".martflow", "live")
+    with pytest.raises(PublishError, match="use connection = 'extract'"):
+        live.publish(make_spec(), "DEMO-1")
+    assert not (tmp_path / "out").exists()

@@ -28,6 +28,7 @@ def run_checks(context: AppContext) -> list[Check]:
         ("tracker", _tracker),
         ("statuses", _statuses),
         ("dbt project", _dbt_project),
+        ("warehouse", _warehouse),
         ("git", _git),
         ("tableau", _tableau),
     ]
@@ -94,6 +95,11 @@ def _dbt_project(context: AppContext) -> str:
         if not path.is_file():
             raise MartflowError(f"missing {path}")
     return f"{project.parent} (profiles in {profiles.parent})"
+
+
+def _warehouse(context: AppContext) -> str:
+    # The warm dbt worker parses the project and connects as every later step will.
+    return context.ping_warehouse()
 
 
 def _git(context: AppContext) -> str:

@@ -57,6 +57,7 @@ def demo(state: CliState, directory: Path, rows: int, seed: int, warehouse: str)
 @click.command("doctor")
 @json_option
 @pass_state
+@closing
 def doctor(state: CliState) -> None:
     """Check config, credentials, tracker, warehouse, Tableau and git."""
     from martflow.commands.checks import Check, run_checks

@@ -169,6 +169,21 @@ def schema_tables(adapter: Any, schemas: Sequence[str]) -> list[dict[str, Any]]:
     return found
 
 
+def connection_target(adapter: Any, manifest: Any, model: str) -> dict[str, Any]:
+    """Where a built model lives and how to log in, minus any password (live workbooks)."""
+    relation = model_relation(adapter, manifest, model)
+    credentials = adapter.config.credentials
+    fields = ("host", "port", "user", "account", "warehouse", "role")
+    target = {name: getattr(credentials, name, None) for name in fields}
+    target.update(
+        type=adapter.type(),
+        database=relation.database,
+        schema=relation.schema,
+        table=relation.identifier,
+    )
+    return {k: v if v is None or isinstance(v, int) else str(v) for k, v in target.items()}
+
+
 def ping(adapter: Any) -> dict[str, Any]:
     """Connect and run ``select 1``: proof the profile reaches the warehouse."""
     _, rows = select_rows(adapter, "select 1 as ok", 1)

@@ -229,6 +229,8 @@ class DbtSession:
             return {"entries": _reading(reads.schema_tables, adapter, request["schemas"])}
         if op == "ping":
             return dict(_reading(reads.ping, adapter))
+        if op == "connection":
+            return dict(_reading(reads.connection_target, adapter, manifest, request["model"]))
         if op == "stream":
             count = _reading(
                 reads.stream_rows,
@@ -253,7 +255,7 @@ class WorkerError(Exception):
     """A dbt failure to report to the parent as one line."""
 
 
-READ_OPS = frozenset({"columns", "source_columns", "schema_tables", "ping", "stream"})
+READ_OPS = frozenset({"columns", "source_columns", "schema_tables", "ping", "stream", "connection"})
 """Requests answered through the adapter rather than a dbt command."""
 
 

@@ -40,6 +40,13 @@ class AdapterMartReader:
             raise PublishError(f"cannot read mart {model}: {exc}") from None
         return [(str(c["name"]), canonical_type(str(c["data_type"]))) for c in data["columns"]]
 
+    def connection(self, model: str) -> dict[str, Any]:
+        """Where the built model lives (adapter type, host, database, schema, table, user)."""
+        try:
+            return self.runner.request("connection", model=model)
+        except DbtError as exc:
+            raise PublishError(f"cannot locate mart {model}: {exc}") from None
+
     def read(self, model: str) -> tuple[list[tuple[str, str]], Iterator[tuple[Any, ...]]]:
         """Columns and a row iterator of ``select * from`` the model, fetched in batches."""
         return self.columns(model), self._rows(model)

@@ -15,6 +15,33 @@ from martflow.integrations.dbt import DbtProcessRunner
 _SCHEMA = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,126}")
 
 
+_MISSING_ADAPTER = re.compile(r"Could not find adapter type (\w+)")
+_MISSING_VARIABLE = re.compile(r"Env var required but not provided: '(\w+)'")
+
+
+def ping(runner: DbtProcessRunner) -> str:
+    """Connect through the profile's adapter and run ``select 1``; what answered.
+
+    Raises WarehouseError naming the adapter package or variable to provide.
+    """
+    try:
+        answer = runner.request("ping")
+    except DbtError as exc:
+        text = str(exc)
+        if found := _MISSING_ADAPTER.search(text):
+            raise WarehouseError(
+                f"the profile uses the {found[1]} adapter, which is not installed: "
+                f"pip install dbt-{found[1]}"
+            ) from None
+        if found := _MISSING_VARIABLE.search(text):
+            raise WarehouseError(
+                f"profiles.yml reads {found[1]}, which is not set: set it and list it in "
+                "[dbt] pass_env"
+            ) from None
+        raise WarehouseError(f"cannot reach the warehouse: {text}") from None
+    return f"{answer['adapter']}: select 1 answered"
+
+
 class DbtWarehouse:
     """``Warehouse`` port: real column names and types, read through dbt's adapter."""
 

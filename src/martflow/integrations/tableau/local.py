@@ -8,6 +8,7 @@ from martflow.core.models import PublishResult, TicketSpec
 from martflow.core.ports import PublishJournal
 from martflow.integrations.tableau.package import (
     MartReader,
+    build_live_workbook,
     build_package,
     extract_member,
     model_name,
@@ -17,10 +18,14 @@ from martflow.integrations.tableau.package import (
 class LocalTableauPublisher:
     """Writes ``<output_dir>/<mart_model>.twbx``; the loose .twb and .hyper stay under state."""
 
-    def __init__(self, reader: MartReader, output_dir: Path, state_dir: Path) -> None:
+    def __init__(
+        self, reader: MartReader, output_dir: Path, state_dir: Path, connection: str = "extract"
+    ) -> None:
         self.reader = reader
         self.output_dir = Path(output_dir)
         self.state_dir = Path(state_dir)
+        self.connection = connection
+        """``extract`` (a .twbx with a .hyper) or ``live`` (a .twb querying the warehouse)."""
 
     def paths(self, spec: TicketSpec) -> dict[str, str]:
         """Where a publish of ``spec`` writes its files."""
@@ -43,6 +48,11 @@ class LocalTableauPublisher:
 
         Writing a file starts no server-side work, so ``journal`` is not used.
         """
+        if self.connection == "live":
+            twb = self.output_dir / f"{model_name(spec)}.twb"
+            if not dry_run:
+                build_live_workbook(self.reader, spec, twb)
+            return PublishResult(location=str(twb), artifacts={"twb": str(twb)})
         paths = self.paths(spec)
         if dry_run:
             return PublishResult(location=paths["twbx"], artifacts=paths)

@@ -13,6 +13,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from martflow.core.models import TicketSpec
 from martflow.integrations.tableau.fields import Field, Sheet, plan_fields, plan_sheets
+from martflow.integrations.tableau.live import LiveConnection
 
 TWB_VERSION = "26.1"
 """The workbook format version; its XSD is ``twb_2026.1.0.xsd``."""
@@ -39,9 +40,14 @@ def clean_text(text: str, limit: int = _MAX_NAME) -> str:
 
 
 def render_workbook(
-    spec: TicketSpec, columns: list[tuple[str, str]], extract_path: str, version: str = TWB_VERSION
+    spec: TicketSpec,
+    columns: list[tuple[str, str]],
+    extract_path: str,
+    version: str = TWB_VERSION,
+    live: LiveConnection | None = None,
 ) -> Workbook:
-    """Render the .twb for a mart with ``columns``, reading the extract at ``extract_path``.
+    """Render the .twb for a mart with ``columns``, reading the extract at ``extract_path``,
+    or with ``live``, querying the mart in the warehouse (no password is ever written).
 
     ``extract_path`` is relative to the .twb (inside the .twbx). The title comes from
     ``spec.dashboard or spec.mart``; it and the column names are untrusted and
@@ -58,14 +64,22 @@ def render_workbook(
         "version": version,
         "caption": spec.mart_model,
         "ds": ds,
-        "leaf": "hyper." + ds.split(".", 1)[1],
+        "leaf": (live.tableau_class if live else "hyper") + "." + ds.split(".", 1)[1],
         "extract_path": extract_path,
+        "live": live,
+        "relation_name": live.table if live else "Extract",
+        "relation_table": _bracketed(live.schema, live.table) if live else "[Extract].[Extract]",
         "fields": fields,
         "sheets": [_sheet_view(s, seed) for s in sheets],
         "dashboard": _dashboard_view(dashboard_name, sheets, seed),
     }
     xml = _environment().from_string(_template_text()).render(context)
     return Workbook(xml=xml, title=dashboard_name, sheets=tuple(s.name for s in sheets))
+
+
+def _bracketed(*parts: str) -> str:
+    """``[schema].[table]``, closing brackets doubled as Tableau escapes them."""
+    return ".".join("[" + part.replace("]", "]]") + "]" for part in parts)
 
 
 def _sheet_view(sheet: Sheet, seed: str) -> dict[str, Any]:

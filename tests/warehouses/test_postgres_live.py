@@ -1,0 +1,72 @@
+"""`[tableau] connection = "live"` on Postgres: a schema-valid .twb querying the mart, no password."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from martflow.integrations.dbt import DbtProcessRunner
+from martflow.integrations.mart_reader import AdapterMartReader
+from martflow.integrations.tableau.live import LiveConnection
+from martflow.integrations.tableau.local import LocalTableauPublisher
+from martflow.integrations.tableau.workbook import render_workbook
+from tests.pg_cluster import PgServer
+from tests.tableau.conftest import assert_valid_twb, make_spec
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("postgres")]
+
+MART = """{{ config(materialized='materialized_view') }}
+select 1 as customer_id, 'Ada' as first_name, 3 as order_count, 12.5 as lifetime_value
+"""
+
+
+@pytest.fixture
+def pg_reader(pg_server: PgServer, tmp_path: Path) -> Iterator[tuple[PgServer, AdapterMartReader]]:
+    db = pg_server.create_database("live_twb")
+    root = tmp_path / "proj"
+    (root / "models").mkdir(parents=True)
+    (root / "dbt_project.yml").write_text("name: shop\nversion: '1.0'\nprofile: shop\n")
+    (root / "profiles.yml").write_text(
+        "shop:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n"
+        f"      host: 127.0.0.1\n      port: {db.port}\n      user: {db.user}\n"
+        "      password: \"{{ env_var('PGPASSWORD') }}\"\n"
+        f"      dbname: {db.database}\n      schema: marts\n      threads: 1\n"
+    )
+    (root / "models" / "fct_customer_orders.sql").write_text(MART)
+    with DbtProcessRunner(root, root, extra_env={"PGPASSWORD": db.password}) as runner:
+        assert not runner.build(["fct_customer_orders"]).failures
+        yield db, AdapterMartReader(runner)
+
+
+def test_live_workbook_connects_to_the_postgres_mart(
+    pg_reader: tuple[PgServer, AdapterMartReader], tmp_path: Path
+) -> None:
+    db, reader = pg_reader
+    publisher = LocalTableauPublisher(reader, tmp_path / "out", tmp_path / ".martflow", "live")
+
+    result = publisher.publish(make_spec(), "DEMO-1")
+
+    twb = tmp_path / "out" / "fct_customer_orders.twb"
+    assert result.location == str(twb)
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["fct_customer_orders.twb"]
+    data = twb.read_bytes()
+    root = assert_valid_twb(data)
+    connection = root.find(".//named-connection/connection")
+    assert (
+        connection.get("class"),
+        connection.get("server"),
+        connection.get("port"),
+        connection.get("dbname"),
+        connection.get("schema"),
+        connection.get("username"),
+    ) == ("postgres", "127.0.0.1", str(db.port), "live_twb", "marts", db.user)
+    relation = root.find(".//datasource/connection/relation")
+    assert relation.get("table") == "[marts].[fct_customer_orders]"
+    assert db.password.encode() not in data
+    assert all("password" not in name for e in root.iter() for name in e.attrib)
+    # the same connection validates against the 2025.3 schema too
+    live = LiveConnection.from_target(reader.connection("fct_customer_orders"))
+    older = render_workbook(make_spec(), reader.columns("fct_customer_orders"), "", "25.3", live)
+    assert assert_valid_twb(older.xml).get("version") == "25.3"
