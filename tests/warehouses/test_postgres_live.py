@@ -1,4 +1,4 @@
-"""`[tableau] connection = "live"` on Postgres: a schema-valid .twb querying the mart, no password."""
+"""`[tableau] connection = "live"` on Postgres: a valid .twb querying the mart, no password."""
 
 from __future__ import annotations
 
