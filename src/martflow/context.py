@@ -13,7 +13,7 @@ from martflow.core.workflow.engine import Engine
 from martflow.core.workflow.events import EventSink, ignore
 from martflow.core.workflow.ledger import Ledger
 from martflow.core.workflow.steps import PipelineSettings, build_steps
-from martflow.errors import ConfigError
+from martflow.errors import ConfigError, WarehouseError
 from martflow.secrets import SECRETS
 
 if TYPE_CHECKING:
@@ -153,6 +153,11 @@ class AppContext:
         """``select 1`` through the profile's adapter (doctor); WarehouseError says what's wrong."""
         from martflow.integrations.warehouse import ping
 
+        given = self.dbt_env()
+        if missing := [name for name in self.config.dbt.pass_env if name not in given]:
+            raise WarehouseError(
+                f"{', '.join(missing)} not set: [dbt] pass_env hands it to dbt for profiles.yml"
+            )
         return ping(self.dbt())  # type: ignore[arg-type]
 
     def scaffolder(self) -> Scaffolder:
@@ -196,12 +201,6 @@ class AppContext:
         reader = AdapterMartReader(self.dbt())  # type: ignore[arg-type]
         if self.config.tableau.mode == "server":
             from martflow.integrations.tableau.server import TableauServerPublisher
-
-            if self.config.tableau.connection == "live":
-                raise ConfigError(
-                    "[tableau] connection = 'live' is written locally for now (mode = 'local'); "
-                    "publish live workbooks to a server by hand"
-                )
 
             return TableauServerPublisher(  # type: ignore[return-value]
                 reader, self.config.tableau, SECRETS, self.project.state_dir

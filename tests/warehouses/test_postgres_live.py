@@ -7,13 +7,17 @@ from pathlib import Path
 
 import pytest
 
+from martflow.config import TableauConfig
+from martflow.errors import AuthenticationError
 from martflow.integrations.dbt import DbtProcessRunner
 from martflow.integrations.mart_reader import AdapterMartReader
 from martflow.integrations.tableau.live import LiveConnection
 from martflow.integrations.tableau.local import LocalTableauPublisher
+from martflow.integrations.tableau.server import TableauServerPublisher
 from martflow.integrations.tableau.workbook import render_workbook
 from tests.pg_cluster import PgServer
-from tests.tableau.conftest import assert_valid_twb, make_spec
+from tests.tableau.conftest import TSC_ASSETS, assert_valid_twb, make_spec, require_ext
+from tests.tableau.tableau_server import SITE, TableauLoopback
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("postgres")]
 
@@ -70,3 +74,64 @@ def test_live_workbook_connects_to_the_postgres_mart(
     live = LiveConnection.from_target(reader.connection("fct_customer_orders"))
     older = render_workbook(make_spec(), reader.columns("fct_customer_orders"), "", "25.3", live)
     assert assert_valid_twb(older.xml).get("version") == "25.3"
+
+
+class EnvSecrets:
+    """The secret store's interface over a fixed environment."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self.values = values
+        self.asked: list[str] = []
+
+    def get(self, env_var: str) -> str | None:
+        self.asked.append(env_var)
+        return self.values.get(env_var)
+
+
+def server_publisher(
+    reader: AdapterMartReader, tmp_path: Path, url: str, embed: bool, secrets: EnvSecrets
+) -> TableauServerPublisher:
+    config = TableauConfig(
+        mode="server",
+        server_url=url,
+        site="Samples",
+        project="default",
+        token_name="martflow-ci",
+        timeout=10,
+        connection="live",
+        embed_credentials=embed,
+    )
+    return TableauServerPublisher(reader, config, secrets, tmp_path / ".martflow")
+
+
+@pytest.mark.parametrize("embed", [False, True])
+def test_server_mode_publishes_only_the_live_workbook_embedding_only_when_asked(
+    pg_reader: tuple[PgServer, AdapterMartReader], tmp_path: Path, embed: bool
+) -> None:
+    db, reader = pg_reader
+    secrets = EnvSecrets({"TABLEAU_TOKEN_SECRET": "pat-s3cret", "PGPASSWORD": db.password})
+    with TableauLoopback(require_ext(TSC_ASSETS)).running() as server:
+        publisher = server_publisher(reader, tmp_path, server.url, embed, secrets)
+        result = publisher.publish(make_spec(), "DEMO-1")
+        assert server.requests("POST", f"/sites/{SITE}/datasources") == []
+        (workbook,) = server.requests("POST", f"/sites/{SITE}/workbooks")
+    assert b'filename="fct_customer_orders.twb"' in workbook.body
+    assert Path(result.artifacts["twb"]).read_bytes() in workbook.body
+    if embed:
+        assert secrets.asked == ["TABLEAU_TOKEN_SECRET", "PGPASSWORD"]
+        assert f'serverAddress="127.0.0.1" serverPort="{db.port}"'.encode() in workbook.body
+        assert f'name="{db.user}" password="{db.password}" embed="true"'.encode() in workbook.body
+    else:
+        assert secrets.asked == ["TABLEAU_TOKEN_SECRET"]
+        assert db.password.encode() not in workbook.body
+        assert b"connectionCredentials" not in workbook.body
+
+
+def test_embedding_without_the_password_variable_names_it(
+    pg_reader: tuple[PgServer, AdapterMartReader], tmp_path: Path
+) -> None:
+    _, reader = pg_reader
+    secrets = EnvSecrets({"TABLEAU_TOKEN_SECRET": "pat-s3cret"})
+    publisher = server_publisher(reader, tmp_path, "http://127.0.0.1:9", True, secrets)
+    with pytest.raises(AuthenticationError, match="postgres password in PGPASSWORD"):
+        publisher.publish(make_spec(), "DEMO-1")

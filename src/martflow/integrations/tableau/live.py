@@ -9,6 +9,12 @@ from martflow.errors import PublishError
 LIVE_CLASSES = {"postgres": "postgres", "redshift": "redshift", "snowflake": "snowflake"}
 """dbt adapter type -> Tableau connection class this workbook can declare."""
 DEFAULT_PORTS = {"postgres": 5432, "redshift": 5439, "snowflake": 443}
+PASSWORD_VARIABLES = {
+    "postgres": "PGPASSWORD",
+    "redshift": "PGPASSWORD",
+    "snowflake": "SNOWFLAKE_PASSWORD",
+}
+"""Where `[tableau] embed_credentials` finds the warehouse password, by adapter."""
 
 
 @dataclass(frozen=True)
@@ -28,6 +34,11 @@ class LiveConnection:
     @property
     def tableau_class(self) -> str:
         return LIVE_CLASSES[self.adapter]
+
+    @property
+    def password_variable(self) -> str:
+        """The environment variable holding this warehouse's password."""
+        return PASSWORD_VARIABLES[self.adapter]
 
     @classmethod
     def from_target(cls, target: dict[str, object]) -> LiveConnection:

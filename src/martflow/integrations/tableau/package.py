@@ -13,7 +13,7 @@ from martflow.core.models import TicketSpec
 from martflow.errors import PublishError
 from martflow.integrations.tableau.extract import write_extract
 from martflow.integrations.tableau.live import LiveConnection
-from martflow.integrations.tableau.workbook import Workbook, render_workbook
+from martflow.integrations.tableau.workbook import render_workbook
 
 _SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -28,13 +28,16 @@ class MartReader(Protocol):
     def connection(self, model: str) -> dict[str, Any]: ...
 
 
-def build_live_workbook(reader: MartReader, spec: TicketSpec, twb: Path) -> Workbook:
-    """Write a .twb whose datasource queries the mart in the warehouse (no extract, no password)."""
+def build_live_workbook(reader: MartReader, spec: TicketSpec, twb: Path) -> LiveConnection:
+    """Write a .twb whose datasource queries the mart in the warehouse (no extract, no password).
+
+    Returns where it connects.
+    """
     name = model_name(spec)
     live = LiveConnection.from_target(reader.connection(name))
     workbook = render_workbook(spec, reader.columns(name), "", live=live)
     write_atomic(twb, workbook.xml.encode("utf-8"))
-    return workbook
+    return live
 
 
 @dataclass(frozen=True)

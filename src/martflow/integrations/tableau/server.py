@@ -25,7 +25,12 @@ from martflow.integrations.tableau.faults import (
     session_expired,
     translate,
 )
-from martflow.integrations.tableau.package import MartReader, build_package, model_name
+from martflow.integrations.tableau.package import (
+    MartReader,
+    build_live_workbook,
+    build_package,
+    model_name,
+)
 
 API_VERSION = "3.19"
 """REST API version spoken (Tableau Server 2023.1 and later; PATs need 3.6+)."""
@@ -115,6 +120,8 @@ class TableauServerPublisher:
                 f"no Tableau token secret: {self.secrets.how_to_set(TOKEN_VARIABLE)} "
                 f"for the token named {self.config.token_name!r}"
             )
+        if self.config.connection == "live":
+            return self._publish_live(spec, name, secret, journal or _Memory())
         build = self.state_dir / "tableau" / name
         package = build_package(
             self.reader, spec, build, build / f"{name}.twbx", self.state_dir / "logs" / "hyper"
@@ -122,14 +129,43 @@ class TableauServerPublisher:
         ids = self._publish_files(name, package.hyper, package.twbx, secret, journal or _Memory())
         return PublishResult(location=ids["workbook_url"], artifacts={**package.artifacts(), **ids})
 
+    def _publish_live(
+        self, spec: TicketSpec, name: str, secret: str, journal: PublishJournal
+    ) -> PublishResult:
+        """Publish a .twb that queries the warehouse: no extract, no data source item.
+
+        The warehouse password is embedded only with ``[tableau] embed_credentials = true``,
+        taken from the environment; otherwise viewers sign in to the warehouse themselves.
+        """
+        twb = self.state_dir / "tableau" / name / f"{name}.twb"
+        live = build_live_workbook(self.reader, spec, twb)
+        credentials = None
+        if self.config.embed_credentials:
+            password = self.secrets.get(live.password_variable)
+            if not password:
+                raise AuthenticationError(
+                    f"[tableau] embed_credentials = true needs the {live.adapter} password "
+                    f"in {live.password_variable}"
+                )
+            credentials = (live.server, live.port, live.username, password)
+        ids = self._publish_files(name, None, twb, secret, journal, credentials)
+        return PublishResult(location=ids["workbook_url"], artifacts={"twb": str(twb), **ids})
+
     def _check_config(self) -> None:
         for field in ("server_url", "token_name", "project"):
             if not getattr(self.config, field):
                 raise ConfigError(f"[tableau] {field} is empty: set it for mode = 'server'")
 
     def _publish_files(
-        self, name: str, hyper: Path, twbx: Path, secret: str, journal: PublishJournal
+        self,
+        name: str,
+        hyper: Path | None,
+        twbx: Path,
+        secret: str,
+        journal: PublishJournal,
+        credentials: tuple[str, int, str, str] | None = None,
     ) -> dict[str, str]:
+        """Publish the extract (unless ``hyper`` is None: a live workbook) and the workbook."""
         # TSC pulls in requests and its models; loaded only when publishing to a server.
         import requests
         import tableauserverclient as tsc
@@ -151,15 +187,21 @@ class TableauServerPublisher:
         try:
             project_id = self._project_id(server, tsc)
             overwrite = tsc.Server.PublishMode.Overwrite
-            datasource = self._as_job(
-                server,
-                journal,
-                f"data source {name!r}",
-                "datasource_job",
-                lambda: server.datasources.publish(
-                    tsc.DatasourceItem(project_id, name=name), str(hyper), overwrite, as_job=True
-                ),
-            )
+            datasource = None
+            if hyper is not None:
+                datasource = self._as_job(
+                    server,
+                    journal,
+                    f"data source {name!r}",
+                    "datasource_job",
+                    lambda: server.datasources.publish(
+                        tsc.DatasourceItem(project_id, name=name),
+                        str(hyper),
+                        overwrite,
+                        as_job=True,
+                    ),
+                )
+            connections = _embedded(tsc, credentials) if credentials else None
             workbook = self._as_job(
                 server,
                 journal,
@@ -169,11 +211,13 @@ class TableauServerPublisher:
                     tsc.WorkbookItem(project_id, name=name, show_tabs=True),
                     str(twbx),
                     overwrite,
+                    connections=connections,
                     as_job=True,
                 ),
             )
-            datasource_id = datasource.datasource_id or self._find(
-                "data source", server.datasources, name, project_id
+            datasource_id = datasource and (
+                datasource.datasource_id
+                or self._find("data source", server.datasources, name, project_id)
             )
             workbook_id = workbook.workbook_id or self._find(
                 "workbook", server.workbooks, name, project_id
@@ -181,14 +225,15 @@ class TableauServerPublisher:
         finally:
             self._signed_in = None
             self._sign_out(server)
-        return {
+        ids = {
             "project_id": project_id,
-            "datasource_id": datasource_id,
             "workbook_id": workbook_id,
             "workbook_url": self._workbook_url(workbook_id),
-            "datasource_job": datasource.id,
             "workbook_job": workbook.id,
         }
+        if datasource is not None:
+            ids.update(datasource_id=datasource_id, datasource_job=datasource.id)
+        return ids
 
     def _as_job(
         self,
@@ -331,3 +376,13 @@ class TableauServerPublisher:
             lambda: self._call(action, fn),
             (lambda: self._call(action, reconcile)) if reconcile else (lambda: None),
         )
+
+
+def _embedded(tsc: Any, credentials: tuple[str, int, str, str]) -> list[Any]:
+    """The workbook's warehouse connection with its password embedded (TSC's shape)."""
+    server_address, port, username, password = credentials
+    connection = tsc.ConnectionItem()
+    connection.server_address = server_address
+    connection.server_port = str(port)
+    connection.connection_credentials = tsc.ConnectionCredentials(username, password, embed=True)
+    return [connection]
