@@ -191,10 +191,11 @@ class DbtSession:
         results = res.result.results
         nodes = [_node_json(r) for r in results]
         built = [n for r, n in zip(results, nodes, strict=True) if _countable(r)]
-        counts = self._count_rows([n["name"] for n in built if n["rows"] is None], inv)
+        # Counted, not taken from rows_affected: adapters report DDL status rows there
+        # (Snowflake says 1 for a table it created), or nothing (DuckDB).
+        counts = self._count_rows([n["name"] for n in built], inv)
         for node in built:
-            if node["rows"] is None:
-                node["rows"] = counts.get(node["name"])
+            node["rows"] = counts.get(node["name"])
         mart_rows = next((n["rows"] for n in built if n["name"] == mart), None)
         return {"invocation_id": inv.invocation_id, "nodes": nodes, "mart_rows": mart_rows}
 
@@ -279,8 +280,6 @@ def _countable(result: Any) -> bool:
 
 def _node_json(result: Any) -> dict[str, Any]:
     node = result.node
-    response = result.adapter_response or {}
-    rows = response.get("rows_affected")
     return {
         "unique_id": node.unique_id,
         "name": node.name,
@@ -288,7 +287,7 @@ def _node_json(result: Any) -> dict[str, Any]:
         "status": str(result.status),
         "execution_time": float(result.execution_time or 0.0),
         "message": one_line(result.message or ""),
-        "rows": int(rows) if isinstance(rows, int) and rows >= 0 else None,
+        "rows": None,
         "materialized": str(getattr(getattr(node, "config", None), "materialized", "") or ""),
     }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 SNOWFLAKE_DIALECT = "snowflake"
+TARGET_WAREHOUSE = "{{ target.warehouse }}"
 
 
 def mart_config(
@@ -13,14 +14,19 @@ def mart_config(
 ) -> dict[str, str]:
     """The dbt ``config`` of a mart's properties; empty leaves it to dbt_project.yml.
 
+    Values come from config.toml (the project's own settings, not ticket text) and reach
+    the YAML as they are, so dbt may render them.
+
     ``materialized_view`` is dbt's own materialization on Postgres, Redshift, BigQuery and
     Databricks; Snowflake's equivalent is a dynamic table, refreshed within ``target_lag``.
     """
     if not materialization:
         return {}
     if materialization == "materialized_view" and dialect == SNOWFLAKE_DIALECT:
-        config = {"materialized": "dynamic_table", "target_lag": target_lag}
-        if snowflake_warehouse:
-            config["snowflake_warehouse"] = snowflake_warehouse
-        return config
+        return {
+            "materialized": "dynamic_table",
+            "target_lag": target_lag,
+            # dbt-snowflake requires it; by default the warehouse of the target building it
+            "snowflake_warehouse": snowflake_warehouse or TARGET_WAREHOUSE,
+        }
     return {"materialized": materialization}

@@ -141,7 +141,7 @@ def mart_models_yaml(
         "description": dbt_escape(f"{key}: {summary}"),
     }
     if config:
-        model["config"] = {name: dbt_escape(value) for name, value in config.items()}
+        model["config"] = dict(config)  # config.toml's own values: dbt may render them
     model["columns"] = columns
     return _dump({"version": 2, "models": [model]})
 
