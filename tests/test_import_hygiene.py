@@ -114,3 +114,24 @@ def test_import_contracts_hold():
         [str(lint_imports)], cwd=root, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stdout[-2000:]
+
+
+def test_only_the_synthetic_loader_imports_duckdb() -> None:
+    """Reads after `dbt build` go through the dbt adapter: no other module opens DuckDB."""
+    import ast
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[1] / "src" / "martflow"
+    importers = set()
+    for path in src.rglob("*.py"):
+        if "templates" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            if any(name.split(".")[0] == "duckdb" for name in names):
+                importers.add(path.relative_to(src).as_posix())
+    assert importers == {"project_scaffold/synthetic.py", "project_scaffold/synthetic_postgres.py"}
