@@ -6,7 +6,8 @@ Part 1 runs `martflow demo --rows N` on DuckDB and, with `--warehouse postgres`,
 throwaway Postgres cluster (tests/pg_cluster.py), and prints seconds per step (the step
 times the ledger recorded; "load" is making the synthetic shop). Part 2 builds a mart of
 `--extract-rows` rows on each warehouse and streams it into a .hyper through the dbt
-worker, in a child process whose peak RSS (and the worker's) is measured.
+worker, in a child process whose peak RSS is measured, with the largest peak among its
+own children (the dbt worker, hyperd).
 """
 
 from __future__ import annotations
@@ -152,7 +153,7 @@ def main() -> None:
         duck, post = timings["duckdb"][step], timings["postgres"][step]
         print(f"| {step} | {duck:.1f} | {post:.1f} |")
     print(f"\nExtract of a {ns.extract_rows:,}-row mart through the dbt worker into .hyper")
-    print("| warehouse | rows/s | seconds | peak RSS martflow (MB) | peak RSS dbt worker (MB) |")
+    print("| warehouse | rows/s | seconds | peak RSS martflow (MB) | peak RSS of a child (MB) |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for name, row in extracts.items():
         rate = row["rows"] / row["seconds"]

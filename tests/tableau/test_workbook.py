@@ -9,6 +9,7 @@ from lxml import etree
 
 from martflow.core.models import ColumnRef, Measure
 from martflow.errors import PublishError
+from martflow.integrations.tableau.live import LiveConnection
 from martflow.integrations.tableau.workbook import render_workbook
 
 from .conftest import MART_COLUMNS, SCHEMAS, assert_valid_twb, make_spec, require_ext, schema_for
@@ -138,3 +139,34 @@ def test_duplicate_sheet_names_are_caught_by_the_schema(tmp_path: Path) -> None:
     clash = workbook.xml.replace("order_count (dashboard)", "order_count")
     root = etree.fromstring(clash.encode())
     assert not schema_for(root).validate(root)
+
+
+SNOWFLAKE_TARGET = {
+    "type": "snowflake",
+    "account": "acme-eu",
+    "user": "ANALYST",
+    "database": "ANALYTICS",
+    "schema": "MARTS",
+    "table": "FCT_CUSTOMER_ORDERS",
+    "warehouse": "REPORTING",
+    "role": "TABLEAU",
+}
+
+
+@pytest.mark.parametrize("version", ["26.1", "25.3"])
+def test_a_live_snowflake_connection_is_schema_valid_and_holds_no_password(version: str) -> None:
+    live = LiveConnection.from_target(SNOWFLAKE_TARGET)
+    root = assert_valid_twb(render_workbook(make_spec(), MART_COLUMNS, "", version, live).xml)
+    connection = root.find(".//named-connection/connection")
+    assert connection.get("class") == "snowflake"
+    assert connection.get("server") == "acme-eu.snowflakecomputing.com"
+    assert (connection.get("dbname"), connection.get("schema")) == ("ANALYTICS", "MARTS")
+    assert (connection.get("warehouse"), connection.get("username")) == ("REPORTING", "ANALYST")
+    relation = root.find(".//datasource/connection/relation")
+    assert relation.get("table") == "[MARTS].[FCT_CUSTOMER_ORDERS]"
+    assert all("password" not in name for e in root.iter() for name in e.attrib)
+
+
+def test_live_connections_name_the_adapters_they_support() -> None:
+    with pytest.raises(PublishError, match="uses 'duckdb': use connection = 'extract'"):
+        LiveConnection.from_target({"type": "duckdb", "table": "fct_x"})
