@@ -140,6 +140,7 @@ def test_doctor_and_lint_changed_on_the_demo_repo(tmp_path, monkeypatch):
         "tracker": True,
         "statuses": True,
         "dbt project": True,
+        "warehouse": True,
         "git": True,
         "tableau": True,
     }
