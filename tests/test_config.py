@@ -222,3 +222,14 @@ def test_configuration_reference_lists_every_key():
 
     for section, field in Config.model_fields.items():
         walk(section, field.annotation)
+
+
+def test_dbt_pass_env_takes_variable_names_but_never_martflows_secrets(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[dbt]\npass_env = ["PGPASSWORD", "SNOWFLAKE_PASSWORD"]\n')
+    assert parse_config(path).dbt.pass_env == ["PGPASSWORD", "SNOWFLAKE_PASSWORD"]
+    for bad, message in (('"PG PASSWORD"', "not environment variable names"),
+                         ('"JIRA_API_TOKEN"', "never reaches dbt")):  # fmt: skip
+        path.write_text(f"[dbt]\npass_env = [{bad}]\n")
+        with pytest.raises(ConfigError, match=message):
+            parse_config(path)

@@ -103,9 +103,14 @@ class DbtConfig(_Section):
     @field_validator("pass_env")
     @classmethod
     def _variable_names(cls, value: list[str]) -> list[str]:
+        from martflow.secrets import SECRET_VARIABLES
+
         bad = [name for name in value if not _ENV_NAME.fullmatch(name)]
         if bad:
             raise ValueError(f"not environment variable names: {', '.join(map(repr, bad))}")
+        secret = next((n for n in value if n in SECRET_VARIABLES), None)
+        if secret is not None:
+            raise ValueError(f"{secret} is martflow's own secret; it never reaches dbt")
         return value
 
 
