@@ -8,6 +8,30 @@ times the ledger recorded; "load" is making the synthetic shop). Part 2 builds a
 `--extract-rows` rows on each warehouse and streams it into a .hyper through the dbt
 worker, in a child process whose peak RSS is measured, with the largest peak among its
 own children (the dbt worker, hyperd).
+
+Measured on the project's 2-core machine (other work running), 29 Nov 2026:
+
+DEMO-1 with 1,000,000 synthetic orders: seconds per step
+| step | duckdb | postgres |
+| --- | ---: | ---: |
+| load | 34.8 | 125.6 |
+| start | 0.5 | 0.5 |
+| scaffold | 17.2 | 20.1 |
+| lint | 2.2 | 3.1 |
+| build | 25.2 | 53.6 |
+| commit | 0.1 | 0.1 |
+| publish | 15.0 | 11.8 |
+| total | 95.0 | 214.8 |
+
+Extract of a 5,000,000-row mart through the dbt worker into .hyper
+| warehouse | rows/s | seconds | peak RSS martflow (MB) | peak RSS of a child (MB) |
+| --- | ---: | ---: | ---: | ---: |
+| duckdb | 25,360 | 197.2 | 73 | 287 |
+| postgres | 21,323 | 234.5 | 72 | 281 |
+
+Memory stays flat (one 10,000-row batch in flight): martflow ~73 MB, the dbt worker and
+hyperd each under 300 MB, for 5 million rows. Throughput is bounded by JSON on the pipe
+and per-value conversion (about 25,000 rows/s here).
 """
 
 from __future__ import annotations
