@@ -11,7 +11,7 @@ from martflow.core.workflow.engine import IN_FLIGHT, Engine, StepContext
 from martflow.core.workflow.ledger import Ledger
 from martflow.core.workflow.steps import StepJournal
 from martflow.errors import PublishError, RemoteUnavailableError
-from martflow.integrations.mart_reader import DuckDBMartReader
+from martflow.integrations.mart_reader import AdapterMartReader
 from tests.fakes.memory_tracker import MemoryTracker
 
 from .conftest import TSC_ASSETS, Waits, make_spec
@@ -37,7 +37,7 @@ NO_SUCH_JOB = (
 
 
 def test_an_ended_session_signs_in_again_once_and_resends_the_request(
-    server: TableauLoopback, reader: DuckDBMartReader, tmp_path: Path, waits: Waits
+    server: TableauLoopback, reader: AdapterMartReader, tmp_path: Path, waits: Waits
 ) -> None:
     server.fail("POST", "/workbooks", 401, EXPIRED, times=1)
     publisher = make_publisher(reader, tmp_path, server.url, waits, project="default")
@@ -51,7 +51,7 @@ def test_an_ended_session_signs_in_again_once_and_resends_the_request(
 
 
 def test_a_session_that_ends_again_after_signing_in_is_transient_not_the_tokens_fault(
-    server: TableauLoopback, reader: DuckDBMartReader, tmp_path: Path, waits: Waits
+    server: TableauLoopback, reader: AdapterMartReader, tmp_path: Path, waits: Waits
 ) -> None:
     server.fail("POST", "/workbooks", 401, EXPIRED)
     publisher = make_publisher(reader, tmp_path, server.url, waits, project="default")
@@ -68,7 +68,7 @@ def test_a_session_that_ends_again_after_signing_in_is_transient_not_the_tokens_
 
 
 def test_publishing_waits_on_the_job_with_growing_pauses(
-    server: TableauLoopback, reader: DuckDBMartReader, tmp_path: Path, waits: Waits
+    server: TableauLoopback, reader: AdapterMartReader, tmp_path: Path, waits: Waits
 ) -> None:
     server.fail("GET", f"/jobs/{WORKBOOK_JOB}", 200, job_running(TSC_ASSETS, WORKBOOK_JOB), times=3)
     publisher = make_publisher(reader, tmp_path, server.url, waits, project="default")
@@ -82,7 +82,7 @@ def test_publishing_waits_on_the_job_with_growing_pauses(
 
 
 def test_a_failed_job_fails_the_publish_with_the_servers_notes(
-    server: TableauLoopback, reader: DuckDBMartReader, tmp_path: Path, waits: Waits
+    server: TableauLoopback, reader: AdapterMartReader, tmp_path: Path, waits: Waits
 ) -> None:
     failed = job_done(TSC_ASSETS, "job_get_by_id_failed_workbook.xml", WORKBOOK_JOB, 1)
     server.fail("GET", f"/jobs/{WORKBOOK_JOB}", 200, failed)
@@ -97,7 +97,7 @@ class Crash(BaseException):
 
 
 def test_a_crash_while_waiting_resumes_the_wait_from_the_ledger_instead_of_uploading_again(
-    server: TableauLoopback, reader: DuckDBMartReader, tmp_path: Path
+    server: TableauLoopback, reader: AdapterMartReader, tmp_path: Path
 ) -> None:
     server.fail("GET", f"/jobs/{WORKBOOK_JOB}", 200, job_running(TSC_ASSETS, WORKBOOK_JOB), times=1)
     tracker = MemoryTracker()
@@ -135,7 +135,7 @@ def test_a_crash_while_waiting_resumes_the_wait_from_the_ledger_instead_of_uploa
 
 
 def test_a_job_the_server_forgot_is_published_again(
-    server: TableauLoopback, reader: DuckDBMartReader, tmp_path: Path, waits: Waits
+    server: TableauLoopback, reader: AdapterMartReader, tmp_path: Path, waits: Waits
 ) -> None:
     server.fail("GET", f"/jobs/{FORGOTTEN_JOB}", 404, NO_SUCH_JOB)
 
