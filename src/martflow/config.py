@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, field_validator
 
 from martflow.core.models import STEP_NAMES
 from martflow.core.naming import branch_pattern_problem
@@ -75,6 +75,9 @@ class TrackerConfig(_Section):
     """Statuses of the local tracker, in order; new tickets start in the first."""
     statuses: StatusesConfig = StatusesConfig()
     """Step -> status after success."""
+    transition_fields: dict[str, dict[str, JsonValue]] = Field(default_factory=dict)
+    """Target status -> the fields its transition screen requires (jira only), e.g.
+    `Done = { resolution = "Done" }`; a field by id or name, a value by name or as REST JSON."""
 
     @field_validator("project")
     @classmethod

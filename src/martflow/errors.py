@@ -153,10 +153,14 @@ class RemoteError(MartflowError):
 
 
 class RemoteUnavailableError(RemoteError):
-    """Transient: unreachable, timed out, throttled or 5xx. Work stays queued."""
+    """Transient: unreachable, timed out, throttled or 5xx.
+
+    Raised out of a command it exits 1: exit 3 means "queued" and only a run or sync
+    that left updates in the outbox returns it.
+    """
 
     title = "Remote system unreachable"
-    exit_code = ExitCode.QUEUED
+    exit_code = ExitCode.PROBLEMS
 
 
 class RemoteRejectedError(RemoteError):
@@ -170,6 +174,22 @@ class AuthenticationError(RemoteRejectedError):
 
     title = "Authentication failed"
     exit_code = ExitCode.USAGE
+
+
+class NotAnApiAnswerError(AuthenticationError):
+    """An HTML page (a login, SSO or proxy page) answered instead of the API.
+
+    Like bad credentials, it is fixed in the config or by signing in, so queued
+    updates stay queued rather than failing.
+    """
+
+    title = "Not an API answer"
+
+
+class PermissionDeniedError(RemoteRejectedError):
+    """403: signed in, but this account may not do what was asked."""
+
+    title = "Permission denied"
 
 
 class StepError(MartflowError):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from martflow.core.document import Document
 from martflow.errors import TicketNotFoundError, UsageError
 from martflow.integrations.tracker.local import LocalTracker
 from tests.contract.tracker_contract import TrackerContract
@@ -150,7 +151,7 @@ def test_history_of_unknown_ticket_raises(tracker: LocalTracker) -> None:
 
 def test_comment_author_and_body_as_given(tracker: LocalTracker) -> None:
     key = tracker.create_ticket("ask").key
-    tracker.add_comment(key, "  Built.\n\n  *bold*  ", "op-1")
+    tracker.add_comment(key, Document.from_text("  Built.\n\n  *bold*  "), "op-1")
     (comment,) = tracker.get_ticket(key).comments
     assert comment.author == "martflow"
     assert comment.body == "  Built.\n\n  *bold*  "
@@ -160,15 +161,15 @@ def test_comment_author_and_body_as_given(tracker: LocalTracker) -> None:
 def test_empty_comment_is_a_usage_error(tracker: LocalTracker) -> None:
     key = tracker.create_ticket("ask").key
     with pytest.raises(UsageError, match=key):
-        tracker.add_comment(key, "  \n", "op-1")
+        tracker.add_comment(key, Document.from_text("  \n"), "op-1")
     assert tracker.get_ticket(key).comments == ()
 
 
 def test_op_ids_are_scoped_per_ticket(tracker: LocalTracker) -> None:
     first = tracker.create_ticket("one").key
     second = tracker.create_ticket("two").key
-    a = tracker.add_comment(first, "same op", "op-shared")
-    b = tracker.add_comment(second, "same op", "op-shared")
+    a = tracker.add_comment(first, Document.from_text("same op"), "op-shared")
+    b = tracker.add_comment(second, Document.from_text("same op"), "op-shared")
     assert a != b
     assert tracker.find_comment(first, "op-shared") == a
     assert tracker.find_comment(second, "op-shared") == b
@@ -176,8 +177,8 @@ def test_op_ids_are_scoped_per_ticket(tracker: LocalTracker) -> None:
 
 def test_empty_op_id_is_not_deduplicated(tracker: LocalTracker) -> None:
     key = tracker.create_ticket("ask").key
-    tracker.add_comment(key, "manual note", "")
-    tracker.add_comment(key, "manual note", "")
+    tracker.add_comment(key, Document.from_text("manual note"), "")
+    tracker.add_comment(key, Document.from_text("manual note"), "")
     assert len(tracker.comments(key)) == 2
     assert tracker.find_comment(key, "") is None
 
@@ -217,7 +218,9 @@ def test_two_threads_commenting_concurrently_both_land(db_path: Path) -> None:
         try:
             start.wait()
             for n in range(per_thread):
-                ids[name].append(tracker.add_comment(key, f"{name} {n}", f"{name}-{n}"))
+                ids[name].append(
+                    tracker.add_comment(key, Document.from_text(f"{name} {n}"), f"{name}-{n}")
+                )
         except BaseException as exc:  # surfaced by the assert below
             errors.append(exc)
 
@@ -244,7 +247,7 @@ def test_one_tracker_shared_by_threads_posting_the_same_op_posts_once(db_path: P
 
     def post() -> None:
         start.wait()
-        results.append(tracker.add_comment(key, "exactly once", "op-race"))
+        results.append(tracker.add_comment(key, Document.from_text("exactly once"), "op-race"))
 
     threads = [threading.Thread(target=post) for _ in range(4)]
     for thread in threads:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from martflow.core.document import Document
 from martflow.core.models import Comment, Ticket
 from martflow.core.ports import Tracker
 from martflow.errors import TicketNotFoundError
@@ -42,6 +43,7 @@ class TrackerContract:
         return "NOPE-999999"
 
     def comment_body_matches(self, stored: str, given: str) -> bool:
+        """``stored`` (the comment read back as text) shows exactly ``given``."""
         return stored == given
 
     def comment_with_id(self, tracker: Tracker, key: str, comment_id: str) -> Comment:
@@ -77,7 +79,9 @@ class TrackerContract:
         fetched = tracker.get_ticket(ticket.key)
         assert fetched.summary == UNTRUSTED_TEXT
         assert fetched.description == UNTRUSTED_TEXT + "\n```yaml\na: 1\n```"
-        comment_id = tracker.add_comment(ticket.key, UNTRUSTED_TEXT, "contract-untrusted")
+        comment_id = tracker.add_comment(
+            ticket.key, Document.from_text(UNTRUSTED_TEXT), "contract-untrusted"
+        )
         stored = self.comment_with_id(tracker, ticket.key, comment_id)
         assert self.comment_body_matches(stored.body, UNTRUSTED_TEXT)
 
@@ -96,7 +100,10 @@ class TrackerContract:
         [
             pytest.param(lambda t, k: t.get_ticket(k), id="get_ticket"),
             pytest.param(lambda t, k: t.transition(k, "Done"), id="transition"),
-            pytest.param(lambda t, k: t.add_comment(k, "hello", "contract-op-x"), id="add_comment"),
+            pytest.param(
+                lambda t, k: t.add_comment(k, Document.from_text("hello"), "contract-op-x"),
+                id="add_comment",
+            ),
             pytest.param(lambda t, k: t.find_comment(k, "contract-op-x"), id="find_comment"),
         ],
     )
@@ -106,6 +113,13 @@ class TrackerContract:
             call(tracker, key)
         assert caught.value.key == key
         assert key in str(caught.value)
+
+    def test_pages_hold_every_listed_ticket_once_in_order(self, tracker: Tracker) -> None:
+        for n in range(3):
+            self.make_ticket(tracker, f"Ask {n}")
+        paged = [t.key for page in tracker.ticket_pages() for t in page]
+        assert paged == [t.key for t in tracker.list_tickets()]
+        assert len(paged) == len(set(paged)) >= 3
 
     def test_transition_moves_then_is_already_there(self, tracker: Tracker) -> None:
         ticket = self.make_ticket(tracker)
@@ -130,7 +144,9 @@ class TrackerContract:
     def test_comment_round_trip_with_timestamp(self, tracker: Tracker) -> None:
         ticket = self.make_ticket(tracker)
         before = datetime.now(UTC)
-        comment_id = tracker.add_comment(ticket.key, "Scaffolded 4 models.", "contract-op-1")
+        comment_id = tracker.add_comment(
+            ticket.key, Document.from_text("Scaffolded 4 models."), "contract-op-1"
+        )
         after = datetime.now(UTC)
         assert isinstance(comment_id, str)
         assert comment_id
@@ -144,7 +160,9 @@ class TrackerContract:
     def test_comments_come_oldest_first(self, tracker: Tracker) -> None:
         ticket = self.make_ticket(tracker)
         ids = [
-            tracker.add_comment(ticket.key, f"Step {n} done.", f"contract-order-{n}")
+            tracker.add_comment(
+                ticket.key, Document.from_text(f"Step {n} done."), f"contract-order-{n}"
+            )
             for n in range(3)
         ]
         assert len(set(ids)) == 3
@@ -152,8 +170,12 @@ class TrackerContract:
 
     def test_same_op_id_posts_one_comment(self, tracker: Tracker) -> None:
         ticket = self.make_ticket(tracker)
-        first = tracker.add_comment(ticket.key, "Lint clean.", "contract-op-dup")
-        second = tracker.add_comment(ticket.key, "Lint clean.", "contract-op-dup")
+        first = tracker.add_comment(
+            ticket.key, Document.from_text("Lint clean."), "contract-op-dup"
+        )
+        second = tracker.add_comment(
+            ticket.key, Document.from_text("Lint clean."), "contract-op-dup"
+        )
         assert second == first
         comments = tracker.get_ticket(ticket.key).comments
         assert [c.id for c in comments] == [first]
@@ -161,7 +183,9 @@ class TrackerContract:
     def test_find_comment_by_op_id(self, tracker: Tracker) -> None:
         ticket = self.make_ticket(tracker)
         assert tracker.find_comment(ticket.key, "contract-op-find") is None
-        comment_id = tracker.add_comment(ticket.key, "Built 6 nodes.", "contract-op-find")
-        tracker.add_comment(ticket.key, "Another.", "contract-op-other")
+        comment_id = tracker.add_comment(
+            ticket.key, Document.from_text("Built 6 nodes."), "contract-op-find"
+        )
+        tracker.add_comment(ticket.key, Document.from_text("Another."), "contract-op-other")
         assert tracker.find_comment(ticket.key, "contract-op-find") == comment_id
         assert tracker.find_comment(ticket.key, "contract-op-never-posted") is None

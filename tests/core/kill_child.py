@@ -14,6 +14,7 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
+from martflow.core.document import Document, document, paragraph
 from martflow.core.models import STEP_NAMES, StepOutcome
 from martflow.core.retry import RetryPolicy
 from martflow.core.workflow.engine import Engine, StepContext
@@ -45,9 +46,10 @@ class JiraLikeTracker:
         maybe_die("after-transition")
         return result
 
-    def add_comment(self, key: str, body: str, op_id: str) -> str:
+    def add_comment(self, key: str, body: Document, op_id: str) -> str:
         maybe_die("before-post")
-        comment_id = self.inner.add_comment(key, f"{body}\n\n{MARKER}{op_id}", uuid.uuid4().hex)
+        footer = document(paragraph(f"{MARKER}{op_id}"))
+        comment_id = self.inner.add_comment(key, body + footer, uuid.uuid4().hex)
         maybe_die("after-post")
         return comment_id
 
@@ -68,7 +70,7 @@ class KillingLedger(Ledger):
 def step(name: str):
     def run(_context: StepContext) -> StepOutcome:
         maybe_die(f"in-step:{name}")
-        return StepOutcome(ok=True, detail=name, comment=f"{name} done")
+        return StepOutcome(ok=True, detail=name, comment=document(paragraph(f"{name} done")))
 
     return run
 

@@ -18,11 +18,12 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from martflow.core.document import Document
 from martflow.core.models import Comment, Ticket
 from martflow.core.ports import TransitionResult
 from martflow.errors import TicketNotFoundError, UsageError
@@ -120,6 +121,10 @@ class MemoryTracker:
 
         return self._call("list_tickets", run)
 
+    def ticket_pages(self, query: str | None = None) -> Iterator[list[Ticket]]:
+        """``list_tickets`` as one page."""
+        yield self.list_tickets(query)
+
     def get_ticket(self, key: str) -> Ticket:
         """The ticket with its comments, oldest first."""
 
@@ -163,8 +168,8 @@ class MemoryTracker:
 
         return self._call("transition", run)
 
-    def add_comment(self, key: str, body: str, op_id: str) -> str:
-        """Store the comment; the same ``op_id`` returns the first id (if idempotent)."""
+    def add_comment(self, key: str, body: Document, op_id: str) -> str:
+        """Store the comment as text; the same ``op_id`` returns the first id (if idempotent)."""
 
         def run() -> str:
             record = self._record(key)
@@ -172,7 +177,8 @@ class MemoryTracker:
                 found = self._find(record, op_id)
                 if found is not None:
                     return found
-            comment = Comment(str(next(self._comment_ids)), body, self._clock(), "martflow")
+            text = body.plain_text()
+            comment = Comment(str(next(self._comment_ids)), text, self._clock(), "martflow")
             record.comments.append((comment, op_id))
             self.posted_comments += 1
             return comment.id

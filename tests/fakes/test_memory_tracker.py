@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from martflow.core.document import Document
 from martflow.errors import RemoteUnavailableError, TicketNotFoundError
 from tests.contract.tracker_contract import TrackerContract
 from tests.fakes.memory_tracker import MemoryTracker
@@ -30,12 +31,12 @@ def test_fail_next_raises_then_recovers() -> None:
 
     for _ in range(2):
         with pytest.raises(RemoteUnavailableError) as caught:
-            tracker.add_comment(key, "hello", "op-1")
+            tracker.add_comment(key, Document.from_text("hello"), "op-1")
         assert caught.value is refused
     assert tracker.comments(key) == []
     assert tracker.posted_comments == 0
 
-    comment_id = tracker.add_comment(key, "hello", "op-1")
+    comment_id = tracker.add_comment(key, Document.from_text("hello"), "op-1")
     assert tracker.find_comment(key, "op-1") == comment_id
     assert tracker.calls["add_comment"] == 3
     assert tracker.posted_comments == 1
@@ -46,7 +47,7 @@ def test_apply_first_lands_the_write_before_raising() -> None:
     key = tracker.create_ticket("ask").key
     tracker.fail_next("add_comment", 1, dropped(), apply_first=True)
     with pytest.raises(RemoteUnavailableError):
-        tracker.add_comment(key, "applied then dropped", "op-1")
+        tracker.add_comment(key, Document.from_text("applied then dropped"), "op-1")
     assert [c.body for c in tracker.comments(key)] == ["applied then dropped"]
     assert tracker.find_comment(key, "op-1") is not None
     assert tracker.posted_comments == 1
@@ -95,8 +96,8 @@ def test_fail_next_rejects_nonsense(method: str, times: int, message: str) -> No
 def test_raw_comments_post_every_time_like_a_plain_post() -> None:
     tracker = MemoryTracker(idempotent_comments=False)
     key = tracker.create_ticket("ask").key
-    first = tracker.add_comment(key, "twice", "op-1")
-    second = tracker.add_comment(key, "twice", "op-1")
+    first = tracker.add_comment(key, Document.from_text("twice"), "op-1")
+    second = tracker.add_comment(key, Document.from_text("twice"), "op-1")
     assert first != second
     assert tracker.posted_comments == 2
     # find_comment still finds the first, as a footer search on Jira would.
@@ -114,7 +115,7 @@ def test_clock_is_injectable() -> None:
     fixed = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
     tracker = MemoryTracker(clock=lambda: fixed)
     key = tracker.create_ticket("ask").key
-    tracker.add_comment(key, "at noon", "op-1")
+    tracker.add_comment(key, Document.from_text("at noon"), "op-1")
     tracker.transition(key, "Done")
     assert tracker.comments(key)[0].created == fixed
     assert tracker.history(key)[0][2] == fixed
@@ -128,7 +129,7 @@ def test_threads_posting_distinct_ops_all_land() -> None:
     def post(worker: int) -> None:
         start.wait()
         for n in range(25):
-            tracker.add_comment(key, f"{worker}:{n}", f"op-{worker}-{n}")
+            tracker.add_comment(key, Document.from_text(f"{worker}:{n}"), f"op-{worker}-{n}")
 
     threads = [threading.Thread(target=post, args=(w,)) for w in range(4)]
     for thread in threads:

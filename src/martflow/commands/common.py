@@ -21,6 +21,7 @@ from martflow.core.workflow.events import (
     StepProgress,
     StepStarted,
     UpdateDelivered,
+    UpdateFailed,
     UpdateQueued,
 )
 
@@ -122,6 +123,8 @@ def _event_line(event: Event, verbose: bool) -> str:
             return f"   tracker: {kind} delivered ({target})"
         case UpdateQueued(kind=kind, reason=reason):
             return f"   tracker unreachable, {kind} queued: {reason}"
+        case UpdateFailed(kind=kind, reason=reason):
+            return f"   tracker: {kind} FAILED: {reason}"
     return ""
 
 

@@ -23,7 +23,7 @@ FORCE_HELP = "Run even if the steps before this one have not succeeded (noted in
 
 
 def _exit_code(report: RunReport) -> ExitCode:
-    if report.failed:
+    if report.failed or report.delivery.failed:
         return ExitCode.PROBLEMS
     if report.queued:
         return ExitCode.QUEUED
@@ -43,8 +43,10 @@ def _run(state: CliState, key: str, **kwargs: object) -> None:
     output(state, document, lambda: status_text(document))
     for warning in report.delivery.warnings:
         click.echo(f"martflow: warning: {warning}", err=True)
+    for error in report.delivery.errors:
+        click.echo(f"martflow: tracker update failed: {error}", err=True)
     code = _exit_code(report)
-    if code is ExitCode.QUEUED:
+    if report.queued:
         click.echo(
             f"martflow: tracker unreachable ({report.delivery.unreachable}); "
             f"{report.delivery.queued} update(s) queued - run `martflow sync` later",
@@ -203,15 +205,18 @@ def sync(state: CliState) -> None:
     report = sync_all(state.context())
     for line in report.skipped:
         click.echo(f"martflow: {line}", err=True)
+    for error in report.errors:
+        click.echo(f"martflow: tracker update failed: {error}", err=True)
     delivered, failed, queued = report.delivered, report.failed, report.queued
     unreachable = report.unreachable
     data = {"delivered": delivered, "failed": failed, "queued": queued}
     output(state, data, f"{delivered} delivered, {failed} failed, {queued} still queued")
     if unreachable:
         click.echo(f"martflow: tracker unreachable: {unreachable}", err=True)
-        raise SystemExit(int(ExitCode.QUEUED))
     if failed:
         raise SystemExit(int(ExitCode.PROBLEMS))
+    if unreachable and queued:
+        raise SystemExit(int(ExitCode.QUEUED))
 
 
 COMMANDS = [start, scaffold, build, commit, publish, run, status, sync]

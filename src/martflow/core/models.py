@@ -7,6 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
+from martflow.core.document import Document
+
 STEP_NAMES: tuple[str, ...] = ("start", "scaffold", "lint", "build", "commit", "publish")
 """The pipeline's steps, in the order they run."""
 
@@ -152,7 +154,8 @@ class StepOutcome:
     ok: bool
     detail: str = ""
     artifacts: dict[str, object] = field(default_factory=dict)
-    comment: str = ""
+    comment: Document | None = None
+    """What to tell the PM (see ``core.workflow.comments``); None: nothing."""
     link: tuple[str, str] | None = None
     """(url, title) of a web page to link from the ticket, e.g. the published workbook."""
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from martflow.core.document import Document
 from martflow.core.models import (
     BuildReport,
     ColumnInfo,
@@ -32,7 +33,14 @@ class Tracker(Protocol):
     """
 
     def list_tickets(self, query: str | None = None) -> list[Ticket]:
-        """Tickets matching ``query`` (JQL for Jira; ignored locally), newest first."""
+        """Every ticket matching ``query`` (JQL for Jira; a text filter locally), newest first."""
+        ...
+
+    def ticket_pages(self, query: str | None = None) -> Iterator[list[Ticket]]:
+        """The tickets of ``list_tickets`` a page at a time, each page as soon as it is read.
+
+        A front end shows the first page at once and the rest as they come.
+        """
         ...
 
     def get_ticket(self, key: str) -> Ticket:
@@ -54,8 +62,11 @@ class Tracker(Protocol):
         """
         ...
 
-    def add_comment(self, key: str, body: str, op_id: str) -> str:
-        """Post a comment carrying the operation id; returns the comment's id."""
+    def add_comment(self, key: str, body: Document, op_id: str) -> str:
+        """Post ``body`` (rendered in the tracker's format) carrying the operation id.
+
+        Returns the comment's id; a comment already carrying ``op_id`` is not posted again.
+        """
         ...
 
     def find_comment(self, key: str, op_id: str) -> str | None:

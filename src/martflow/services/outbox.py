@@ -14,6 +14,8 @@ class SyncReport:
 
     delivered: int = 0
     failed: int = 0
+    errors: list[str] = field(default_factory=list)
+    """Why each failed update was refused."""
     queued: int = 0
     unreachable: str = ""
     skipped: list[str] = field(default_factory=list)
@@ -40,6 +42,7 @@ def sync_all(context: AppContext) -> SyncReport:
             continue
         report.delivered += delivery.delivered
         report.failed += delivery.failed
+        report.errors.extend(delivery.errors)
         report.queued += delivery.queued
         report.unreachable = report.unreachable or delivery.unreachable
     return report

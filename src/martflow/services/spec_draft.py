@@ -10,7 +10,9 @@ from typing import Literal
 import yaml
 
 from martflow.context import AppContext
+from martflow.core.document import Document
 from martflow.core.models import OutboxState, TicketSpec
+from martflow.core.workflow import comments
 from martflow.errors import MartflowError, SpecError, UsageError
 
 _KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*-[0-9]+")
@@ -191,15 +193,9 @@ def save_spec(context: AppContext, key: str, yaml_text: str) -> Path:
     return path
 
 
-def comment_body(key: str, yaml_text: str) -> str:
-    """The ticket comment carrying the spec in a Jira ``{code:yaml}`` block."""
-    if "{code" in yaml_text or "{noformat" in yaml_text:
-        raise SpecError(
-            "the spec contains {code or {noformat, which would end its block in the "
-            "comment; remove it (from the dashboard name) to post",
-            field="martflow.dashboard",
-        )
-    return f"Spec for {key} (specs/{key}.yml):\n{{code:yaml}}\n{yaml_text.rstrip()}\n{{code}}"
+def comment_body(key: str, yaml_text: str) -> Document:
+    """The ticket comment carrying the spec in a code block."""
+    return comments.spec_posted(key, yaml_text)
 
 
 def post_spec(context: AppContext, key: str, yaml_text: str) -> PostResult:
@@ -210,10 +206,10 @@ def post_spec(context: AppContext, key: str, yaml_text: str) -> PostResult:
     delivers it); while another run holds the ticket it is left for that run.
 
     Raises:
-        SpecError: the text does not validate, or cannot be quoted in a comment.
+        SpecError: the text does not validate.
     """
     _parse(yaml_text, f"specs/{key}.yml")
-    body = comment_body(key, yaml_text)
+    body = comment_body(key, yaml_text).to_payload()
     existing = [
         e
         for e in context.ledger.outbox(key)

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from martflow.core.document import Document
 from martflow.core.models import OutboxEntry, OutboxState
 from martflow.core.ports import RemoteLinks, Tracker
 from martflow.core.retry import RetryPolicy
 from martflow.core.secret_scan import SecretScanner
-from martflow.core.workflow.events import EventSink, UpdateDelivered, UpdateQueued, ignore
+from martflow.core.workflow.events import (
+    EventSink,
+    UpdateDelivered,
+    UpdateFailed,
+    UpdateQueued,
+    ignore,
+)
 from martflow.core.workflow.ledger import Ledger
 from martflow.errors import (
     AuthenticationError,
@@ -25,6 +32,8 @@ class DeliveryReport:
 
     delivered: int = 0
     failed: int = 0
+    errors: list[str] = field(default_factory=list)
+    """Why each failed update was refused (the tracker's own words)."""
     warnings: list[str] = field(default_factory=list)
     queued: int = 0
     unreachable: str = ""
@@ -68,20 +77,24 @@ class Delivery:
                 report.unreachable = exc.message
                 self._emit(UpdateQueued(key, entry.kind, entry.target, exc.message))
                 break
-            except (RemoteRejectedError, TicketNotFoundError) as exc:
+            except (RemoteRejectedError, TicketNotFoundError, SecretFoundError) as exc:
                 self._ledger.mark_failed(entry.op_id, exc.message)
                 report.failed += 1
-            except SecretFoundError as exc:
-                self._ledger.mark_failed(entry.op_id, exc.message)
-                report.failed += 1
-                report.warnings.append(exc.message)
+                report.errors.append(exc.message)
+                self._emit(UpdateFailed(key, entry.kind, entry.target, exc.message))
         return report
 
     def _deliver_one(self, entry: OutboxEntry, report: DeliveryReport) -> None:
         # Every update passes here, whatever its format: nothing holding a secret is sent.
         action = f"send this {entry.kind} to {entry.key}"
         self._scanner.refuse(entry.target, f"the {entry.kind}'s target", action)
-        self._scanner.refuse(entry.payload, f"the {entry.kind}", action)
+        # A comment is scanned as the text the PM would read (every word and URL in it).
+        text = (
+            Document.from_payload(entry.payload).plain_text()
+            if entry.kind == "comment"
+            else entry.payload
+        )
+        self._scanner.refuse(text, f"the {entry.kind}", action)
         if entry.kind == "transition":
             self._transition(entry, report)
         elif entry.kind == "link":
@@ -117,6 +130,9 @@ class Delivery:
         report.delivered += 1
 
     def _comment(self, entry: OutboxEntry) -> None:
+        # Rows queued by older versions hold plain text; from_payload reads both.
+        body = Document.from_payload(entry.payload)
+
         def reconcile() -> str | None:
             return self._policy.read(lambda: self._tracker.find_comment(entry.key, entry.op_id))
 
@@ -128,6 +144,6 @@ class Delivery:
                 return
         self._ledger.mark_in_flight(entry.op_id)
         remote_id = self._policy.write(
-            lambda: self._tracker.add_comment(entry.key, entry.payload, entry.op_id), reconcile
+            lambda: self._tracker.add_comment(entry.key, body, entry.op_id), reconcile
         )
         self._ledger.mark_confirmed(entry.op_id, remote_id)

@@ -6,11 +6,13 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from martflow.core.document import Document
 from martflow.core.models import STEP_NAMES, StepOutcome, StepRecord, StepState, Ticket
 from martflow.core.ports import Tracker
 from martflow.core.retry import RetryPolicy
 from martflow.core.secret_scan import SecretScanner
 from martflow.core.storage import os_fault
+from martflow.core.workflow import comments
 from martflow.core.workflow.delivery import Delivery, DeliveryReport
 from martflow.core.workflow.events import (
     EventSink,
@@ -307,31 +309,27 @@ class Engine:
                     )
                 )
             if outcome.comment:
-                updates.append(("comment", key, outcome.comment))
+                updates.append(("comment", key, outcome.comment.to_payload()))
             if outcome.link:
                 updates.append(("link", *outcome.link))
             return updates, ""
         # A failure is told once: the same failure on a re-run does not comment again.
-        note = outcome.comment
+        note = outcome.comment.to_payload() if outcome.comment else ""
         if note and note != self.ledger.failure_note(key, name):
             updates.append(("comment", key, note))
         return updates, note
 
 
-def _failure_comment(step: str, error: MartflowError) -> str:
+def _failure_comment(step: str, error: MartflowError) -> Document:
     if isinstance(error, SpecError):
-        problems = "\n".join(f"* {problem}" for problem in error.problems)
-        return (
-            f"martflow cannot work on this ticket yet: its spec does not validate.\n{problems}\n"
-            "Please fix the martflow YAML block in the description (or specs/KEY.yml); "
-            "the pipeline picks it up on the next run."
-        )
-    return f"martflow: the {step} step failed. {error.title}: {error.public_message}"
+        return comments.spec_invalid(error.problems)
+    return comments.step_failed(step, error.title, error.public_message)
 
 
 def _merge(into: DeliveryReport, other: DeliveryReport) -> None:
     into.delivered += other.delivered
     into.failed += other.failed
+    into.errors.extend(other.errors)
     into.warnings.extend(other.warnings)
     into.queued = other.queued
     into.unreachable = other.unreachable

@@ -44,7 +44,17 @@ class UpdateQueued:
     reason: str
 
 
-Event = StepStarted | StepProgress | StepFinished | UpdateDelivered | UpdateQueued
+@dataclass(frozen=True)
+class UpdateFailed:
+    """The tracker refused an update for good (e.g. a transition's required fields)."""
+
+    key: str
+    kind: str
+    target: str
+    reason: str
+
+
+Event = StepStarted | StepProgress | StepFinished | UpdateDelivered | UpdateQueued | UpdateFailed
 EventSink = Callable[[Event], None]
 
 

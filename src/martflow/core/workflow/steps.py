@@ -10,6 +10,7 @@ from typing import Protocol
 from martflow.core.models import BuildReport, LintReport, StepOutcome, TicketSpec
 from martflow.core.ports import BiPublisher, DbtRunner, Linter, Repository, Scaffolder, Warehouse
 from martflow.core.safe_text import visible
+from martflow.core.workflow import comments
 from martflow.core.workflow.engine import StepContext, StepFn
 from martflow.errors import NothingToCommitError, UsageError
 
@@ -75,7 +76,7 @@ def build_steps(services: Services) -> dict[str, StepFn]:
             ok=True,
             detail=f"on branch {name}",
             artifacts={"branch": name},
-            comment=f"martflow started work on this ticket on branch {{{{{name}}}}}.",
+            comment=comments.started(name),
         )
 
     def scaffold(context: StepContext) -> StepOutcome:
@@ -105,8 +106,7 @@ def build_steps(services: Services) -> dict[str, StepFn]:
             ok=True,
             detail=f"{len(models)} models; {created} files created, {updated} updated",
             artifacts={"files": files, "models": models, "mart": spec.mart_model},
-            comment="martflow scaffolded the models for this ticket:\n"
-            + "\n".join(f"* {{{{{m}}}}}" for m in models),
+            comment=comments.scaffolded(models),
         )
 
     def lint(context: StepContext) -> StepOutcome:
@@ -153,7 +153,7 @@ def build_steps(services: Services) -> dict[str, StepFn]:
             ok=True,
             detail=f"commit {sha[:10]} ({len(paths)} files){where}",
             artifacts={"sha": sha, "files": paths, "pushed": pushed},
-            comment=f"martflow committed {len(paths)} files as {{{{{sha[:10]}}}}}{where}.",
+            comment=comments.committed(sha[:10], len(paths), settings.remote if pushed else None),
         )
 
     def publish(context: StepContext) -> StepOutcome:
@@ -163,8 +163,7 @@ def build_steps(services: Services) -> dict[str, StepFn]:
             ok=True,
             detail=f"published to {result.location}",
             artifacts={"location": result.location, **result.artifacts},
-            comment=f"martflow published the dashboard '{spec.dashboard or spec.mart}': "
-            f"{result.location}",
+            comment=comments.published(spec.dashboard or spec.mart, result.location),
             link=_web_link(result.location, spec.dashboard or spec.mart),
         )
 
@@ -236,16 +235,15 @@ def _lint_outcome(report: LintReport) -> StepOutcome:
             ok=True,
             detail=f"{report.files} files clean{fixed}",
             artifacts=artifacts,
-            comment=f"martflow linted {report.files} models with sqlfluff: clean{fixed}.",
+            comment=comments.lint_clean(report.files, report.fixed),
         )
-    first = [f"{v.path}:{v.line}:{v.column} {v.code} {v.description}" for v in report.violations]
-    listed = "\n".join(f"* {line}" for line in first[:MAX_LISTED])
-    more = f"\n(and {count - MAX_LISTED} more)" if count > MAX_LISTED else ""
+    first = report.violations[0]
     return StepOutcome(
         ok=False,
-        detail=f"{count} violations in {report.files} files{fixed}; first: {first[0]}",
+        detail=f"{count} violations in {report.files} files{fixed}; first: "
+        f"{first.path}:{first.line}:{first.column} {first.code} {first.description}",
         artifacts=artifacts,
-        comment=f"martflow lint found {count} sqlfluff violations:\n{listed}{more}",
+        comment=comments.lint_failed(report.violations, MAX_LISTED),
     )
 
 
@@ -256,9 +254,6 @@ def _build_outcome(report: BuildReport, mart: str) -> StepOutcome:
     failures = report.failures
     rows = f"; {mart} has {report.mart_rows:,} rows" if report.mart_rows is not None else ""
     rows += _stored_as(report, mart)
-    table = "||node||status||seconds||\n" + "\n".join(
-        f"|{n.name}|{n.status}|{n.execution_time:.2f}|" for n in report.nodes
-    )
     summary = f"{len(models)} models built, {len(passed)}/{len(tests)} tests passed{rows}"
     artifacts = {
         "invocation_id": report.invocation_id,
@@ -280,13 +275,13 @@ def _build_outcome(report: BuildReport, mart: str) -> StepOutcome:
             ok=False,
             detail=f"{len(failures)} failed: {names}",
             artifacts=artifacts,
-            comment=f"martflow build failed: {len(failures)} failing ({names}).\n{table}",
+            comment=comments.built(report, summary),
         )
     return StepOutcome(
         ok=True,
         detail=summary,
         artifacts=artifacts,
-        comment=f"martflow build passed: {summary}.\n{table}",
+        comment=comments.built(report, summary),
     )
 
 

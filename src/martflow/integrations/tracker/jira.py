@@ -2,44 +2,32 @@
 
 from __future__ import annotations
 
-import base64
 import re
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal
 
+from martflow.core.document import Document
 from martflow.core.models import Comment, Ticket
 from martflow.core.ports import TransitionResult
-from martflow.errors import (
-    ConfigError,
-    MartflowError,
-    RemoteRejectedError,
-    TicketNotFoundError,
-    UsageError,
-)
-from martflow.integrations.tracker.jira_errors import CallSite, normalize
-from martflow.integrations.tracker.jira_text import (
-    marker_of,
-    parse_time,
-    text_of,
-    valid_op_id,
-    with_marker,
-)
+from martflow.errors import ConfigError, RemoteRejectedError, UsageError
+from martflow.integrations.tracker import jira_records as records
+from martflow.integrations.tracker.jira_adf import to_adf
+from martflow.integrations.tracker.jira_comments import PROPERTY_KEY, comment_request, op_of
+from martflow.integrations.tracker.jira_connection import TOKEN_ENV, JiraConnection
+from martflow.integrations.tracker.jira_errors import CallSite
+from martflow.integrations.tracker.jira_search import PAGE_SIZE, offset_pages, token_pages
+from martflow.integrations.tracker.jira_text import valid_op_id
+from martflow.integrations.tracker.jira_transitions import plan_transition, values_for
+from martflow.integrations.tracker.jira_wiki import to_wiki
 
 if TYPE_CHECKING:
-    from jira import JIRA
-
     from martflow.config import TrackerConfig
     from martflow.secrets import SecretStore
 
-T = TypeVar("T")
-TOKEN_ENV = "JIRA_API_TOKEN"  # noqa: S105 - the variable's name, not a secret
-"""Where the API token (Cloud) or personal access token (Data Center) comes from."""
+__all__ = ["TOKEN_ENV", "JiraTracker"]
 
-_KEY = re.compile(r"[A-Z][A-Z0-9_]*-[1-9][0-9]*")
-_MAX_SUMMARY = 255
 _COMMENT_PAGE = 100
 _MAX_COMMENT_PAGES = 200
 DoctorLine = tuple[str, bool, str]
@@ -48,9 +36,9 @@ DoctorLine = tuple[str, bool, str]
 class JiraTracker:
     """A ``Tracker`` on Jira Cloud (user + API token, basic auth) or Data Center (PAT, bearer).
 
-    The ``jira`` client is built on first use with ``max_retries=0`` and a timeout:
-    its own retries resend POSTs, and martflow's RetryPolicy and outbox own delivery.
-    Every failure surfaces as a ``martflow.errors`` error; no call retries by itself.
+    Every failure surfaces as a ``martflow.errors`` error; no call retries by itself
+    (see ``JiraConnection``). Cloud is spoken to through REST v3 with ADF comments,
+    Data Center through v2 with wiki comments.
     """
 
     def __init__(
@@ -65,20 +53,29 @@ class JiraTracker:
         timeout: float = 30.0,
         issue_type: str = "Task",
         wanted_statuses: Sequence[str] = (),
+        transition_fields: Mapping[str, Mapping[str, Any]] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.url = url.rstrip("/")
         self.project = project
         self.jql = jql or f"project = {project} ORDER BY created DESC"
-        self.timeout = timeout
         self.issue_type = issue_type
         self.wanted_statuses = tuple(dict.fromkeys(s for s in wanted_statuses if s))
-        self._auth = auth
-        self._user = user
-        self._token = token
-        self._clock = clock
-        self._client_lock = threading.Lock()
-        self._jira: JIRA | None = None
+        self.transition_fields = dict(transition_fields or {})
+        self._connection = JiraConnection(
+            self.url,
+            token,
+            user=user,
+            auth=auth,
+            timeout=timeout,
+            auth_hint=_auth_hint(auth, user, project),
+            clock=clock,
+        )
+
+    @property
+    def connection(self) -> JiraConnection:
+        """The HTTP connection (for ``doctor``)."""
+        return self._connection
 
     @classmethod
     def from_config(cls, config: TrackerConfig, secrets: SecretStore) -> JiraTracker:
@@ -109,42 +106,69 @@ class JiraTracker:
             jql=config.jql,
             timeout=config.timeout,
             wanted_statuses=[v for v in config.statuses.model_dump().values() if v],
+            transition_fields=config.transition_fields,
         )
 
     # -- the Tracker port --------------------------------------------------------------
 
     def list_tickets(self, query: str | None = None) -> list[Ticket]:
-        """Tickets matching the JQL ``query`` (default: ``[tracker] jql``), in its order."""
+        """Every ticket matching the JQL ``query`` (default: ``[tracker] jql``), in its order."""
+        return [ticket for page in self.ticket_pages(query) for ticket in page]
+
+    def ticket_pages(self, query: str | None = None) -> Iterator[list[Ticket]]:
+        """The search a page at a time (Cloud: ``nextPageToken``; DC: ``startAt``/``total``)."""
         jql = query or self.jql
-        client = self._client()
-        issues = self._call(
-            lambda: client.search_issues(jql, maxResults=100, fields=["summary", "status"]),
-            CallSite("search tickets with the JQL query"),
+        client = self._connection.client()
+        site = CallSite("search tickets with the JQL query")
+        wanted = ("summary", "status")
+
+        def by_token(token: str | None) -> Any:
+            return client.enhanced_search_issues(
+                jql,
+                nextPageToken=token,
+                maxResults=PAGE_SIZE,
+                fields=list(wanted),
+                json_result=True,
+            )
+
+        def by_offset(start: int) -> Any:
+            return client.search_issues(
+                jql, startAt=start, maxResults=PAGE_SIZE, fields=list(wanted), json_result=True
+            )
+
+        pages = (
+            token_pages(lambda token: self._connection.call(partial(by_token, token), site))
+            if self._connection.cloud
+            else offset_pages(lambda start: self._connection.call(partial(by_offset, start), site))
         )
-        return [_ticket(issue.raw) for issue in issues]
+        for issues in pages:
+            yield [records.ticket(raw) for raw in issues]
 
     def get_ticket(self, key: str) -> Ticket:
         """One ticket, its description as text, and its comments oldest first."""
-        k = _valid_key(key)
-        client = self._client()
-        issue = self._call(
+        k = records.valid_key(key)
+        client = self._connection.client()
+        issue = self._connection.call(
             lambda: client.issue(k, fields="summary,status,description"),
             CallSite(f"read {k}", key=key),
         )
-        return _ticket(issue.raw, comments=tuple(self.comments(k)))
+        return records.ticket(issue.raw, comments=tuple(self.comments(k)))
 
     def create_ticket(self, summary: str, description: str = "") -> Ticket:
         """File a ticket of ``issue_type`` in the project."""
-        summary = _valid_summary(summary)
+        summary = records.valid_summary(summary)
         fields: dict[str, Any] = {
             "project": {"key": self.project},
             "summary": summary,
             "issuetype": {"name": self.issue_type},
         }
+        client = self._connection.client()
         if description:
-            fields["description"] = description
-        client = self._client()
-        created = self._call(
+            # REST v3 (Cloud) takes rich text as ADF; v2 (Data Center) as wiki text.
+            fields["description"] = (
+                to_adf(Document.from_text(description)) if self._connection.cloud else description
+            )
+        created = self._connection.call(
             lambda: client.create_issue(fields=fields, prefetch=False),
             CallSite(f"create a ticket in project {self.project}", write=True),
         )
@@ -152,8 +176,8 @@ class JiraTracker:
 
     def statuses(self) -> list[str]:
         """Every status of the project's workflows (all issue types), first seen first."""
-        client = self._client()
-        issue_types = self._call(
+        client = self._connection.client()
+        issue_types = self._connection.call(
             lambda: client.issue_types_for_project(self.project),
             CallSite(f"read the workflow statuses of project {self.project}"),
         )
@@ -161,88 +185,97 @@ class JiraTracker:
         return list(dict.fromkeys(names))
 
     def transition(self, key: str, status: str) -> TransitionResult:
-        """Reach ``status`` by the transition available NOW whose target has that name.
+        """Reach ``status`` by a transition available NOW whose target has that name.
 
         Transitions are never looked up by their own name or cached: workflows differ
-        and change.
+        and change. One that needs no input is preferred; required fields are filled
+        from ``[tracker.transition_fields]``, else TransitionFieldsError names them.
         """
-        k = _valid_key(key)
+        k = records.valid_key(key)
         wanted = status.strip().casefold()
-        client = self._client()
-        issue = self._call(lambda: client.issue(k, fields="status"), CallSite(f"read {k}", key=key))
-        if _status_of(issue.raw).casefold() == wanted:
+        client = self._connection.client()
+        issue = self._connection.call(
+            lambda: client.issue(k, fields="status"), CallSite(f"read {k}", key=key)
+        )
+        if records.status_of(issue.raw).casefold() == wanted:
             return "already"
-        available = self._call(
-            lambda: client.transitions(k), CallSite(f"list the transitions of {k}", key=key)
+        available = self._connection.call(
+            lambda: client.transitions(k, expand="transitions.fields"),
+            CallSite(f"list the transitions of {k}", key=key),
         )
-        chosen = next(
-            (t for t in available if str((t.get("to") or {}).get("name", "")).casefold() == wanted),
-            None,
-        )
-        if chosen is None:
+        values = values_for(self.transition_fields, status)
+        plan = plan_transition(available, k, status, values, cloud=self._connection.cloud)
+        if plan is None:
             return "unreachable"
-        transition_id = str(chosen.get("id", ""))
-        if not transition_id.isdigit():
-            raise RemoteRejectedError(f"Jira offered a transition of {k} without a numeric id")
-        self._call(
-            lambda: client.transition_issue(k, transition_id),
-            CallSite(f"move {k} to '{status}'", key=key, write=True),
-        )
+        try:
+            self._connection.call(
+                lambda: client.transition_issue(k, plan.transition_id, fields=plan.fields),
+                CallSite(f"move {k} to '{status}' ('{plan.name}')", key=key, write=True),
+            )
+        except RemoteRejectedError as exc:
+            if exc.status != 400:
+                raise
+            raise RemoteRejectedError(
+                f'{exc.message} - set the fields under [tracker.transition_fields] "{status}"',
+                status=exc.status,
+            ) from None
         return "moved"
 
-    def add_comment(self, key: str, body: str, op_id: str) -> str:
-        """Post ``body`` with a ``martflow-op: <op_id>`` footer, once per op id.
+    def add_comment(self, key: str, body: Document, op_id: str) -> str:
+        """Post ``body`` (ADF on Cloud, wiki on Data Center) once per op id.
 
+        The op id rides in the same POST as a comment property, invisible to the PM.
         If a comment with this op id is already there its id is returned; otherwise
         exactly one POST is sent (a failure is raised, never retried here).
         """
-        k = _valid_key(key)
-        if not body.strip():
+        k = records.valid_key(key)
+        if not body:
             raise UsageError(f"refusing to post an empty comment on {k}")
         if op_id:
             if not valid_op_id(op_id):
-                raise UsageError(f"operation id {op_id!r} cannot be used as a comment marker")
+                raise UsageError(f"operation id {op_id!r} cannot be stored with a comment")
             found = self.find_comment(k, op_id)
             if found is not None:
                 return found
-        text = with_marker(body, op_id) if op_id else body
-        client = self._client()
-        posted = self._call(
-            lambda: client.add_comment(k, text),
+        rendered = to_adf(body) if self._connection.cloud else to_wiki(body)
+        posted = self._connection.rest(
+            "POST",
+            f"issue/{k}/comment",
             CallSite(f"post a comment on {k}", key=key, write=True),
+            body=comment_request(rendered, op_id),
         )
-        return str(posted.raw["id"])
+        return str(posted["id"])
 
     def find_comment(self, key: str, op_id: str) -> str | None:
-        """The id of the comment whose footer carries ``op_id`` (every page is read)."""
-        k = _valid_key(key)
+        """The id of the comment carrying ``op_id`` in its property (every page is read)."""
+        k = records.valid_key(key)
         if not op_id:
             return None
         for raw in self._raw_comments(k, key):
-            if marker_of(text_of(raw.get("body"))) == op_id:
+            if op_of(raw, self._read_property) == op_id:
                 return str(raw["id"])
         return None
 
     # -- beyond the port ---------------------------------------------------------------
 
     def comments(self, key: str) -> list[Comment]:
-        """Every comment of the ticket, oldest first, as stored (footer included)."""
-        k = _valid_key(key)
-        return [_comment(raw) for raw in self._raw_comments(k, key)]
+        """Every comment of the ticket, oldest first, as text."""
+        k = records.valid_key(key)
+        return [records.comment(raw) for raw in self._raw_comments(k, key)]
 
     def add_remote_link(self, key: str, url: str, title: str) -> str:
         """Link ``url`` (the published workbook) from the ticket; once per url."""
-        k = _valid_key(key)
+        k = records.valid_key(key)
         if not re.match(r"https?://\S+\Z", url):
             raise UsageError(f"not a web link for {k}: {url!r}")
-        client = self._client()
-        links = self._call(
+        client = self._connection.client()
+        links = self._connection.call(
             lambda: client.remote_links(k), CallSite(f"read the links of {k}", key=key)
         )
         for link in links:
             if (link.raw.get("object") or {}).get("url") == url:
                 return str(link.raw.get("id", ""))
-        created = self._call(
+        created = self._connection.call(
             lambda: client.add_simple_link(k, {"url": url, "title": title[:255] or url}),
             CallSite(f"link {k} to the published workbook", key=key, write=True),
         )
@@ -256,131 +289,53 @@ class JiraTracker:
 
     def close(self) -> None:
         """Close the HTTP session."""
-        with self._client_lock:
-            if self._jira is not None:
-                self._jira.close()
-                self._jira = None
+        self._connection.close()
 
     # -- internals ---------------------------------------------------------------------
 
-    def _client(self) -> JIRA:
-        with self._client_lock:
-            if self._jira is None:
-                self._jira = self._call(self._connect, CallSite("read Jira's server info"))
-            return self._jira
-
-    def _connect(self) -> JIRA:
-        # Imported here: loading jira (and requests) must not slow `martflow --help`.
-        from jira import JIRA
-
-        credentials: dict[str, Any] = (
-            {"basic_auth": (self._user, self._token)}
-            if self._auth == "basic"
-            else {"token_auth": self._token}
-        )
-        return JIRA(
-            server=self.url,
-            options={"check_update": False},
-            max_retries=0,  # its retries resend POSTs; martflow's RetryPolicy owns retries
-            timeout=self.timeout,
-            get_server_info=True,  # Cloud vs Data Center decides the search endpoint
-            logging=False,  # it logs response bodies; martflow reports normalized errors
-            **credentials,
-        )
-
-    def _call(self, fn: Callable[[], T], site: CallSite) -> T:
+    def _read_property(self, comment_id: str) -> Mapping[str, Any] | None:
+        """The ``martflow`` property of one comment; None when it has none (404)."""
         try:
-            return fn()
-        except MartflowError:
-            raise
-        except Exception as exc:
-            error = normalize(
-                exc, site, auth_hint=self._auth_hint(), redact=self._redact, now=self._clock()
+            found = self._connection.rest(
+                "GET",
+                f"comment/{comment_id}/properties/{PROPERTY_KEY}",
+                CallSite(f"read the properties of comment {comment_id}"),
             )
-            raise error from None
+        except RemoteRejectedError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return (found or {}).get("value")
 
     def _raw_comments(self, k: str, key: str) -> Iterator[dict[str, Any]]:
-        for page in self._comment_pages(k, key):
-            yield from page
-
-    def _comment_pages(self, k: str, key: str) -> Iterator[list[dict[str, Any]]]:
-        """Pages of raw comments until an empty page (servers may cap the page size)."""
-        client = self._client()
+        """Every comment with its properties, page by page until an empty page."""
+        client = self._connection.client()
         start = 0
         seen: set[str] = set()
         for _ in range(_MAX_COMMENT_PAGES):
-            page = self._call(
-                partial(client.comments, k, start_at=start, max_results=_COMMENT_PAGE),
+            page = self._connection.call(
+                partial(
+                    client.comments,
+                    k,
+                    expand="properties",
+                    start_at=start,
+                    max_results=_COMMENT_PAGE,
+                ),
                 CallSite(f"read the comments of {k}", key=key),
             )
             raws = [c.raw for c in page if str(c.raw.get("id")) not in seen]
             if not raws:
                 return
             seen.update(str(r.get("id")) for r in raws)
-            yield raws
+            yield from raws
             start += len(page)
 
-    def _auth_hint(self) -> str:
-        if self._auth == "basic":
-            return (
-                f"set {TOKEN_ENV} to an API token of the Jira account in [tracker] user "
-                f"({self._user}) that can see project {self.project}"
-            )
+
+def _auth_hint(auth: str, user: str, project: str) -> str:
+    """The one line telling the user which credential to fix on 401."""
+    if auth == "basic":
         return (
-            f"set {TOKEN_ENV} to a Data Center personal access token "
-            f"that can see project {self.project}"
+            f"set {TOKEN_ENV} to an API token of the Jira account in [tracker] user "
+            f"({user}) that can see project {project}"
         )
-
-    def _redact(self, text: str) -> str:
-        for secret in self._secrets():
-            text = text.replace(secret, "***")
-        return text
-
-    def _secrets(self) -> list[str]:
-        basic = base64.b64encode(f"{self._user}:{self._token}".encode()).decode()
-        return [s for s in (self._token, basic) if len(s) >= 4]
-
-
-def _valid_key(key: str) -> str:
-    """The key upper-cased, or TicketNotFoundError: keys go into URL paths."""
-    normalized = key.strip().upper()
-    if not _KEY.fullmatch(normalized):
-        raise TicketNotFoundError(key)
-    return normalized
-
-
-def _valid_summary(summary: str) -> str:
-    text = summary.strip()
-    if not text:
-        raise UsageError("a ticket needs a summary; it was empty")
-    if "\n" in text or "\r" in text:
-        raise UsageError("a ticket summary must be one line")
-    if len(text) > _MAX_SUMMARY:
-        raise UsageError(f"a ticket summary is at most {_MAX_SUMMARY} characters")
-    return text
-
-
-def _status_of(raw: dict[str, Any]) -> str:
-    status = (raw.get("fields") or {}).get("status") or {}
-    return str(status.get("name", ""))
-
-
-def _ticket(raw: dict[str, Any], comments: tuple[Comment, ...] = ()) -> Ticket:
-    fields = raw.get("fields") or {}
-    return Ticket(
-        key=str(raw["key"]),
-        summary=str(fields.get("summary") or ""),
-        status=_status_of(raw),
-        description=text_of(fields.get("description")),
-        comments=comments,
-    )
-
-
-def _comment(raw: dict[str, Any]) -> Comment:
-    author = raw.get("author") or {}
-    return Comment(
-        id=str(raw["id"]),
-        body=text_of(raw.get("body")),
-        created=parse_time(raw.get("created")),
-        author=str(author.get("displayName") or author.get("name") or ""),
-    )
+    return f"set {TOKEN_ENV} to a Data Center personal access token that can see project {project}"

@@ -32,21 +32,21 @@ def run_doctor(tracker: JiraTracker) -> list[DoctorLine]:
 
 
 def _reachable(tracker: JiraTracker) -> str:
-    client = tracker._client()  # connecting reads /serverInfo
+    client = tracker.connection.client()  # connecting reads /serverInfo
     kind = client.deploymentType or "Server/Data Center"
     return f"{tracker.url} answers: Jira {kind}"
 
 
 def _authenticated(tracker: JiraTracker) -> str:
-    client = tracker._client()
-    me = tracker._call(client.myself, CallSite("read the signed-in user (myself)"))
+    client = tracker.connection.client()
+    me = tracker.connection.call(client.myself, CallSite("read the signed-in user (myself)"))
     who = me.get("displayName") or me.get("name") or me.get("accountId") or "?"
     return f"signed in as {who}"
 
 
 def _project(tracker: JiraTracker) -> str:
-    client = tracker._client()
-    project = tracker._call(
+    client = tracker.connection.client()
+    project = tracker.connection.call(
         lambda: client.project(tracker.project), CallSite(f"read project {tracker.project}")
     )
     return f"project {tracker.project} ({project.raw.get('name', '')}) exists"

@@ -9,16 +9,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from martflow.errors import (
     AuthenticationError,
     MartflowError,
+    NotAnApiAnswerError,
+    PermissionDeniedError,
     RemoteRejectedError,
     RemoteUnavailableError,
     TicketNotFoundError,
 )
 
 _MAX_DETAIL = 300
+_SERAPH_DENIED = ("AUTHENTICATION_DENIED", "AUTHENTICATED_FAILED")
 
 
 @dataclass(frozen=True)
@@ -89,9 +93,8 @@ def normalize(
         )
     # requests' JSONDecodeError is also a RequestException: it must be caught first.
     if isinstance(exc, ValueError):
-        return RemoteRejectedError(
-            f"Jira answered with something other than JSON to {site.action} "
-            "(an HTML login or proxy page?): check [tracker] url"
+        return NotAnApiAnswerError(
+            f"Jira answered with something other than JSON to {site.action}: check [tracker] url"
         )
     if isinstance(exc, requests.exceptions.RequestException):
         return RemoteUnavailableError(
@@ -132,7 +135,23 @@ def _from_response(
     detail = redact(server_message(response))
     suffix = f": {detail}" if detail else ""
     if status in (401, 403):
-        return AuthenticationError(f"Jira refused the credentials (HTTP {status}): {auth_hint}")
+        login = captcha_login_url(response)
+        if login is not None:
+            return AuthenticationError(
+                f"Jira wants a CAPTCHA solved after failed logins and refuses the API until "
+                f"then: log in once in a browser at {login}, then run martflow again"
+            )
+        if status == 401 or _denied_sign_in(response):
+            return AuthenticationError(f"Jira refused the credentials (HTTP {status}): {auth_hint}")
+        if detail:
+            return PermissionDeniedError(
+                f"Jira refused to {site.action} (HTTP 403){suffix}", status=status
+            )
+        return PermissionDeniedError(
+            f"Jira refused to {site.action} (HTTP 403) without a reason: the account may "
+            f"lack the permission, or {auth_hint}",
+            status=status,
+        )
     if status == 404 and site.key:
         return TicketNotFoundError(site.key)
     retry_after = parse_retry_after(response.headers.get("Retry-After"), now)
@@ -155,16 +174,81 @@ def _from_response(
     )
 
 
+def captcha_login_url(response: Any) -> str | None:
+    """Where to log in when Jira's ``X-Authentication-Denied-Reason`` asks for a CAPTCHA.
+
+    The header reads ``CAPTCHA_CHALLENGE; login-url=https://jira.example.com/login.jsp``.
+    """
+    reason = str(response.headers.get("X-Authentication-Denied-Reason") or "")
+    if "CAPTCHA_CHALLENGE" not in reason.upper():
+        return None
+    found = re.search(r"login-url=\s*(\S+)", reason)
+    if found:
+        return found.group(1).rstrip(";,")
+    parts = urlsplit(str(getattr(response, "url", "") or ""))
+    return f"{parts.scheme}://{parts.netloc}/login.jsp" if parts.netloc else "the Jira login page"
+
+
+def _denied_sign_in(response: Any) -> bool:
+    """True when Jira's headers say the sign-in itself was refused (not a permission)."""
+    if response.headers.get("X-Authentication-Denied-Reason"):
+        return True
+    reason = str(response.headers.get("X-Seraph-LoginReason") or "").upper()
+    return any(denied in reason for denied in _SERAPH_DENIED)
+
+
+def reject_html(response: Any, *_args: Any, **_kwargs: Any) -> None:
+    """A ``requests`` response hook: a 2xx HTML page instead of JSON raises at once.
+
+    A login, SSO or proxy page answering 200 would otherwise reach a JSON parser (and
+    its logging) whole; the error names the URL and the page title, never the page.
+    """
+    if not (200 <= response.status_code < 300) or not response.content:
+        return
+    content_type = str(response.headers.get("Content-Type") or "").lower()
+    head = response.content[:512].lstrip().lower()
+    if "json" in content_type and not head.startswith(b"<"):
+        return
+    if "html" not in content_type and not head.startswith((b"<!doctype", b"<html", b"<")):
+        return
+    raise NotAnApiAnswerError(
+        f"{page_summary(response)} instead of JSON: check [tracker] url, or sign in to "
+        "Jira in a browser if your site uses SSO"
+    )
+
+
+def page_summary(response: Any) -> str:
+    """``<url> answered with an HTML page titled '<title>'`` (and where it redirected from)."""
+    url = _bare(str(getattr(response, "url", "") or ""))
+    history = getattr(response, "history", None) or []
+    origin = f" (redirected from {_bare(str(history[0].url))})" if history else ""
+    title = html_title(response.text or "")
+    what = f"an HTML page titled '{title}'" if title else "an HTML page"
+    return f"{url}{origin} answered with {what}"
+
+
+def _bare(url: str) -> str:
+    """The URL without query or fragment (queries can be long and carry JQL)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}" if parts.netloc else url
+
+
+def html_title(text: str) -> str:
+    """The page's ``<title>``, whitespace collapsed and cut to 120 characters."""
+    title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+    return " ".join(title.group(1).split())[:120] if title else ""
+
+
 def server_message(response: Any) -> str:
     """Jira's own words from an error response: ``errorMessages`` and ``errors`` joined.
 
-    An HTML page (a proxy or login page) is summarized by its title.
+    An HTML page (a proxy or login page) is summarized by its URL and title.
     """
     text = response.text or ""
     try:
         data = json.loads(text)
     except ValueError:
-        return _html_summary(text)
+        return _non_json_summary(response, text)
     messages: list[str] = []
     if isinstance(data, dict):
         for field in ("errorMessages", "errorMessage", "message"):
@@ -181,12 +265,10 @@ def server_message(response: Any) -> str:
     return "; ".join(messages)[:_MAX_DETAIL]
 
 
-def _html_summary(text: str) -> str:
+def _non_json_summary(response: Any, text: str) -> str:
     if not text.strip():
         return ""
-    title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
-    if title:
-        return f"an HTML page titled '{' '.join(title.group(1).split())[:120]}' instead of JSON"
-    if "<html" in text.lower() or "<!doctype" in text.lower():
-        return "an HTML page instead of JSON"
+    lowered = text[:512].lower()
+    if "<html" in lowered or "<!doctype" in lowered or html_title(text):
+        return page_summary(response)
     return " ".join(text.split())[:_MAX_DETAIL]

@@ -1,4 +1,4 @@
-"""Jira text as martflow reads it: ADF to plain text, the op-id footer, Jira timestamps."""
+"""Jira text as martflow reads it: ADF to plain text, older versions' op-id footer, timestamps."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 MARKER_PREFIX = "martflow-op: "
-"""Start of the footer line every martflow comment ends with."""
+"""The footer line earlier martflow versions ended comments with (now a comment property)."""
 
 _MARKER_LINE = re.compile(r"\n?martflow-op: (\S+)[ \t]*\Z")
 _OP_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
@@ -18,13 +18,8 @@ _BLOCKS_WITH_BREAK = frozenset(
 
 
 def valid_op_id(op_id: str) -> bool:
-    """True when ``op_id`` can sit in a one-line footer and be found again."""
+    """True when ``op_id`` is a short token (it is stored in a comment property)."""
     return bool(_OP_ID.fullmatch(op_id))
-
-
-def with_marker(body: str, op_id: str) -> str:
-    """``body`` with the footer line that lets reconciliation find the comment."""
-    return f"{body.rstrip()}\n\n{MARKER_PREFIX}{op_id}"
 
 
 def marker_of(body: str) -> str | None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from martflow.core import sqlite
+from martflow.core.document import Document
 from martflow.core.models import Comment, Ticket
 from martflow.core.ports import TransitionResult
 from martflow.errors import TicketNotFoundError, UsageError
@@ -97,6 +98,10 @@ class LocalTracker:
             if any(needle in field.casefold() for field in (t.key, t.summary, t.status))
         ]
 
+    def ticket_pages(self, query: str | None = None) -> Iterator[list[Ticket]]:
+        """``list_tickets`` as one page: a local file is read at once."""
+        yield self.list_tickets(query)
+
     def get_ticket(self, key: str) -> Ticket:
         """One ticket with its description and comments, oldest comment first."""
         with self._connect() as db:
@@ -145,12 +150,13 @@ class LocalTracker:
             )
         return "moved"
 
-    def add_comment(self, key: str, body: str, op_id: str) -> str:
-        """Post ``body`` as given; a second call with the same ``op_id`` returns the first id.
+    def add_comment(self, key: str, body: Document, op_id: str) -> str:
+        """Store ``body`` as plain text; a second call with the same ``op_id`` returns the first id.
 
         An empty ``op_id`` means "no idempotency": every such call posts a comment.
         """
-        if not body.strip():
+        text = body.plain_text()
+        if not text.strip():
             raise UsageError(f"refusing to post an empty comment on {key}")
         with self._transaction() as db:
             ticket_key = self._row(db, key)["key"]
@@ -160,7 +166,7 @@ class LocalTracker:
                     return existing
             cursor = db.execute(
                 "insert into comments (key, body, author, created, op_id) values (?, ?, ?, ?, ?)",
-                (ticket_key, body, AUTHOR, _now(), op_id or None),
+                (ticket_key, text, AUTHOR, _now(), op_id or None),
             )
         return str(cursor.lastrowid)
 

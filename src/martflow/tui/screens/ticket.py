@@ -22,6 +22,7 @@ from martflow.core.workflow.events import (
     StepProgress,
     StepStarted,
     UpdateDelivered,
+    UpdateFailed,
     UpdateQueued,
 )
 from martflow.core.workflow.order import order_problem
@@ -251,6 +252,8 @@ class TicketScreen(ForwardsWorkerErrors, Screen[None]):
             self.log_line(f"tracker: {event.kind} delivered ({event.target})")
         elif isinstance(event, UpdateQueued):
             self.log_line(f"tracker: {event.kind} queued - {event.reason}")
+        elif isinstance(event, UpdateFailed):
+            self.log_line(f"tracker: {event.kind} FAILED - {event.reason}")
 
     def on_pipeline_finished(self, message: PipelineFinished) -> None:
         self.running_step = None
@@ -265,6 +268,8 @@ class TicketScreen(ForwardsWorkerErrors, Screen[None]):
         elif report.failed:
             detail = self.query_one(StepList).details.get(report.failed, "")
             self.martflow.show_error(f"The {report.failed} step failed", detail)
+        elif report.delivery.errors:
+            self.martflow.show_error("The tracker refused an update", report.delivery.errors[0])
         elif report.queued:
             self.notify(
                 f"Tracker unreachable; {report.delivery.queued} update(s) queued. Press s to sync.",

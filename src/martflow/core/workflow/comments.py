@@ -1,0 +1,124 @@
+"""What martflow tells the PM after each step, as neutral documents (one function per message).
+
+Each function returns a ``Document``; a caller that has more to say appends to it
+(``comment + document(paragraph(...))``). Names of models, branches, files and commits
+are code spans, so every tracker shows them as code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from martflow.core.document import (
+    CodeBlock,
+    Document,
+    PartLike,
+    Parts,
+    bullets,
+    code,
+    document,
+    link,
+    paragraph,
+    parts,
+    strong,
+    table,
+)
+from martflow.core.models import BuildReport, LintViolation, NodeResult
+
+MAX_ROWS = 50
+"""The most dbt nodes a build comment lists in its table."""
+_FAILING = frozenset({"error", "fail", "runtime error"})
+
+
+def started(branch: str) -> Document:
+    return document(paragraph("martflow started work on this ticket on branch ", code(branch), "."))
+
+
+def scaffolded(models: Sequence[str]) -> Document:
+    return document(
+        paragraph("martflow scaffolded the models for this ticket:"),
+        bullets(code(m) for m in models),
+    )
+
+
+def lint_clean(files: int, fixed: int) -> Document:
+    done = f", {fixed} fixed" if fixed else ""
+    return document(paragraph(f"martflow linted {files} models with sqlfluff: clean{done}."))
+
+
+def lint_failed(violations: Sequence[LintViolation], listed: int) -> Document:
+    count = len(violations)
+    items: list[Parts] = [
+        parts(code(f"{v.path}:{v.line}:{v.column}"), " ", code(v.code), f" {v.description}")
+        for v in violations[:listed]
+    ]
+    comment = document(
+        paragraph("martflow lint found ", strong(f"{count} sqlfluff violations"), ":"),
+        bullets(items),
+    )
+    if count > listed:
+        comment += document(paragraph(f"(and {count - listed} more)"))
+    return comment
+
+
+def built(report: BuildReport, summary: str) -> Document:
+    """The build's verdict and a table of every node with its status."""
+    failures = report.failures
+    if failures:
+        names: list[PartLike] = []
+        for index, node in enumerate(failures[:5]):
+            names.extend([", " if index else "", code(node.name)])
+        head = paragraph(
+            "martflow build ", strong("failed"), f": {len(failures)} failing (", *names, ")."
+        )
+    else:
+        head = paragraph("martflow build ", strong("passed"), f": {summary}.")
+    nodes = report.nodes[:MAX_ROWS]
+    comment = document(head, table(("node", "type", "status", "seconds"), map(_node_row, nodes)))
+    if len(report.nodes) > MAX_ROWS:
+        comment += document(paragraph(f"(and {len(report.nodes) - MAX_ROWS} more nodes)"))
+    return comment
+
+
+def committed(sha: str, files: int, pushed_to: str | None) -> Document:
+    where: list[PartLike] = [" and pushed to ", code(pushed_to)] if pushed_to else []
+    return document(paragraph(f"martflow committed {files} files as ", code(sha), *where, "."))
+
+
+def published(dashboard: str, location: str) -> Document:
+    target = link(location, location) if location.startswith(("https://", "http://")) else None
+    return document(
+        paragraph(f"martflow published the dashboard '{dashboard}': ", target or code(location))
+    )
+
+
+def step_failed(step: str, title: str, message: str) -> Document:
+    return document(paragraph(f"martflow: the {step} step failed. {title}: {message}"))
+
+
+def spec_invalid(problems: Sequence[str]) -> Document:
+    return document(
+        paragraph("martflow cannot work on this ticket yet: its spec does not validate."),
+        bullets(problems),
+        paragraph(
+            "Please fix the martflow YAML block in the description (or ",
+            code("specs/KEY.yml"),
+            "); the pipeline picks it up on the next run.",
+        ),
+    )
+
+
+def spec_posted(key: str, yaml_text: str) -> Document:
+    return document(
+        paragraph(f"Spec for {key} (", code(f"specs/{key}.yml"), "):"),
+        CodeBlock(yaml_text.rstrip("\n"), "yaml"),
+    )
+
+
+def _node_row(node: NodeResult) -> tuple[Parts, ...]:
+    status = strong(node.status) if node.status in _FAILING else node.status
+    return (parts(code(node.name)), parts(node.resource_type), parts(status), parts(_secs(node)))
+
+
+def _secs(node: NodeResult) -> str:
+    return f"{node.execution_time:.2f}"
