@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from martflow.core.document import Document, document, paragraph
 from martflow.core.models import STEP_NAMES, OutboxState, StepOutcome, StepState
 from martflow.core.retry import RetryPolicy
 from martflow.core.workflow.engine import Engine, StepContext
@@ -23,6 +24,11 @@ from martflow.errors import (
 from tests.fakes.memory_tracker import MemoryTracker
 
 STATUSES = {"start": "In Progress", "commit": "In Review", "publish": "Done"}
+
+
+def said(text: str) -> Document:
+    """A one-paragraph comment."""
+    return document(paragraph(text))
 
 
 def no_sleep(_seconds: float) -> None:
@@ -44,9 +50,9 @@ class Recorder:
             self.calls.append(name)
             if self.fail.get(name, 0) > 0:
                 self.fail[name] -= 1
-                return StepOutcome(ok=False, detail=f"{name} broke", comment=f"{name} broke")
+                return StepOutcome(ok=False, detail=f"{name} broke", comment=said(f"{name} broke"))
             return StepOutcome(
-                ok=True, detail=f"{name} done", artifacts={"n": 1}, comment=f"{name} done"
+                ok=True, detail=f"{name} done", artifacts={"n": 1}, comment=said(f"{name} done")
             )
 
         return step

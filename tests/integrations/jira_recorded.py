@@ -165,9 +165,9 @@ def adf_problems(node: Any, parent: str = "") -> list[str]:
     if allowed_children is None:
         return [] if kind in ADF_INLINE | ADF_BLOCKS else [f"unknown node type {kind}"]
     children = node.get("content") or []
-    if kind in ("table", "tableRow", "bulletList", "listItem", "tableCell", "tableHeader"):
-        if not children:
-            problems.append(f"{kind} has no content")
+    needs_content = ("table", "tableRow", "bulletList", "listItem", "tableCell", "tableHeader")
+    if kind in needs_content and not children:
+        problems.append(f"{kind} has no content")
     for child in children:
         child_type = child.get("type") if isinstance(child, dict) else None
         if child_type not in allowed_children:

@@ -30,11 +30,26 @@ from tests.integrations.jira_resources import (
 )
 from tests.recorded import Received
 
-__all__ = ["API", "API3", "WORKFLOW", "FakeJira", "Fault", "closed_port", "jira_time", "load_json"]
+__all__ = [
+    "API",
+    "API3",
+    "LOGIN_PAGE",
+    "WORKFLOW",
+    "FakeJira",
+    "Fault",
+    "closed_port",
+    "jira_time",
+    "load_json",
+]
 
 API = "/rest/api/2"
 API3 = "/rest/api/3"
 _ANY_API = r"/rest/api/[23]"
+LOGIN_PAGE = (
+    "<!DOCTYPE html><html><head><title>Log in - Acme Jira</title></head>"
+    "<body><form>Username <input name='os_username'> Password ...</form></body></html>"
+)
+"""What an SSO proxy or Jira's own login shows a client that is not signed in."""
 
 
 @dataclass
@@ -228,6 +243,8 @@ class FakeJira(JiraResources):
         body: Any,
     ) -> tuple[int, Any]:
         with self._lock:
+            if method == "GET" and path == "/login.jsp":
+                return 200, LOGIN_PAGE
             try:
                 version, route = _split(path)
                 if version == "3" and not self.cloud:
@@ -296,8 +313,9 @@ def _handler_for(server: FakeJira) -> type[BaseHTTPRequestHandler]:
             try:
                 self.send_response(status)
                 headers = headers or {}
-                if "Content-Type" not in headers and not isinstance(payload, str):
-                    self.send_header("Content-Type", "application/json;charset=UTF-8")
+                if "Content-Type" not in headers:
+                    kind = "text/html" if isinstance(payload, str) else "application/json"
+                    self.send_header("Content-Type", f"{kind};charset=UTF-8")
                 for name, value in headers.items():
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(data)))

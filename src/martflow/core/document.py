@@ -134,7 +134,7 @@ class Document:
     @classmethod
     def from_text(cls, text: str) -> Document:
         """Plain text as paragraphs (split at blank lines; single line breaks kept)."""
-        chunks = re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n").strip("\n"))
+        chunks = re.split(r"\n(?:[ \t]*\n)+", text.replace("\r\n", "\n").strip("\n"))
         return cls(tuple(Paragraph((Text(chunk),)) for chunk in chunks if chunk.strip()))
 
 
@@ -168,12 +168,14 @@ def paragraph(*items: PartLike) -> Paragraph:
     return Paragraph(parts(*items))
 
 
-def bullets(items: Iterable[PartLike | Parts]) -> BulletList:
+def bullets(items: Iterable[PartLike | tuple[PartLike, ...]]) -> BulletList:
     """A bullet list; each item is a string, one inline or a tuple of inlines."""
     return BulletList(tuple(_cell(item) for item in items))
 
 
-def table(header: Iterable[str], rows: Iterable[Iterable[PartLike | Parts]]) -> Table:
+def table(
+    header: Iterable[str], rows: Iterable[Iterable[PartLike | tuple[PartLike, ...]]]
+) -> Table:
     """A table; each cell is a string, one inline or a tuple of inlines.
 
     Raises:
@@ -192,10 +194,8 @@ def document(*blocks: Block) -> Document:
     return Document(tuple(blocks))
 
 
-def _cell(item: PartLike | Parts) -> Parts:
-    if isinstance(item, tuple):
-        return item
-    return parts(item)
+def _cell(item: PartLike | tuple[PartLike, ...]) -> Parts:
+    return parts(*item) if isinstance(item, tuple) else parts(item)
 
 
 def inline_text(items: Parts) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from martflow.errors import (
     AuthenticationError,
@@ -198,18 +198,23 @@ def _denied_sign_in(response: Any) -> bool:
 
 
 def reject_html(response: Any, *_args: Any, **_kwargs: Any) -> None:
-    """A ``requests`` response hook: a 2xx HTML page instead of JSON raises at once.
+    """A ``requests`` response hook: a redirect or a 2xx HTML page raises at once.
 
-    A login, SSO or proxy page answering 200 would otherwise reach a JSON parser (and
-    its logging) whole; the error names the URL and the page title, never the page.
+    Jira's REST API neither redirects nor answers in HTML; a login, SSO or proxy page
+    would otherwise reach a JSON parser (and its logging) whole. The error names the
+    URL and the page title (or the redirect's target), never the page.
     """
+    if response.is_redirect:
+        target = urljoin(str(response.url), str(response.headers.get("Location") or ""))
+        raise NotAnApiAnswerError(
+            f"{_bare(str(response.url))} redirected to {_bare(target)} instead of answering: "
+            "sign in to Jira in a browser if your site uses SSO, or check [tracker] url"
+        )
     if not (200 <= response.status_code < 300) or not response.content:
         return
     content_type = str(response.headers.get("Content-Type") or "").lower()
     head = response.content[:512].lstrip().lower()
-    if "json" in content_type and not head.startswith(b"<"):
-        return
-    if "html" not in content_type and not head.startswith((b"<!doctype", b"<html", b"<")):
+    if "html" not in content_type and not head.startswith(b"<"):
         return
     raise NotAnApiAnswerError(
         f"{page_summary(response)} instead of JSON: check [tracker] url, or sign in to "
@@ -218,13 +223,10 @@ def reject_html(response: Any, *_args: Any, **_kwargs: Any) -> None:
 
 
 def page_summary(response: Any) -> str:
-    """``<url> answered with an HTML page titled '<title>'`` (and where it redirected from)."""
-    url = _bare(str(getattr(response, "url", "") or ""))
-    history = getattr(response, "history", None) or []
-    origin = f" (redirected from {_bare(str(history[0].url))})" if history else ""
+    """``<url> answered with an HTML page titled '<title>'``."""
     title = html_title(response.text or "")
     what = f"an HTML page titled '{title}'" if title else "an HTML page"
-    return f"{url}{origin} answered with {what}"
+    return f"{_bare(str(getattr(response, 'url', '') or ''))} answered with {what}"
 
 
 def _bare(url: str) -> str:

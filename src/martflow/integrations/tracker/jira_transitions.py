@@ -148,7 +148,13 @@ def field_value(meta: Mapping[str, Any], value: Any, *, cloud: bool, where: str 
         listed = value if isinstance(value, list) else [value]
         return [{wrap: str(v)} for v in listed] if wrap else [str(v) for v in listed]
     if kind == "number":
-        return float(value)
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            field = meta.get("name") or meta.get("key") or "the field"
+            raise TransitionFieldsError(
+                f"cannot move {where}: {field} takes a number, not {value!r}"
+            ) from None
     if kind == "user":
         return {"accountId": str(value)} if cloud else {"name": str(value)}
     if kind == "option":
