@@ -13,7 +13,7 @@ from martflow import context as context_module
 from martflow.cli import cli
 from martflow.secrets import SecretStore
 from tests.cli.repo_support import make_repo
-from tests.integrations.jira_server import FakeJira
+from tests.integrations.jira_server import LOGIN_PAGE, FakeJira
 
 TOKEN = "cli-jira-token-Kx81"
 USER = "pm@example.com"
@@ -127,5 +127,60 @@ def test_unreachable_jira_queues_and_sync_delivers(
     jira.faults.clear()  # Jira is back
     invoke(["sync"])
     assert jira.status_of(key) == "In Progress"
-    comments = [b for b in jira.comment_bodies(key) if "martflow-op" in b]
-    assert len(comments) == 1
+    assert [p[0]["key"] for p in jira.comment_properties(key)] == ["martflow"]
+
+
+def test_tickets_lists_every_page(repo: Path, jira: FakeJira) -> None:
+    keys = [jira.add_issue(f"Ask {n}") for n in range(250)]
+    rows = json.loads(invoke(["--json", "tickets"]).stdout)
+    assert [r["key"] for r in rows] == keys[::-1]
+    assert len(jira.requests_to("GET", "/search/jql", version="3")) == 3
+
+
+def test_a_transition_that_needs_a_field_fails_the_update_with_exit_1(
+    tmp_path: Path, jira: FakeJira, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MARTFLOW_CONFIG", raising=False)
+    monkeypatch.setenv("JIRA_API_TOKEN", TOKEN)
+    monkeypatch.chdir(_repo(tmp_path / "r", jira))
+    key = jira.add_issue("Orders mart")
+    resolution = jira.recorded.resolution_field(("Done", "Won't Do"))
+    jira.transitions["To Do"] = [("21", "Start", "In Progress", {"resolution": resolution})]
+    result = invoke(["start", key], code=1)
+    errors = [line for line in result.stderr.splitlines() if "tracker update failed" in line]
+    assert len(errors) == 1
+    assert "needs Resolution (resolution: one of Done, Won't Do)" in errors[0]
+    assert "[tracker.transition_fields]" in errors[0]
+    assert jira.status_of(key) == "To Do"
+    assert len(jira.comment_bodies(key)) == 1  # the PM still hears about the branch
+    status = json.loads(invoke(["--json", "status", key]).stdout)
+    assert [row["state"] for row in status["outbox"]] == ["failed", "confirmed"]
+
+
+def test_transition_fields_from_config_let_the_move_succeed(
+    tmp_path: Path, jira: FakeJira, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MARTFLOW_CONFIG", raising=False)
+    monkeypatch.setenv("JIRA_API_TOKEN", TOKEN)
+    fields = '[tracker.transition_fields]\n"In Progress" = { resolution = "Done" }\n'
+    monkeypatch.chdir(_repo(tmp_path / "r", jira, fields))
+    key = jira.add_issue("Orders mart")
+    resolution = jira.recorded.resolution_field(("Done", "Won't Do"))
+    jira.transitions["To Do"] = [("21", "Start", "In Progress", {"resolution": resolution})]
+    invoke(["start", key])
+    assert jira.status_of(key) == "In Progress"
+    assert jira.fields_set(key) == [{"resolution": {"id": "10000"}}]
+
+
+def test_jira_down_when_nothing_was_queued_exits_1_not_3(repo: Path, jira: FakeJira) -> None:
+    jira.fail("GET", "/search/jql", status=503, body={}, headers={"Retry-After": "0"}, times=100)
+    result = invoke(["tickets"], code=1)
+    assert "HTTP 503" in result.stderr
+
+
+def test_a_login_page_is_one_line_naming_url_and_title(repo: Path, jira: FakeJira) -> None:
+    jira.fail("GET", "/search/jql", status=200, body=LOGIN_PAGE, times=100)
+    result = invoke(["tickets"], code=2)
+    (line,) = result.stderr.strip().splitlines()
+    assert "/rest/api/3/search/jql answered with an HTML page titled 'Log in - Acme Jira'" in line
+    assert "os_username" not in result.stderr

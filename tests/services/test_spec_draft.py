@@ -232,7 +232,7 @@ def test_posting_the_same_spec_twice_comments_once(context: AppContext) -> None:
     assert (first.state, second.state) == ("delivered", "already")
     comments = context.tracker.get_ticket("DEMO-1").comments
     assert len(comments) == 1
-    assert "{code:yaml}\n" + text.rstrip() + "\n{code}" in comments[0].body
+    assert "```yaml\n" + text.rstrip() + "\n```" in comments[0].body
     assert [e.state for e in context.ledger.outbox("DEMO-1")] == [OutboxState.CONFIRMED]
 
     changed = good_draft()
@@ -279,17 +279,18 @@ def test_posting_while_a_run_holds_the_ticket_leaves_the_comment_queued(
     assert context.engine().sync("DEMO-1").delivered == 1
 
 
-def test_an_invalid_or_unquotable_spec_is_not_posted(context: AppContext) -> None:
+def test_an_invalid_spec_is_not_posted(context: AppContext) -> None:
     invalid = good_draft()
     invalid.mart = "../x"
     with pytest.raises(SpecError):
         post_spec(context, "DEMO-1", draft_to_yaml(invalid))
-
-    closing = good_draft()
-    closing.dashboard = "Orders {code} injected"
-    assert validate(closing) == []  # free text: the validator accepts it
-    with pytest.raises(SpecError, match="code"):
-        post_spec(context, "DEMO-1", draft_to_yaml(closing))
-
     assert context.ledger.outbox("DEMO-1") == []
     assert context.tracker.get_ticket("DEMO-1").comments == ()
+
+
+def test_free_text_that_looks_like_markup_is_posted_as_it_is(context: AppContext) -> None:
+    closing = good_draft()
+    closing.dashboard = "Orders {code} injected ```"
+    assert post_spec(context, "DEMO-1", draft_to_yaml(closing)).state == "delivered"
+    (comment,) = context.tracker.get_ticket("DEMO-1").comments
+    assert "Orders {code} injected ```" in comment.body

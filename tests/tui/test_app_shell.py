@@ -35,7 +35,7 @@ async def test_tracker_failure_is_shown_not_crashing(tmp_path):
     context = make_context(tmp_path)
 
     class DownTracker:
-        def list_tickets(self, query=None):
+        def ticket_pages(self, query=None):
             raise RemoteUnavailableError("connection refused")
 
     context.__dict__["tracker"] = DownTracker()
@@ -46,3 +46,42 @@ async def test_tracker_failure_is_shown_not_crashing(tmp_path):
         line = str(app.screen.query_one("#status-line", Static).render())
         assert line == "Could not load tickets: connection refused"
         assert app.is_running
+
+
+async def test_the_first_page_shows_while_the_rest_loads_in_the_background(
+    tmp_path, monkeypatch
+) -> None:
+    """250 tickets on a loopback Jira Cloud: 100 show at once, all 250 once the rest arrive."""
+    import threading
+
+    from martflow import context as context_module
+    from martflow.secrets import SecretStore
+    from tests.integrations.jira_server import FakeJira
+
+    monkeypatch.setattr(context_module, "SECRETS", SecretStore())
+    monkeypatch.setenv("JIRA_API_TOKEN", "tui-token-5150")
+    with FakeJira(user="pm@example.com", token="tui-token-5150") as jira:
+        keys = [jira.add_issue(f"Ask {n}") for n in range(250)]
+        held = threading.Event()
+        jira.fail("GET", "/search/jql", after=1, gate=held)
+        (tmp_path / "config.toml").write_text(
+            f'[tracker]\nkind = "jira"\nurl = "{jira.url}"\nuser = "pm@example.com"\n'
+        )
+        context = AppContext.load(tmp_path / "config.toml")
+        app = MartflowApp(context)
+        async with app.run_test(size=(100, 30)) as pilot:
+            table = app.screen.query_one("#tickets", DataTable)
+            status = app.screen.query_one("#status-line", Static)
+            for _ in range(200):
+                await pilot.pause(0.02)
+                if table.row_count:
+                    break
+            assert table.row_count == 100
+            assert str(status.render()) == "100 tickets, loading more…"
+            assert str(table.get_row_at(0)[0]) == keys[-1]
+            held.set()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert table.row_count == 250
+            assert str(status.render()) == "250 tickets"
+        context.close()

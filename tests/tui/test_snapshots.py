@@ -268,7 +268,7 @@ def test_ticket_list_tracker_failed(snap_compare, shop):
     "Could not load tickets: connection refused" - no dialog, the app keeps running."""
 
     class DownTracker:
-        def list_tickets(self, query: str | None = None) -> list[object]:
+        def ticket_pages(self, query: str | None = None) -> list[object]:
             raise RemoteUnavailableError("connection refused")
 
     shop.__dict__["tracker"] = DownTracker()

@@ -145,7 +145,7 @@ async def test_post_to_ticket_comments_once(context: AppContext) -> None:
 
         comments = context.tracker.get_ticket("DEMO-1").comments
         assert len(comments) == 1
-        assert "{code:yaml}\nmartflow:\n" in comments[0].body
+        assert "```yaml\nmartflow:\n" in comments[0].body
         assert (context.project.specs_dir / "DEMO-1.yml").exists()
         assert app.queued == 0
 

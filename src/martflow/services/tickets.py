@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,9 +57,14 @@ class TicketView:
 
 def ticket_rows(context: AppContext) -> list[TicketRow]:
     """The tracker's tickets (the configured JQL) with their pipeline progress."""
-    tickets = context.tracker.list_tickets(context.config.tracker.jql or None)
+    return [row for page in ticket_row_pages(context) for row in page]
+
+
+def ticket_row_pages(context: AppContext) -> Iterator[list[TicketRow]]:
+    """``ticket_rows`` a page at a time, each page as soon as the tracker sends it."""
     known = set(context.ledger.tickets())
-    return [_row(context, ticket) if ticket.key in known else _fresh(ticket) for ticket in tickets]
+    for page in context.tracker.ticket_pages(context.config.tracker.jql or None):
+        yield [_row(context, ticket) if ticket.key in known else _fresh(ticket) for ticket in page]
 
 
 def _fresh(ticket: Ticket) -> TicketRow:

@@ -11,18 +11,27 @@ from martflow.services.tickets import TicketRow, TicketView
 
 
 class TicketsLoaded(Message):
-    """The tracker answered with these tickets (and the ledger with their progress)."""
+    """The tracker answered with a page of tickets (and the ledger with their progress).
 
-    def __init__(self, rows: list[TicketRow]) -> None:
+    ``load`` numbers the listing the page belongs to, so a page of a listing that a
+    refresh replaced is dropped; ``first`` starts the list over; ``complete`` says no
+    page follows.
+    """
+
+    def __init__(self, load: int, rows: list[TicketRow], *, first: bool, complete: bool) -> None:
         super().__init__()
+        self.load = load
         self.rows = rows
+        self.first = first
+        self.complete = complete
 
 
 class TicketsFailed(Message):
-    """The tracker could not be read."""
+    """The tracker could not be read (the pages already shown stay)."""
 
-    def __init__(self, error: str) -> None:
+    def __init__(self, load: int, error: str) -> None:
         super().__init__()
+        self.load = load
         self.error = error
 
 

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.worker import get_current_worker
 
 from martflow.core.safe_text import visible
 from martflow.errors import MartflowError
@@ -34,6 +35,9 @@ class TicketListScreen(ForwardsWorkerErrors, Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[TicketRow] = []
+        self.loads = 0
+        """How many listings were started; messages of an older one are dropped."""
+        self.loading = False
 
     @property
     def martflow(self) -> MartflowApp:
@@ -72,26 +76,50 @@ class TicketListScreen(ForwardsWorkerErrors, Screen[None]):
         self.query_one("#filter", Input).value = ""
         self.query_one("#tickets", DataTable).focus()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="tickets")
     def load_tickets(self) -> None:
-        from martflow.services.tickets import ticket_rows
+        """List the tickets again: the first page shows at once, the rest as it comes."""
+        self.loads += 1
+        self.read_pages(self.loads)
 
+    @work(thread=True, exclusive=True, exit_on_error=False, group="tickets")
+    def read_pages(self, load: int) -> None:
+        from martflow.services.tickets import ticket_row_pages
+
+        worker = get_current_worker()
+        first = True
         try:
-            rows = ticket_rows(self.martflow.context)
+            for rows in ticket_row_pages(self.martflow.context):
+                if worker.is_cancelled:
+                    return
+                self.post_message(TicketsLoaded(load, rows, first=first, complete=False))
+                first = False
         except MartflowError as exc:
-            self.post_message(TicketsFailed(exc.message))
+            self.post_message(TicketsFailed(load, exc.message))
             return
         except Exception as exc:  # shown in place: the app never crashes on a tracker error
-            self.post_message(TicketsFailed(f"{type(exc).__name__}: {exc}"))
+            self.post_message(TicketsFailed(load, f"{type(exc).__name__}: {exc}"))
             return
-        self.post_message(TicketsLoaded(rows))
+        self.post_message(TicketsLoaded(load, [], first=first, complete=True))
 
     def on_tickets_loaded(self, message: TicketsLoaded) -> None:
-        self.rows = message.rows
-        self.show_rows()
+        if message.load != self.loads:
+            return  # a refresh replaced that listing
+        self.loading = not message.complete
+        if message.first:
+            self.rows = list(message.rows)
+            self.show_rows()
+        else:
+            self.rows.extend(message.rows)
+            self.add_rows(message.rows)
 
     def on_tickets_failed(self, message: TicketsFailed) -> None:
-        self.query_one("#status-line", Static).update(f"Could not load tickets: {message.error}")
+        if message.load != self.loads:
+            return
+        self.loading = False
+        shown = f" ({len(self.rows)} shown)" if self.rows else ""
+        self.query_one("#status-line", Static).update(
+            f"Could not load tickets{shown}: {message.error}"
+        )
 
     @on(Input.Changed, "#filter")
     def filter_changed(self) -> None:
@@ -105,16 +133,27 @@ class TicketListScreen(ForwardsWorkerErrors, Screen[None]):
         """Fill the table with the rows matching the filter; keep the cursor on its ticket."""
         table = self.query_one("#tickets", DataTable)
         current = self.current_key()
-        words = self.query_one("#filter", Input).value.lower().split()
-        shown = [row for row in self.rows if _matches(row, words)]
         table.clear()
-        for row in shown:
-            # Text, not str: a DataTable parses str cells as markup, and summaries are untrusted.
-            cells = (row.key, visible(row.status), row.progress, visible(row.summary))
-            table.add_row(*(Text(cell) for cell in cells), key=row.key)
-        if current and any(row.key == current for row in shown):
+        self.add_rows(self.rows)
+        if current and current in table.rows:
             table.move_cursor(row=table.get_row_index(current))
-        self.query_one("#status-line", Static).update(_count(len(shown), len(self.rows), words))
+
+    def add_rows(self, rows: list[TicketRow]) -> None:
+        """Append the rows matching the filter (a page that just arrived) and recount."""
+        table = self.query_one("#tickets", DataTable)
+        words = self.words()
+        for row in rows:
+            if _matches(row, words) and row.key not in table.rows:
+                # Text, not str: a DataTable parses str cells as markup; summaries are untrusted.
+                cells = (row.key, visible(row.status), row.progress, visible(row.summary))
+                table.add_row(*(Text(cell) for cell in cells), key=row.key)
+        status = _count(table.row_count, len(self.rows), words)
+        if self.loading:
+            status += ", loading more…"
+        self.query_one("#status-line", Static).update(status)
+
+    def words(self) -> list[str]:
+        return self.query_one("#filter", Input).value.lower().split()
 
     def current_key(self) -> str | None:
         """The key of the highlighted ticket, if any."""
