@@ -123,8 +123,8 @@ def _event_line(event: Event, verbose: bool) -> str:
             return f"   tracker: {kind} delivered ({target})"
         case UpdateQueued(kind=kind, reason=reason):
             return f"   tracker unreachable, {kind} queued: {reason}"
-        case UpdateFailed(kind=kind, reason=reason):
-            return f"   tracker: {kind} FAILED: {reason}"
+        case UpdateFailed(kind=kind, target=target):
+            return f"   tracker: {kind} {target} FAILED (why: below)"
     return ""
 
 

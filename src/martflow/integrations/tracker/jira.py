@@ -120,20 +120,21 @@ class JiraTracker:
         jql = query or self.jql
         client = self._connection.client()
         site = CallSite("search tickets with the JQL query")
-        wanted = ("summary", "status")
+        # A string, not a list: jira 3.10.0 drops a list of fields (pycontribs/jira#2346).
+        wanted = "summary,status"
 
         def by_token(token: str | None) -> Any:
             return client.enhanced_search_issues(
                 jql,
                 nextPageToken=token,
                 maxResults=PAGE_SIZE,
-                fields=list(wanted),
+                fields=wanted,
                 json_result=True,
             )
 
         def by_offset(start: int) -> Any:
             return client.search_issues(
-                jql, startAt=start, maxResults=PAGE_SIZE, fields=list(wanted), json_result=True
+                jql, startAt=start, maxResults=PAGE_SIZE, fields=wanted, json_result=True
             )
 
         pages = (
