@@ -377,3 +377,29 @@ def test_the_tui_guide_lists_every_remappable_key() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "tui.md").read_text()
     missing = sorted(i for i in MartflowApp.remappable_ids() if f"| `{i}` |" not in doc)
     assert not missing, missing
+
+
+async def test_an_update_the_tracker_refuses_opens_a_dialog_with_its_reason(tmp_path):
+    from martflow.errors import RemoteRejectedError
+    from tests.cli.repo_support import make_repo
+
+    root = make_repo(tmp_path / "repo", "")
+    context = AppContext.load(root / "config.toml")
+    tracker = MemoryTracker()
+    context.__dict__["tracker"] = tracker
+    file_demo_tickets(context)
+    refusal = "cannot move DEMO-1 to 'In Progress': 'Start' needs Resolution (resolution)"
+    tracker.fail_next("transition", 1, RemoteRejectedError(refusal))
+    app = MartflowApp(context)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            screen = await open_ticket(pilot, "DEMO-1")
+            await pilot.press("n")
+            await settle(pilot)
+            assert isinstance(app.screen, ErrorDialog)
+            assert app.screen.error_message == refusal
+            assert screen.query_one(StepList).states["start"] is StepState.SUCCEEDED
+            assert len(tracker.comments("DEMO-1")) == 1  # the PM still hears about it
+    finally:
+        context.close()
