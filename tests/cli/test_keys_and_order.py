@@ -162,7 +162,7 @@ def test_jira_answers_with_the_key_martflow_uses(jira_repo: Path, jira: FakeJira
     writes = [r.path for r in jira.received if r.method == "POST"]
     assert writes and all(f"/issue/{key}/" in path for path in writes), writes
     assert jira.status_of(key) == "In Progress"
-    assert len([b for b in jira.comment_bodies(key) if "martflow-op" in b]) == 1
+    assert [p[0]["key"] for p in jira.comment_properties(key)] == ["martflow"]
 
     assert as_json(["run", "demo-1", "--until", "start"])["ran"] == []
     assert as_json(["show", "Old-3"])["key"] == key

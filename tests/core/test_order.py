@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from martflow.core.document import Document
 from martflow.core.models import STEP_NAMES, StepOutcome, StepState
 from martflow.core.retry import RetryPolicy
 from martflow.core.workflow.engine import Engine, StepContext
@@ -52,7 +53,7 @@ def test_the_trackers_answer_is_the_key_not_the_typed_one(tmp_path, tracker):
 
     def start(context: StepContext) -> StepOutcome:
         keys.append(context.key)
-        return StepOutcome(ok=True, detail="on branch", comment="start done")
+        return StepOutcome(ok=True, detail="on branch", comment=Document.from_text("start done"))
 
     engine = make_engine(tmp_path, tracker, {"start": start})
 

@@ -84,7 +84,7 @@ def test_an_ambiguous_post_is_reconciled_by_its_property_not_resent(
     key = server.add_issue("Customer lifetime value")
     server.fail("POST", f"/issue/{key}/comment", **fault)
     engine = build_engine(tmp_path, tracker)
-    report = engine.run(key, only=["build"])
+    report = engine.run(key, only=["build"], force=True)
     assert report.failed is None and not report.queued
     (post,) = martflow_posts(server, key)  # one POST: the reconcile found it
     (entry,) = engine.ledger.outbox(key)
@@ -101,7 +101,7 @@ def test_the_build_comment_is_adf_on_cloud_and_wiki_on_data_center(
     tmp_path: Path, tracker: JiraTracker, server: FakeJira
 ) -> None:
     key = server.add_issue("Customer lifetime value")
-    build_engine(tmp_path, tracker).run(key, only=["build"])
+    build_engine(tmp_path, tracker).run(key, only=["build"], force=True)
     (body,) = server.comment_bodies(key)
     if server.cloud:
         assert adf_problems(body) == []
