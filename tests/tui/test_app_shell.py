@@ -84,4 +84,20 @@ async def test_the_first_page_shows_while_the_rest_loads_in_the_background(
             await pilot.pause()
             assert table.row_count == 250
             assert str(status.render()) == "250 tickets"
+
+            # A reload keeps the highlighted ticket, even one that comes back on page 3.
+            table.move_cursor(row=249)
+            again = threading.Event()
+            jira.fail("GET", "/search/jql", after=1, gate=again)
+            await pilot.press("r")
+            for _ in range(200):
+                await pilot.pause(0.02)
+                if table.row_count == 100:
+                    break
+            assert str(status.render()) == "100 tickets, loading more…"
+            again.set()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert app.screen.current_key() == keys[0]
+            assert table.row_count == 250
         context.close()

@@ -38,6 +38,8 @@ class TicketListScreen(ForwardsWorkerErrors, Screen[None]):
         self.loads = 0
         """How many listings were started; messages of an older one are dropped."""
         self.loading = False
+        self.return_to: str | None = None
+        """The ticket to highlight again once a reload brings it back."""
 
     @property
     def martflow(self) -> MartflowApp:
@@ -79,6 +81,7 @@ class TicketListScreen(ForwardsWorkerErrors, Screen[None]):
     def load_tickets(self) -> None:
         """List the tickets again: the first page shows at once, the rest as it comes."""
         self.loads += 1
+        self.return_to = self.current_key()
         self.read_pages(self.loads)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="tickets")
@@ -147,6 +150,11 @@ class TicketListScreen(ForwardsWorkerErrors, Screen[None]):
                 # Text, not str: a DataTable parses str cells as markup; summaries are untrusted.
                 cells = (row.key, visible(row.status), row.progress, visible(row.summary))
                 table.add_row(*(Text(cell) for cell in cells), key=row.key)
+        if self.return_to and self.return_to in table.rows:
+            # The highlighted ticket may come back on a later page of a reload.
+            if table.cursor_row == 0:
+                table.move_cursor(row=table.get_row_index(self.return_to))
+            self.return_to = None
         status = _count(table.row_count, len(self.rows), words)
         if self.loading:
             status += ", loading more…"
