@@ -159,3 +159,19 @@ def test_a_comment_is_posted_whole_or_not_at_all(tracker: JiraTracker, server: F
     tracker.add_comment(key, body, "op-whole")
     (post,) = martflow_posts(server, key)
     assert set(post.body) == {"body", "properties"}
+
+
+def test_a_secret_anywhere_in_a_comment_document_is_never_sent(
+    tmp_path: Path, tracker: JiraTracker, server: FakeJira
+) -> None:
+    key = server.add_issue("ask")
+    token = "ghp_" + "a1B2c3D4e5" * 4
+    leaky = document(paragraph("Built.")) + comments.built(
+        BuildReport("inv", (NodeResult("m", token, "model", "success", 1.0),)), "1"
+    )
+    ledger = Ledger(tmp_path / "state.db")
+    ledger.enqueue(key, "build", "comment", key, leaky.to_payload())
+    report = Delivery(ledger, tracker, RetryPolicy(sleep=no_sleep)).deliver(key)
+    assert report.failed == 1
+    assert "GitHub token" in report.errors[0] and token not in report.errors[0]
+    assert martflow_posts(server, key) == []

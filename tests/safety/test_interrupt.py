@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from martflow.core.document import Document
 from martflow.core.models import StepOutcome, StepState
 from martflow.core.workflow.engine import Engine, StepContext
 from martflow.core.workflow.ledger import Ledger
@@ -41,7 +42,7 @@ def test_a_step_interrupted_by_ctrl_c_is_recorded_failed_and_the_run_ends(tmp_pa
     ledger = Ledger(tmp_path / "state.db")
 
     def start(_context: StepContext) -> StepOutcome:
-        return StepOutcome(ok=True, detail="on branch x", comment="started")
+        return StepOutcome(ok=True, detail="on branch x", comment=Document.from_text("started"))
 
     def scaffold(_context: StepContext) -> StepOutcome:
         raise KeyboardInterrupt
@@ -53,7 +54,8 @@ def test_a_step_interrupted_by_ctrl_c_is_recorded_failed_and_the_run_ends(tmp_pa
     steps = {s.name: s for s in ledger.steps("DEMO-1")}
     assert (steps["scaffold"].state, steps["scaffold"].detail) == (StepState.FAILED, "interrupted")
     assert steps["lint"].state is StepState.PENDING
-    assert [e.payload for e in ledger.outbox("DEMO-1")] == ["started"]  # nothing about Ctrl-C
+    queued = [Document.from_payload(e.payload).plain_text() for e in ledger.outbox("DEMO-1")]
+    assert queued == ["started"]  # nothing about Ctrl-C
     assert ledger.lock_holder("DEMO-1") is None
 
 
