@@ -97,7 +97,7 @@ class DbtConfig(_Section):
     project_dir: str = "."
     """The dbt project, relative to config.toml."""
     profiles_dir: str = "."
-    """The folder holding profiles.yml, relative to config.toml."""
+    """The folder holding profiles.yml, relative to config.toml (`~` allowed, e.g. `~/.dbt`)."""
     target: str = ""
     """dbt target; empty = the profile's default."""
     pass_env: list[str] = Field(default_factory=list)
@@ -137,7 +137,10 @@ class ScaffoldConfig(_Section):
     templates_dir: str = ""
     """Your own model templates (staging/, intermediate/, mart/); empty = martflow's."""
     source_schemas: dict[str, str] = Field(default_factory=dict)
-    """Spec source name -> warehouse schema; an unlisted source uses its own name."""
+    """Warehouse schema of a source the project does not declare (else: its name); a declared
+    source uses its YAML's."""
+    reuse_staging: bool = True
+    """Select a declared table through its existing staging model instead of generating one."""
 
 
 class LintConfig(_Section):
@@ -163,7 +166,8 @@ class GitConfig(_Section):
     push: bool = False
     """Push after committing."""
     default_branch: str = "main"
-    """The branch `lint --changed` compares against."""
+    """The branch `lint --changed` compares against (local, else on the remote); after --base
+    and the CI's variables."""
     pass_env: list[str] = Field(default_factory=list)
     """More environment variables git and its hooks may see (secrets never pass)."""
 
@@ -259,7 +263,7 @@ class Project:
 
     @property
     def dbt_profiles_dir(self) -> Path:
-        return (self.root / self.config.dbt.profiles_dir).resolve()
+        return (self.root / Path(self.config.dbt.profiles_dir).expanduser()).resolve()
 
     @property
     def models_dir(self) -> Path:

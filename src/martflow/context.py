@@ -55,6 +55,9 @@ class AppContext:
             remote=git.remote,
             push=git.push,
             lint_fix=self.config.lint.fix,
+            project_dir=self.project.dbt_project_dir,
+            source_schemas=dict(self.config.scaffold.source_schemas),
+            reuse_staging=self.config.scaffold.reuse_staging,
         )
 
     @cached_property
@@ -122,16 +125,32 @@ class AppContext:
             self.project.root, pass_env=self.config.git.pass_env, scanner=self.secret_scanner
         )
 
+    def default_branch_ref(self) -> str | None:
+        """``[git] default_branch`` as a ref that exists (local, else on the remote), or None."""
+        from martflow.integrations.changes import branch_ref
+
+        git = self.config.git
+        return branch_ref(self.project.root, git.default_branch, git.remote)
+
     def dbt(self) -> DbtRunner:
         with self._lock:
             if self._dbt is None:
                 from martflow.integrations.dbt import DbtProcessRunner
 
+                # dbt's own target/ and logs/ of martflow's runs go under .martflow/, so
+                # martflow leaves nothing in the project and never touches the team's
+                # target/manifest.json (their state comparisons use it).
+                state = self.project.state_dir
                 self._dbt = DbtProcessRunner(
                     self.project.dbt_project_dir,
                     self.project.dbt_profiles_dir,
                     self.config.dbt.target or None,
-                    extra_env=self.dbt_env(),
+                    extra_env={
+                        **self.dbt_env(),
+                        "DBT_TARGET_PATH": str(state / "dbt" / "target"),
+                        "DBT_LOG_PATH": str(state / "dbt" / "logs"),
+                    },
+                    log_path=state / "logs" / "dbt-worker.log",
                 )
             return self._dbt  # type: ignore[no-any-return]
 

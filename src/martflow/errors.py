@@ -256,9 +256,10 @@ class CancelledError(MartflowError):
 
 
 class LintError(MartflowError):
-    """sqlfluff could not run on the given paths."""
+    """sqlfluff could not run on the given paths (a usage or configuration problem)."""
 
     title = "Lint error"
+    exit_code = ExitCode.USAGE
 
 
 class PublishError(MartflowError):

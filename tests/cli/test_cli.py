@@ -100,9 +100,11 @@ def test_run_stops_at_failing_step_with_exit_1(repo):
 
 def test_dirty_tree_refuses_start(repo):
     invoke(["tickets", "create", "--summary", "x"])
-    (repo / "notes.txt").write_text("wip")
+    (repo / "notes.txt").write_text("wip")  # untracked: nothing would commit it, accepted
+    (repo / ".gitignore").write_text(".martflow/\n*.tmp\n")  # tracked and modified: refused
     result = invoke(["run", "DEMO-1", "--until", "start"], code=1)
-    assert "notes.txt" in result.stdout
+    assert ".gitignore" in result.stdout
+    assert "notes.txt" not in result.stdout
 
 
 def test_sync_with_nothing_queued(repo):

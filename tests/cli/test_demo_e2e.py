@@ -142,6 +142,7 @@ def test_doctor_and_lint_changed_on_the_demo_repo(tmp_path, monkeypatch):
         "dbt project": True,
         "warehouse": True,
         "git": True,
+        "default branch": True,
         "tableau": True,
     }
     assert doctor.exit_code == 0

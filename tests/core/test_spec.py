@@ -303,9 +303,9 @@ RULES = [
     ("sources-scalar", spec_yaml(sources="shop.orders"), "martflow.sources", "must be a list"),
     (
         "source-shape",
-        spec_yaml(sources=["orders", "shop.customers"]),
+        spec_yaml(sources=["raw.shop.orders", "shop.customers"]),
         "martflow.sources[0]",
-        '"orders" must be source.table, e.g. shop.orders',
+        '"raw.shop.orders" must be source.table (e.g. shop.orders) or the name of a model',
     ),
     (
         "source-ident",
@@ -388,7 +388,7 @@ RULES = [
         "joins-missing",
         spec_yaml(joins=[]),
         "martflow.joins",
-        'table "customers" is not joined to orders; add a join like '
+        'table "customers" is not joined to orders (the grain\'s table); add a join like '
         '"orders.<column> = customers.<column>"',
     ),
     (

@@ -146,18 +146,29 @@ def test_staged_change_is_refused(repo: GitRepository, work: Path) -> None:
         repo.start_branch(BRANCH)
 
 
-def test_untracked_file_is_refused_but_ignored_files_are_not(
+def test_untracked_files_are_accepted_and_carried_over_but_never_overwritten(
     repo: GitRepository, work: Path
 ) -> None:
     write(work / ".env", "JIRA_API_TOKEN=secret\n")
     write(work / "target" / "manifest.json", "{}\n")
     assert repo.is_clean()
     write(work / "notes" / "todo.txt", "x\n")
+    write(work / "models" / "scratch.sql", "select 1 as scratch\n")
     assert not repo.is_clean()
-    with pytest.raises(GitError, match=r"notes/todo\.txt") as caught:
-        repo.start_branch(BRANCH)
-    assert ".env" not in str(caught.value)
-    assert "target" not in str(caught.value)
+    assert repo.start_branch(BRANCH) == BRANCH
+    assert (work / "models" / "scratch.sql").read_text() == "select 1 as scratch\n"
+    # A branch that has the file: git refuses to overwrite the untracked copy, martflow says so.
+    git(work, "switch", "-q", "main")
+    git(work, "switch", "-q", "-c", "other")
+    write(work / "notes" / "todo.txt", "committed\n")
+    git(work, "add", "notes/todo.txt")
+    git(work, "commit", "-qm", "todo")
+    git(work, "switch", "-q", "main")
+    write(work / "notes" / "todo.txt", "mine\n")
+    with pytest.raises(GitError, match=r"notes/todo\.txt|overwritten"):
+        repo.start_branch("other")
+    assert (work / "notes" / "todo.txt").read_text() == "mine\n"
+    assert repo.current_branch() == "main"
 
 
 def test_allowed_dirty_folder_covers_everything_under_it(repo: GitRepository, work: Path) -> None:
@@ -176,13 +187,14 @@ def test_allowed_dirty_does_not_cover_other_paths(repo: GitRepository, work: Pat
     with pytest.raises(GitError) as caught:
         repo.start_branch(BRANCH, allowed_dirty=["models/", "models/a.sql"])
     assert "README.md" in caught.value.message
-    assert "modelsx.sql" in caught.value.message
+    assert "modelsx.sql" not in caught.value.message  # untracked: accepted
     assert "models/a.sql" not in caught.value.message
 
 
 def test_dirty_listing_is_capped_at_five(repo: GitRepository, work: Path) -> None:
     for i in range(8):
         write(work / f"f{i}.txt", "x\n")
+    git(work, "add", ".")
     with pytest.raises(GitError, match=r"\(\+3 more\)") as caught:
         repo.start_branch(BRANCH)
     assert sum(f"f{i}.txt" in caught.value.message for i in range(8)) == 5
@@ -433,33 +445,7 @@ def test_first_line_skips_noise() -> None:
     assert first_line("") == "git failed without a message"
 
 
-# -- changed_files, init -------------------------------------------------------------
-
-
-def test_changed_files_since_the_branch_point(repo: GitRepository, work: Path) -> None:
-    repo.start_branch(BRANCH)
-    write(work / "models" / "c.sql", "select 3 as c\n")
-    repo.commit(["models/c.sql"], "c", "run-14")
-    git(work, "switch", "-q", "main")
-    write(work / "models" / "main_only.sql", "select 4\n")
-    git(work, "add", "models/main_only.sql")
-    git(work, "commit", "-q", "-m", "main moves on")
-    git(work, "switch", "-q", BRANCH)
-    write(work / "models" / "a.sql", "select 10 as a\n")
-    write(work / "models" / "d.sql", "select 5 as d\n")
-    write(work / "target" / "compiled.sql", "select 1\n")
-
-    assert repo.changed_files() == ["models/a.sql", "models/c.sql", "models/d.sql"]
-    assert repo.changed_files(base="HEAD") == ["models/a.sql", "models/d.sql"]
-    assert repo.changed_files(base="main") == ["models/a.sql", "models/c.sql", "models/d.sql"]
-    with pytest.raises(GitError, match="unknown base ref 'nope'"):
-        repo.changed_files(base="nope")
-
-
-def test_changed_files_leaves_out_deleted_files(repo: GitRepository, work: Path) -> None:
-    (work / "models" / "a.sql").unlink()
-    write(work / "models" / "b.sql", "select 2\n")
-    assert repo.changed_files() == ["models/b.sql"]
+# -- init -----------------------------------------------------------------------------
 
 
 def test_init_commits_everything_not_ignored(tmp_path: Path) -> None:
@@ -491,11 +477,11 @@ def test_init_with_initial_paths_commits_only_those(tmp_path: Path) -> None:
         root, ["keep.txt"], "first", identity=("M", "m@example.invalid")
     ) as repo:
         assert git(root, "ls-tree", "-r", "--name-only", "HEAD") == "keep.txt"
-        assert repo.changed_files() == ["later.txt"]
+        assert repo.dirty_paths() == ["later.txt"]
         assert repo.head_sha() == git(root, "rev-parse", "HEAD")
 
 
 def test_errors_are_martflow_errors_with_one_line(repo: GitRepository) -> None:
     with pytest.raises(MartflowError) as caught:
-        repo.changed_files(base="-x")
+        repo.start_branch("-x")
     assert "\n" not in str(caught.value)

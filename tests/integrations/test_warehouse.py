@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from martflow.core.models import ColumnInfo, SourceRef, TableInfo
+from martflow.core.project import Relation
 from martflow.errors import WarehouseError
 from martflow.integrations.dbt import DbtProcessRunner
 from martflow.integrations.warehouse import DbtWarehouse
@@ -128,3 +129,20 @@ def test_tables_without_source_schemas_or_with_a_hostile_one_needs_no_dbt(tmp_pa
     with pytest.raises(WarehouseError, match="not a plain schema name"):
         DbtWarehouse(runner, tmp_path, {"shop": "raw' or 1=1 --"}).tables()
     assert runner.pid is None
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("dbt_worker")
+def test_relation_columns_reads_any_schema_and_says_none_for_a_missing_one(
+    warehouse: tuple[DbtWarehouse, DbtProcessRunner],
+) -> None:
+    wh, runner = warehouse
+    before = len(runner.commands)
+    found = wh.relation_columns(
+        [Relation("", "raw", "payments"), Relation("", "raw", "nope"), Relation("", "main", "x")]
+    )
+    assert [c.name for c in found[0] or ()] == ["payment_id", "order_id", "amount"]
+    assert found[1:] == [None, None]
+    assert set(runner.commands[before:]) <= {"parse"}
+    assert wh.schema_tables(["raw"])["raw"][0][0] == "customers"
+    assert wh.relation_columns([]) == []

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from martflow.core.models import ColumnInfo, SourceRef, TableInfo
+from martflow.core.project import ProjectIndex, Relation
 from martflow.core.secret_scan import SecretScanner
 from martflow.core.workflow.engine import Engine
 from martflow.core.workflow.ledger import Ledger
@@ -38,6 +39,19 @@ class ListedWarehouse:
     def tables(self) -> list[TableInfo]:
         return []
 
+    def relation_columns(
+        self, relations: Sequence[Relation]
+    ) -> list[tuple[ColumnInfo, ...] | None]:
+        by_table = {ref.table: tuple(columns) for ref, columns in DEMO_COLUMNS.items()}
+        return [by_table.get(relation.identifier) for relation in relations]
+
+
+class NewProject:
+    """The DbtRunner port's parse of a dbt project that declares nothing yet."""
+
+    def project_index(self) -> ProjectIndex:
+        return ProjectIndex("shop")
+
 
 class Services:
     """What start, scaffold and commit use, built on real parts."""
@@ -51,6 +65,9 @@ class Services:
 
     def warehouse(self) -> ListedWarehouse:
         return ListedWarehouse()
+
+    def dbt(self) -> NewProject:
+        return NewProject()
 
     def scaffolder(self) -> ProjectScaffolder:
         root = self.settings.root

@@ -242,8 +242,8 @@ async def test_the_tree_lists_the_demo_tables_and_picking_columns_fills_the_form
         assert form.input_for("measures").value == "total_amount=sum(payments.amount)"
         assert "✓" in str(tree.root.children[0].label)
         assert screen.problems == [
-            'martflow.joins: table "payments" is not joined to customers; add a join like '
-            '"customers.<column> = payments.<column>"'
+            'martflow.joins: table "payments" is not joined to customers (the grain\'s table); '
+            'add a join like "customers.<column> = payments.<column>"'
         ]
 
         tree.move_cursor(tree.root.children[3])

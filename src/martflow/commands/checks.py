@@ -30,6 +30,7 @@ def run_checks(context: AppContext) -> list[Check]:
         ("dbt project", _dbt_project),
         ("warehouse", _warehouse),
         ("git", _git),
+        ("default branch", _default_branch),
         ("tableau", _tableau),
     ]
     results = []
@@ -98,8 +99,29 @@ def _dbt_project(context: AppContext) -> str:
 
 
 def _warehouse(context: AppContext) -> str:
+    """The project parses and the warehouse answers through the profile."""
     # The warm dbt worker parses the project and connects as every later step will.
-    return context.ping_warehouse()
+    answered = context.ping_warehouse()
+    index = context.dbt().project_index()
+    models = sum(n.kind == "model" for n in index.nodes)
+    seeds = sum(n.kind == "seed" for n in index.nodes)
+    found = context.warehouse().relation_columns([s.relation for s in index.sources])
+    present = sum(cols is not None for cols in found)
+    sources = f"{present} of {len(index.sources)} declared source tables present"
+    if not index.sources:
+        sources = "no sources declared yet"
+    return f"{answered}; dbt parses {index.name}: {models} models, {seeds} seeds; {sources}"
+
+
+def _default_branch(context: AppContext) -> str:
+    git = context.config.git
+    ref = context.default_branch_ref()
+    if ref is None:
+        raise MartflowError(
+            f"[git] default_branch {git.default_branch!r} is neither a local branch nor "
+            f"{git.remote}/{git.default_branch}; lint --changed compares against it"
+        )
+    return f"{ref} (lint --changed compares against it)"
 
 
 def _git(context: AppContext) -> str:

@@ -1,7 +1,8 @@
-"""`martflow lint`: sqlfluff over models, all of them or only those a branch changed."""
+"""`martflow lint`: sqlfluff over models: all, some paths, a ticket's, or those a branch changed."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -10,12 +11,23 @@ from martflow.commands.common import CliState, pass_state
 from martflow.errors import ExitCode
 
 FORMATS = ["human", "json", "github", "junit", "sarif"]
+_TICKET_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*-[0-9]+")
 
 
 @click.command("lint")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--changed", is_flag=True, help="Only models changed against the base.")
-@click.option("--base", default=None, help="Base ref for --changed (default: merge base).")
+@click.option(
+    "--base",
+    default=None,
+    help="Base ref for --changed (default: $GITHUB_BASE_REF or "
+    "$CI_MERGE_REQUEST_TARGET_BRANCH_NAME, then [git] default_branch, then origin/HEAD).",
+)
+@click.option(
+    "--changed-lines",
+    is_flag=True,
+    help="With --changed: report only findings on lines changed against the base.",
+)
 @click.option("--fix", is_flag=True, help="Apply sqlfluff's fixes.")
 @click.option(
     "--format",
@@ -31,29 +43,59 @@ def lint(
     paths: tuple[Path, ...],
     changed: bool,
     base: str | None,
+    changed_lines: bool,
     fix: bool,
     fmt: str | None,
     json_flag: bool,
 ) -> None:
-    """Lint models with sqlfluff (exit 1 on violations)."""
+    """Lint models with sqlfluff (exit 1 on violations, 2 on a usage or config problem).
+
+    PATH... are files or folders; a single ticket KEY (e.g. DEMO-1) lints the files the
+    pipeline wrote for that ticket.
+    """
     from martflow.core.lint_format import render
     from martflow.errors import UsageError
 
-    if base and not changed:
-        raise UsageError("--base goes with --changed")
+    if (base or changed_lines) and not changed:
+        raise UsageError(f"{'--base' if base else '--changed-lines'} goes with --changed")
     if changed and paths:
-        raise UsageError("give PATHs or --changed, not both")
+        raise UsageError("give PATHs, a ticket KEY or --changed, not more than one")
+    if changed_lines and fix:
+        raise UsageError("--fix rewrites whole files; it does not go with --changed-lines")
     context = state.context()
     linter = context.linter()
     if changed:
-        report = linter.lint_changed(base, fix=fix)  # type: ignore[attr-defined]
+        git = context.config.git
+        report = linter.lint_changed(  # type: ignore[attr-defined]
+            base,
+            fix=fix,
+            lines_only=changed_lines,
+            default_branch=git.default_branch,
+            remote=git.remote,
+        )
     else:
-        targets = [p.resolve() for p in paths] or [context.project.models_dir]
-        report = linter.lint(targets, fix=fix)
+        report = linter.lint(_targets(state, paths), fix=fix)
     fmt = fmt or ("json" if (json_flag or state.json) else "human")
     click.echo(render(report, fmt))
     if report.violations:
         raise SystemExit(int(ExitCode.PROBLEMS))
+
+
+def _targets(state: CliState, paths: tuple[Path, ...]) -> list[Path]:
+    """The files to lint: the paths given, a ticket's files, or the models folder."""
+    from martflow.errors import UsageError
+
+    context = state.context()
+    if len(paths) == 1 and _TICKET_KEY.fullmatch(str(paths[0])) and not paths[0].exists():
+        given = str(paths[0])
+        # The ledger's spelling (keys are case-insensitive); no tracker call, CI has none.
+        key = next((k for k in context.ledger.tickets() if k.casefold() == given.casefold()), given)
+        files = context.ledger.step(key, "scaffold").artifacts.get("files")
+        sql = [f for f in files if str(f).endswith(".sql")] if isinstance(files, list) else []
+        if not sql:
+            raise UsageError(f"{key} has no scaffolded models yet: run `martflow scaffold {key}`")
+        return [context.project.root / str(f) for f in sql]
+    return [p.resolve() for p in paths] or [context.project.models_dir]
 
 
 COMMANDS = [lint]

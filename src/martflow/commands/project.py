@@ -14,14 +14,88 @@ from martflow.errors import ExitCode
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False), default=".")
 @click.option("--project-name", default=None, help="dbt project name (default: from DIR).")
 @click.option("--tracker-project", default="DEMO", show_default=True, help="Ticket key prefix.")
+@click.option(
+    "--existing",
+    is_flag=True,
+    help="Adopt the existing git repo and dbt project in DIR (changes no model).",
+)
+@click.option(
+    "--project-dir",
+    default=None,
+    help="With --existing: the dbt project folder, when the repo has several.",
+)
+@click.option("--dry-run", is_flag=True, help="With --existing: show the plan, write nothing.")
+@click.option("--ci/--no-ci", default=True, help="With --existing: add a CI lint workflow if none.")
+@click.option(
+    "--pre-commit/--no-pre-commit",
+    default=True,
+    help="With --existing: add a pre-commit hook if the repo has no pre-commit config.",
+)
 @json_option
 @pass_state
-def init(state: CliState, directory: Path, project_name: str | None, tracker_project: str) -> None:
-    """Create a new analytics repo: dbt project, config.toml, .sqlfluff, CI, git."""
+def init(
+    state: CliState,
+    directory: Path,
+    project_name: str | None,
+    tracker_project: str,
+    existing: bool,
+    project_dir: str | None,
+    dry_run: bool,
+    ci: bool,
+    pre_commit: bool,
+) -> None:
+    """Create a new analytics repo, or adopt an existing one with --existing."""
+    from martflow.errors import UsageError
+
+    if existing:
+        _adopt(state, directory, tracker_project, project_dir, dry_run, ci, pre_commit)
+        return
+    if project_dir or dry_run:
+        raise UsageError(f"{'--project-dir' if project_dir else '--dry-run'} goes with --existing")
     from martflow.project_scaffold.init import init_repo
 
     root = init_repo(directory, project_name=project_name, tracker_project=tracker_project)
     output(state, {"path": str(root)}, f"created {root}\nnext: cd {directory} && martflow doctor")
+
+
+def _adopt(
+    state: CliState,
+    directory: Path,
+    tracker_project: str,
+    project_dir: str | None,
+    dry_run: bool,
+    ci: bool,
+    pre_commit: bool,
+) -> None:
+    from martflow.project_scaffold.adopt import apply_adoption, plan_adoption
+
+    adoption = plan_adoption(
+        directory,
+        project_dir=project_dir,
+        tracker_project=tracker_project,
+        ci=ci,
+        pre_commit=pre_commit,
+    )
+    written = [] if dry_run else apply_adoption(adoption)
+    data = {**adoption.to_json(), "dry_run": dry_run, "written": written}
+
+    def human() -> str:
+        verb = "would adopt" if dry_run else "adopted"
+        lines = [f"{verb} {adoption.root}", *(f"  {line}" for line in adoption.found), ""]
+        for step in adoption.steps:
+            action = (
+                f"would {step.action}" if dry_run and step.action != "left alone" else step.action
+            )
+            lines.append(f"{action:<16} {step.path}: {step.detail}")
+        lines.append("no model, source or seed was changed")
+        if written:
+            lines.append(
+                f"next: git add {' '.join(written)} && git commit -m 'Adopt martflow' "
+                "&& martflow doctor"
+            )
+        return "\n".join(lines)
+
+    output(state, data, human)
 
 
 @click.command("demo")

@@ -57,14 +57,24 @@ class Ticket:
 
 @dataclass(frozen=True)
 class SourceRef:
-    """One raw table named in a spec as ``source.table``."""
+    """One input of a spec: a raw table ``source.table``, or a bare model or seed name.
+
+    A bare name has an empty ``source`` and the name as ``table``: column references use
+    ``table`` either way (``orders.order_id``, ``stg_orders.order_id``).
+    """
 
     source: str
     table: str
 
     @property
     def name(self) -> str:
-        return f"{self.source}.{self.table}"
+        """How the spec writes it: ``shop.orders`` or ``stg_orders``."""
+        return f"{self.source}.{self.table}" if self.source else self.table
+
+    @property
+    def is_ref(self) -> bool:
+        """True for a bare model or seed name (selected with ``ref()``)."""
+        return not self.source
 
 
 @dataclass(frozen=True)
@@ -303,9 +313,17 @@ class PlannedFile:
 
 @dataclass(frozen=True)
 class ScaffoldPlan:
-    """Every file a spec scaffolds, in write order."""
+    """Every file a spec scaffolds, in write order, and what the build should watch."""
 
     files: tuple[PlannedFile, ...]
+    models: tuple[str, ...] = ()
+    """The models martflow generates, upstream first (the build step builds these)."""
+    grain_tests: tuple[str, ...] = ()
+    """dbt's names of the unique tests that guard the mart's grain."""
+    fanout: tuple[str, ...] = ()
+    """Joins that can repeat rows at the grain, as "table (left = right)"."""
+    base: str = ""
+    """The model the joins start from: the grain's input."""
 
     @property
     def changes(self) -> tuple[PlannedFile, ...]:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from martflow.core.document import Document
+from martflow.core.inputs import ResolvedInput
 from martflow.core.models import (
     BuildReport,
     ColumnInfo,
@@ -19,6 +20,7 @@ from martflow.core.models import (
     Ticket,
     TicketSpec,
 )
+from martflow.core.project import ProjectIndex, Relation
 
 TransitionResult = Literal["moved", "already", "unreachable"]
 
@@ -105,6 +107,18 @@ class Warehouse(Protocol):
         """Every table of the configured source schemas with its columns, in one round trip."""
         ...
 
+    def relation_columns(
+        self, relations: Sequence[Relation]
+    ) -> list[tuple[ColumnInfo, ...] | None]:
+        """Columns of each relation (None where the warehouse has no such relation)."""
+        ...
+
+    def schema_tables(
+        self, schemas: Sequence[str]
+    ) -> dict[str, list[tuple[str, tuple[ColumnInfo, ...]]]]:
+        """Every table, with its columns, of each schema (of the target's database)."""
+        ...
+
 
 class Scaffolder(Protocol):
     """Plans and writes the dbt models a spec asks for."""
@@ -116,12 +130,21 @@ class Scaffolder(Protocol):
         key: str,
         summary: str,
         force: bool = False,
+        *,
+        inputs: Sequence[ResolvedInput] | None = None,
+        index: ProjectIndex | None = None,
     ) -> ScaffoldPlan:
         """Every file the spec would write, with diffs; writes nothing.
 
-        ``columns`` are the warehouse's real columns of every source table;
-        ``summary`` is untrusted ticket text, used only as data.
+        ``columns`` are the real columns of every input; ``inputs`` say where each comes
+        from (declared source, existing model...); ``index`` is the parsed project, so a
+        taken model name fails before anything is written. ``summary`` is untrusted
+        ticket text, used only as data.
         """
+        ...
+
+    def owned(self) -> set[str]:
+        """The files martflow wrote and still owns, relative to the dbt project."""
         ...
 
     def apply(self, plan: ScaffoldPlan) -> list[Path]:
@@ -155,6 +178,13 @@ class DbtRunner(Protocol):
         """Run ``dbt build`` on the selection; results of this invocation only.
 
         When ``mart`` names a model, the report carries its row count.
+        """
+        ...
+
+    def project_index(self) -> ProjectIndex:
+        """The project's declared sources, models and seeds, from a parse (never ``dbt ls``).
+
+        Raises DbtError when the project does not parse.
         """
         ...
 

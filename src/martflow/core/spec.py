@@ -308,6 +308,10 @@ class _Validator:
         if kind not in ("fact", "dimension"):
             self.p.add("martflow.kind", f"{_describe(kind)} must be fact or dimension")
         grain = self.columns(body.get("grain"), "martflow.grain", required=True)
+        if joins is not None and self.tables and len(self.tables) > 1:
+            first = next(iter(self.tables))
+            base = grain[0].table if grain and grain[0].table in self.tables else first
+            self.connected(joins, base)
         dimensions = self.columns(body.get("dimensions"), "martflow.dimensions")
         self.outputs_unique(grain, dimensions)
         measures = self.measures(body.get("measures"), kind, grain, dimensions)
@@ -319,7 +323,7 @@ class _Validator:
             mart=mart,
             kind=kind,
             grain=tuple(grain),
-            joins=tuple(joins),
+            joins=tuple(joins or ()),
             dimensions=tuple(dimensions),
             measures=tuple(measures),
             dashboard=dashboard,
@@ -352,8 +356,17 @@ class _Validator:
             self.p.add(path, _type_reason(item, "text like shop.orders"))
             return None
         parts = item.strip().split(".")
+        if len(parts) == 1:  # a model or seed of the project, selected with ref()
+            if reason := _ident_reason(parts[0], "model or seed"):
+                self.p.add(path, reason)
+                return None
+            return SourceRef("", parts[0])
         if len(parts) != 2:
-            self.p.add(path, f"{_show(item)} must be source.table, e.g. shop.orders")
+            self.p.add(
+                path,
+                f"{_show(item)} must be source.table (e.g. shop.orders) or the name of a "
+                "model or seed (e.g. stg_orders)",
+            )
             return None
         source, table = parts
         reasons = [r for r in (_ident_reason(source, "source"), _ident_reason(table, "table")) if r]
@@ -369,7 +382,7 @@ class _Validator:
             self.p.add(path, reason)
         return None if reasons else SourceRef(source, table)
 
-    def joins(self, value: object) -> list[JoinSpec]:
+    def joins(self, value: object) -> list[JoinSpec] | None:
         path = "martflow.joins"
         items = self.list_of(value, path, 'a list like ["orders.customer_id = customers.id"]')
         joins: list[JoinSpec] = []
@@ -385,9 +398,7 @@ class _Validator:
                 self.p.add(f"{path}[{i}]", f"{_show(item)} repeats an earlier join")
                 continue
             joins.append(join)
-        if items is not None and self.tables and len(self.tables) > 1:
-            self.connected(joins)
-        return joins
+        return joins if items is not None else None
 
     def join(self, item: object, path: str) -> JoinSpec | None:
         shape = 'must be "table.column = table.column"'
@@ -407,10 +418,11 @@ class _Validator:
             return None
         return JoinSpec(left, right)
 
-    def connected(self, joins: list[JoinSpec]) -> None:
+    def connected(self, joins: list[JoinSpec], base: str) -> None:
+        """Every input must be reachable by joins from ``base``, the grain's table."""
         assert self.tables is not None
         names = list(self.tables)
-        reached, frontier = {names[0]}, [names[0]]
+        reached, frontier = {base}, [base]
         while frontier:
             table = frontier.pop()
             for j in joins:
@@ -422,8 +434,8 @@ class _Validator:
             if table not in reached:
                 self.p.add(
                     "martflow.joins",
-                    f'table "{table}" is not joined to {names[0]}; add a join like '
-                    f'"{names[0]}.<column> = {table}.<column>"',
+                    f'table "{table}" is not joined to {base} (the grain\'s table); add a '
+                    f'join like "{base}.<column> = {table}.<column>"',
                 )
 
     def mart(self, value: object) -> str:

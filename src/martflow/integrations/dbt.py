@@ -16,6 +16,7 @@ from typing import IO, Any
 
 from martflow.core.models import BuildReport, NodeResult
 from martflow.core.ports import ProgressCallback
+from martflow.core.project import ProjectIndex
 from martflow.errors import CancelledError, DbtError
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -65,8 +66,11 @@ class DbtProcessRunner:
         target: str | None = None,
         *,
         extra_env: Mapping[str, str] | None = None,
+        log_path: Path | None = None,
     ) -> None:
         self.project_dir = Path(project_dir).resolve()
+        self.log_path = log_path or self.project_dir / WORKER_LOG
+        """Where the worker's stderr goes (martflow passes a file under .martflow/)."""
         self.profiles_dir = Path(profiles_dir).resolve()
         self.target = target
         self._extra_env = dict(extra_env or {})
@@ -113,11 +117,15 @@ class DbtProcessRunner:
         data = self._call({"op": "show", "model": model, "limit": int(limit)}, None)
         return list(data["columns"]), [tuple(row) for row in data["rows"]]
 
-    def run_operation(self, macro: str, args: Mapping[str, Any]) -> str:
-        """``dbt run-operation``; returns what the macro logged, one line per ``log()``."""
-        _check_identifier(macro, "macro")
-        data = self._call({"op": "run_operation", "macro": macro, "args": dict(args)}, None)
-        return "\n".join(data["logs"])
+    def project_index(self) -> ProjectIndex:
+        """The project's declared sources, models and seeds, from the worker's parse.
+
+        The manifest is reused while no project file changed (dbt's partial parse
+        otherwise); never ``dbt ls``. Raises DbtError when the project does not parse.
+        """
+        from martflow.integrations.dbt_manifest import project_index
+
+        return project_index(self._call({"op": "nodes"}, None))
 
     def request(self, op: str, **payload: Any) -> dict[str, Any]:
         """One read-only request the worker answers through the adapter (see adapter_reads)."""
@@ -149,7 +157,7 @@ class DbtProcessRunner:
             self._stop()
             self._ensure_started(epoch)
             if not self._send(request):
-                raise DbtError(f"the dbt worker keeps dying (see {self.project_dir / WORKER_LOG})")
+                raise DbtError(f"the dbt worker keeps dying (see {self.log_path})")
         assert self._proc is not None and self._proc.stdout is not None
         done = False
         try:
@@ -158,8 +166,7 @@ class DbtProcessRunner:
                 if msg is None:
                     self._check_cancelled(epoch)
                     raise DbtError(
-                        f"the dbt worker exited during {request['op']} "
-                        f"(see {self.project_dir / WORKER_LOG})"
+                        f"the dbt worker exited during {request['op']} (see {self.log_path})"
                     )
                 if msg.get("id") != request["id"]:
                     continue
@@ -255,7 +262,7 @@ class DbtProcessRunner:
             # between calls): nothing ran, so one fresh worker may take it.
             self._stop()
         self._check_cancelled(epoch)
-        raise DbtError(f"the dbt worker keeps dying (see {self.project_dir / WORKER_LOG})")
+        raise DbtError(f"the dbt worker keeps dying (see {self.log_path})")
 
     def _check_cancelled(self, epoch: int) -> None:
         with self._guard:
@@ -290,7 +297,7 @@ class DbtProcessRunner:
                 self._stop()
                 raise DbtError(
                     f"the dbt worker exited (code {code}) during {request['op']}; "
-                    f"it restarts on the next call (see {self.project_dir / WORKER_LOG})"
+                    f"it restarts on the next call (see {self.log_path})"
                 )
             if msg.get("id") != request["id"]:
                 continue
@@ -313,7 +320,7 @@ class DbtProcessRunner:
             if self._proc.poll() is None:
                 return
             self._stop()
-        log_path = self.project_dir / WORKER_LOG
+        log_path = self.log_path
         log_path.parent.mkdir(parents=True, exist_ok=True)
         # -P: the project folder (cwd) must not be on sys.path, or its dbt_*.py would load.
         command = [sys.executable, "-P", "-m", "martflow.integrations.dbt_worker"]

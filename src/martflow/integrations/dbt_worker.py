@@ -244,12 +244,12 @@ class DbtSession:
             return {"rows": count}
         raise WorkerError(f"unknown read {op!r}")
 
-    def run_operation(self, macro: str, args: dict[str, Any], inv: _Invocation) -> dict[str, Any]:
+    def project_nodes(self, inv: _Invocation) -> dict[str, Any]:
+        """The parsed project's sources, models, seeds and snapshots (see dbt_manifest.py)."""
+        from martflow.integrations.dbt_manifest import nodes_json
+
         self._ensure_manifest(inv)
-        res = self._invoke(["run-operation", macro, "--args", json.dumps(args)], inv)
-        if not res.success:
-            raise WorkerError(inv.first_error or f"dbt run-operation {macro} failed")
-        return {"logs": inv.jinja_logs}
+        return nodes_json(self.runner.manifest, self.project_dir)
 
 
 class WorkerError(Exception):
@@ -329,6 +329,8 @@ def serve(session: DbtSession, lines: IO[str], out: IO[str]) -> None:
                 data = session.run_operation(request["macro"], request["args"], inv)
             elif op in READ_OPS:
                 data = session.read(request, inv)
+            elif op == "nodes":
+                data = session.project_nodes(inv)
             else:
                 raise WorkerError(f"unknown request {op!r}")
             reply: dict[str, Any] = {"id": rid, "kind": "result", "ok": True, "data": data}

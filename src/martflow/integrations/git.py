@@ -30,7 +30,6 @@ from martflow.secrets import SECRETS
 __all__ = ["GitRepository", "NothingToCommitError", "first_line"]
 
 TRAILER_KEY = "Martflow-Run"
-DEFAULT_BRANCHES = ("main", "master")
 PUSH_TIMEOUT = 120.0
 
 # Pathspecs are literal so a file named "*.sql" never stages every model.
@@ -163,9 +162,10 @@ class GitRepository:
             raise GitError(f"{self.root} has no commits yet")
         return out.strip()
 
-    def dirty_paths(self) -> list[str]:
-        """Modified, staged and untracked-not-ignored paths, relative to the root."""
-        out = self._run("status", "--porcelain=v1", "-z", "--untracked-files=all")
+    def dirty_paths(self, untracked: bool = True) -> list[str]:
+        """Modified, staged and (unless ``untracked`` is False) untracked-not-ignored paths."""
+        mode = "all" if untracked else "no"
+        out = self._run("status", "--porcelain=v1", "-z", f"--untracked-files={mode}")
         entries = out.split("\0")
         paths: list[str] = []
         i = 0
@@ -185,25 +185,6 @@ class GitRepository:
     def is_clean(self) -> bool:
         """True if nothing is modified, staged or untracked (ignored files do not count)."""
         return not self.dirty_paths()
-
-    def changed_files(self, base: str | None = None) -> list[str]:
-        """Files that differ on this branch from ``base``, plus uncommitted and untracked ones.
-
-        The comparison starts at the merge-base of ``base`` (default: ``main`` or
-        ``master``, whichever exists) and HEAD. Only files that exist are listed,
-        relative to the root, sorted.
-        """
-        changed: set[str] = set()
-        if self._has_commits():
-            start = self._merge_base(base)
-            changed.update(self._names("diff", "--name-only", "-z", start, "HEAD"))
-            changed.update(self._names("diff", "--name-only", "-z", "HEAD"))
-        elif base is not None:
-            raise GitError(f"{self.root} has no commits yet, so nothing can be compared to {base}")
-        else:
-            changed.update(self._names("ls-files", "-z", "--cached"))
-        changed.update(self._names("ls-files", "-z", "--others", "--exclude-standard"))
-        return sorted(p for p in changed if (self.root / p).is_file())
 
     def find_commit(self, run_marker: str) -> str | None:
         """The newest commit on HEAD whose message has the line ``Martflow-Run: <marker>``."""
@@ -229,9 +210,10 @@ class GitRepository:
     def start_branch(self, name: str, allowed_dirty: Sequence[str] = ()) -> str:
         """Check out ``name`` (created from HEAD if missing); return it.
 
-        Refuses a detached HEAD, an operation in progress, and a dirty tree unless
-        every dirty path is inside one of ``allowed_dirty`` (root-relative paths; a
-        folder covers everything under it).
+        Refuses a detached HEAD, an operation in progress, and modified or staged
+        tracked files outside ``allowed_dirty`` (root-relative paths; a folder covers
+        everything under it). Untracked files are accepted: nothing commits them, and
+        git itself refuses a switch that would overwrite one.
         """
         problem = ref_name_problem(name)
         if problem is not None:
@@ -243,7 +225,7 @@ class GitRepository:
         if not self._has_commits():
             raise GitError(f"{self.root} has no commits yet; commit something before branching")
         allowed = [self._checked_path(p) for p in allowed_dirty]
-        blocking = [p for p in self.dirty_paths() if not _covered(p, allowed)]
+        blocking = [p for p in self.dirty_paths(untracked=False) if not _covered(p, allowed)]
         if blocking:
             shown = ", ".join(blocking[:5]) + (
                 f" (+{len(blocking) - 5} more)" if len(blocking) > 5 else ""
@@ -368,21 +350,6 @@ class GitRepository:
 
     def _has_commits(self) -> bool:
         return self._exec("rev-parse", "--verify", "--quiet", "HEAD^{commit}")[0] == 0
-
-    def _merge_base(self, base: str | None) -> str:
-        if base is None:
-            base = next((b for b in DEFAULT_BRANCHES if self._branch_exists(b)), None)
-            if base is None:
-                raise GitError(f"{self.root} has no main or master branch; pass a base ref")
-        if base.startswith("-"):
-            raise GitError(f"invalid base ref {base!r}")
-        status, out, _ = self._exec("rev-parse", "--verify", "--quiet", f"{base}^{{commit}}")
-        if status != 0:
-            raise GitError(f"unknown base ref {base!r} in {self.root}")
-        status, merge_base, _ = self._exec("merge-base", out.strip(), "HEAD")
-        if status != 0:
-            raise GitError(f"{base!r} shares no history with HEAD in {self.root}")
-        return merge_base.strip()
 
     def _refuse_unsafe_state(self) -> None:
         git_dir = Path(self._repo.git_dir)

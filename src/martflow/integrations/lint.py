@@ -10,7 +10,7 @@ import json
 import os
 import stat
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -109,22 +109,39 @@ class SqlfluffLinter:
         violations = [v for file in files for v in results.get(file.rel, [])]
         return LintReport(files=len(files), violations=tuple(violations), fixed=fixed)
 
-    def lint_changed(self, base: str | None = None, fix: bool = False) -> LintReport:
-        """Lint the models the branch changed vs ``base``, plus uncommitted and untracked ones.
+    def lint_changed(
+        self,
+        base: str | None = None,
+        fix: bool = False,
+        *,
+        lines_only: bool = False,
+        default_branch: str = "main",
+        remote: str = "origin",
+        environ: Mapping[str, str] | None = None,
+    ) -> LintReport:
+        """Lint the models changed against the base, plus uncommitted and untracked ones.
 
-        ``base`` defaults to the merge-base with main/master. Only ``.sql`` files under
-        the model folders that still exist are linted.
+        The base is found by ``changes.find_base`` (``base``, the CI's variables,
+        ``default_branch``, the remote's HEAD). Only ``.sql`` files under the model
+        folders that still exist are linted. With ``lines_only``, only findings on lines
+        changed since the base are reported (every line of a new file).
         """
-        from martflow.integrations.git import GitRepository
+        from martflow.integrations.changes import changed_files, changed_lines, find_base
 
-        # The dbt project may be a subfolder of the repository; git.py wants the top.
-        with GitRepository(_repo_root(self.project_dir)) as repo:
-            changed = [repo.root / name for name in repo.changed_files(base)]
+        # The dbt project may be a subfolder of the repository; git wants the top.
+        root = _repo_root(self.project_dir)
+        found = find_base(
+            root,
+            explicit=base,
+            environ=os.environ if environ is None else environ,
+            default_branch=default_branch,
+            remote=remote,
+        )
         model_dirs = [d.resolve() for d in self.model_paths()]
         selected = sorted(
             {
                 path.resolve()
-                for path in changed
+                for path in (root / name for name in changed_files(root, found))
                 if path.suffix.lower() == SQL_SUFFIX
                 and path.is_file()
                 and any(path.resolve().is_relative_to(d) for d in model_dirs)
@@ -132,7 +149,20 @@ class SqlfluffLinter:
         )
         if not selected:
             return LintReport(files=0)
-        return self.lint(selected, fix=fix)
+        report = self.lint(selected, fix=fix)
+        if not lines_only:
+            return report
+        by_rel = {p.relative_to(root).as_posix(): p for p in selected}
+        lines = {
+            by_rel[rel].relative_to(self.project_dir).as_posix(): changed
+            for rel, changed in changed_lines(root, found, list(by_rel)).items()
+        }
+        kept = tuple(
+            v
+            for v in report.violations
+            if lines.get(v.path) is None or v.line in (lines.get(v.path) or ())
+        )
+        return LintReport(files=report.files, violations=kept, fixed=report.fixed)
 
     def model_paths(self) -> list[Path]:
         """The model folders ``dbt_project.yml`` declares (``models`` by default)."""

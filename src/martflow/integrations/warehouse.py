@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from martflow.core.models import ColumnInfo, SourceRef, TableInfo
+from martflow.core.project import Relation
 from martflow.errors import DbtError, WarehouseError
 from martflow.integrations.dbt import DbtProcessRunner
 
+Columns = tuple[ColumnInfo, ...]
 # Schema names reach the adapter's listing SQL as text: plain identifiers only.
 _SCHEMA = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,126}")
 
@@ -84,6 +86,46 @@ class DbtWarehouse:
             for t, entry in zip(unique, found, strict=True)
         }
 
+    def relation_columns(self, relations: Sequence[Relation]) -> list[Columns | None]:
+        """Columns of each relation (None: the warehouse has no such relation), in one request.
+
+        The relations come from the project's declarations (a source's schema and
+        identifier, a model's relation), so any schema may be read.
+        """
+        if not relations:
+            return []
+        wanted = [
+            {"database": r.database, "schema": r.schema, "table": r.identifier} for r in relations
+        ]
+        try:
+            found = self.runner.request("source_columns", relations=wanted)["entries"]
+        except DbtError as exc:
+            raise WarehouseError(f"could not read columns: {exc}") from exc
+        return [_columns(entry["columns"]) if entry.get("found") else None for entry in found]
+
+    def schema_tables(self, schemas: Sequence[str]) -> dict[str, list[tuple[str, Columns]]]:
+        """Every table of each schema, with its columns, in one request to the dbt worker.
+
+        Raises WarehouseError naming every schema the warehouse does not have, or one that
+        is not a plain name.
+        """
+        unique = list(dict.fromkeys(schemas))
+        if not unique:
+            return {}
+        if bad := [s for s in unique if not _SCHEMA.fullmatch(s)]:
+            raise WarehouseError(f"{', '.join(map(repr, bad))} is not a plain schema name")
+        try:
+            entries = self.runner.request("schema_tables", schemas=unique)["entries"]
+        except DbtError as exc:
+            raise WarehouseError(f"could not list tables: {exc}") from exc
+        missing = [s for s, entry in zip(unique, entries, strict=True) if not entry.get("found")]
+        if missing:
+            raise WarehouseError(f"schema not in the warehouse: {', '.join(missing)}")
+        return {
+            schema: [(str(t["table"]), _columns(t["columns"])) for t in entry["tables"]]
+            for schema, entry in zip(unique, entries, strict=True)
+        }
+
     def tables(self) -> list[TableInfo]:
         """Every table of the ``[scaffold] source_schemas`` schemas, with its columns.
 
@@ -124,3 +166,7 @@ class DbtWarehouse:
             for source, schema in sorted(self.source_schemas.items())
             for table, columns in sorted(by_schema[schema])
         ]
+
+
+def _columns(raw: list[dict[str, Any]]) -> Columns:
+    return tuple(ColumnInfo(str(c["name"]), str(c["data_type"])) for c in raw)

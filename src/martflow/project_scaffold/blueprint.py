@@ -24,7 +24,7 @@ class Blueprint:
     """Everything the templates need, as validated names only."""
 
     spec: TicketSpec
-    tables: tuple[StagedTable, ...]  # join order: the first source, then each joined one
+    tables: tuple[StagedTable, ...]  # join order: the grain's table, then each joined one
     joins: tuple[JoinStep, ...]
     selected: tuple[tuple[ColumnRef, str], ...]  # columns the mart needs -> alias
     relationships: tuple[tuple[ColumnRef, ColumnRef], ...]  # (many side, one side)
@@ -36,6 +36,25 @@ class Blueprint:
 
     def table(self, name: str) -> StagedTable:
         return next(t for t in self.tables if t.ref.table == name)
+
+    def fanout_suspects(self) -> tuple[JoinStep, ...]:
+        """The joins that can repeat rows at the grain, in join order.
+
+        The mart groups by grain and dimensions, so it has two rows for one grain value
+        only when a dimension varies within it: a dimension from a joined table, reached
+        through these joins, that match more than one row per grain value.
+        """
+        base = self.tables[0].ref.table
+        parent: dict[str, str] = {}
+        for step in self.joins:
+            parent[step.table] = step.conditions[0][0].table if step.conditions else base
+        suspects: set[str] = set()
+        for ref in self.spec.dimensions:
+            table = dict(self.resolved).get(ref, ref).table
+            while table != base and table in parent and table not in suspects:
+                suspects.add(table)
+                table = parent[table]
+        return tuple(step for step in self.joins if step.table in suspects)
 
 
 def build_blueprint(spec: TicketSpec, staged: Sequence[StagedTable]) -> Blueprint:
@@ -50,16 +69,17 @@ def build_blueprint(spec: TicketSpec, staged: Sequence[StagedTable]) -> Blueprin
         JoinSpec(_resolve(j.left, by_table, "joins"), _resolve(j.right, by_table, "joins"))
         for j in spec.joins
     ]
-    order, steps = _join_order(staged[0].ref.table, list(by_table), joins)
+    if not spec.grain:
+        raise ScaffoldError("grain: the spec names no grain column")
+    # The grain's table is the base: every row of it is in the mart, and joins add to it.
+    base = _resolve(spec.grain[0], by_table, "grain").table
+    order, steps = _join_order(base, list(by_table), joins)
 
     resolved: dict[ColumnRef, ColumnRef] = {}
 
     def resolve(ref: ColumnRef, field: str) -> ColumnRef:
         resolved[ref] = _resolve(ref, by_table, field, prefer=order)
         return resolved[ref]
-
-    if not spec.grain:
-        raise ScaffoldError("grain: the spec names no grain column")
 
     needed = [resolve(g, "grain") for g in spec.grain]
     needed += [resolve(d, "dimensions") for d in spec.dimensions]
@@ -105,13 +125,13 @@ def _resolve(
 def _join_order(
     first: str, tables: list[str], joins: list[JoinSpec]
 ) -> tuple[list[str], list[JoinStep]]:
-    """Walk the joins from the first source so each join adds one new table."""
+    """Walk the joins from the grain's table so each join adds one new table."""
     order, steps, pending = [first], [], list(joins)
     while len(order) < len(tables):
         reachable = [j for j in pending if (j.left.table in order) != (j.right.table in order)]
         if not reachable:
             missing = ", ".join(t for t in tables if t not in order)
-            raise ScaffoldError(f"joins: no join connects {missing} to {first}")
+            raise ScaffoldError(f"joins: no join connects {missing} to {first} (the grain's table)")
         head = reachable[0]
         new = head.right.table if head.left.table in order else head.left.table
         conditions = []

@@ -8,6 +8,7 @@ descriptions and names.
 
 from __future__ import annotations
 
+import contextlib
 import io
 from collections.abc import Mapping, Sequence
 
@@ -15,6 +16,7 @@ import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError as RuamelYAMLError
+from ruamel.yaml.util import load_yaml_guess_indent
 
 from martflow.core.models import ColumnRef
 from martflow.errors import ScaffoldError
@@ -22,11 +24,19 @@ from martflow.project_scaffold.blueprint import Blueprint
 from martflow.project_scaffold.contexts import surrogate_key
 from martflow.project_scaffold.naming import dbt_escape
 from martflow.project_scaffold.staging import StagedTable
+from martflow.project_scaffold.yaml_comments import append_keeping_comments
 
 
-def _round_trip() -> YAML:
+def _round_trip(existing: str | None = None) -> YAML:
+    """ruamel's round-trip YAML, indenting like ``existing`` does (dbt Labs' style if new)."""
+    mapping, sequence, offset = 2, 4, 2
+    if existing:
+        with contextlib.suppress(RuamelYAMLError):
+            # The guess measures list items: "  - name:" gives (4, 2), "- name:" (2, 0).
+            _, sequence, offset = load_yaml_guess_indent(existing)
+            mapping = sequence - offset if offset else sequence
     rt = YAML(typ="rt")
-    rt.indent(mapping=2, sequence=4, offset=2)
+    rt.indent(mapping=mapping, sequence=sequence, offset=offset)
     rt.width = 4096
     rt.preserve_quotes = True
     return rt
@@ -41,7 +51,7 @@ def sources_yaml(
     everything else (comments, hand-added tables, tests, quoting) is kept. When nothing
     is missing the existing text is returned unchanged.
     """
-    rt = _round_trip()
+    rt = _round_trip(existing)
     try:
         doc = rt.load(existing) if existing else None
     except RuamelYAMLError as exc:
@@ -55,19 +65,23 @@ def sources_yaml(
     entry = _named(entries, source)
     if entry is None:
         entry = CommentedMap([("name", source), ("schema", schema), ("tables", CommentedSeq())])
-        entries.append(entry)
+        append_keeping_comments(entries, entry)
         changed = True
     table_entries = _list(entry, "tables", path)
     for table in tables:
         table_entry = _named(table_entries, table.ref.table)
         if table_entry is None:
-            table_entry = CommentedMap([("name", table.ref.table), ("columns", CommentedSeq())])
-            table_entries.append(table_entry)
+            # Complete before appending, so comments after the list stay below all of it.
+            names = [CommentedMap([("name", dbt_escape(c.raw))]) for c in table.columns]
+            table_entry = CommentedMap(
+                [("name", table.ref.table), ("columns", CommentedSeq(names))]
+            )
+            append_keeping_comments(table_entries, table_entry)
             changed = True
         columns = _list(table_entry, "columns", path)
         for column in table.columns:
             if _named(columns, dbt_escape(column.raw)) is None:
-                columns.append(CommentedMap([("name", dbt_escape(column.raw))]))
+                append_keeping_comments(columns, CommentedMap([("name", dbt_escape(column.raw))]))
                 changed = True
     if not changed and existing is not None:
         return existing
@@ -144,6 +158,14 @@ def mart_models_yaml(
         model["config"] = dict(config)  # config.toml's own values: dbt may render them
     model["columns"] = columns
     return _dump({"version": 2, "models": [model]})
+
+
+def grain_tests(blueprint: Blueprint) -> tuple[str, ...]:
+    """dbt's names of the ``unique`` tests ``mart_models_yaml`` puts on the grain."""
+    spec = blueprint.spec
+    grain = [blueprint.alias(g) for g in spec.grain]
+    column = grain[0] if len(grain) == 1 else surrogate_key(spec.mart)
+    return (f"unique_{spec.mart_model}_{column}",)
 
 
 def _merge_models(existing: str | None, ours: list[dict[str, object]]) -> list[object]:

@@ -6,14 +6,17 @@ import difflib
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from martflow.core.inputs import ResolvedInput
 from martflow.core.models import ColumnInfo, PlannedFile, ScaffoldPlan, SourceRef, TicketSpec
+from martflow.core.project import ProjectIndex, Relation
 from martflow.errors import ScaffoldError, WarehouseError
 from martflow.project_scaffold.atomic import atomic_write_text
-from martflow.project_scaffold.blueprint import build_blueprint
+from martflow.project_scaffold.blueprint import JoinStep, build_blueprint
 from martflow.project_scaffold.contexts import (
     Rendering,
+    intermediate_model,
     intermediate_rendering,
     mart_rendering,
     staging_rendering,
@@ -22,12 +25,13 @@ from martflow.project_scaffold.identifiers import identifier_policy
 from martflow.project_scaffold.manifest import MANIFEST_NAME, load_manifest, save_manifest, sha256
 from martflow.project_scaffold.naming import validate_identifier
 from martflow.project_scaffold.properties import (
+    grain_tests,
     mart_models_yaml,
     sources_yaml,
     staging_models_yaml,
 )
 from martflow.project_scaffold.render import render, template_dir
-from martflow.project_scaffold.staging import StagedTable, stage_table
+from martflow.project_scaffold.staging import StagedTable, existing_table, stage_table
 
 _SCHEMA_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 
@@ -81,32 +85,52 @@ class ProjectScaffolder:
         key: str,
         summary: str,
         force: bool = False,
+        *,
+        inputs: Sequence[ResolvedInput] | None = None,
+        index: ProjectIndex | None = None,
     ) -> ScaffoldPlan:
         """Every file the spec would write, with diffs; writes nothing.
 
-        ``summary`` and ``key`` are untrusted: they reach only the mart's YAML description.
+        ``inputs`` say where each spec input comes from (default: every one is a source
+        the project does not declare); ``index`` is the project as parsed, to refuse a
+        model name that exists already. ``summary`` and ``key`` are untrusted: they reach
+        only the mart's YAML description.
+
+        Raises:
+            ScaffoldError: before anything is written, e.g. a generated model's name is taken.
         """
         policy = identifier_policy(self.dialect)
         if not spec.sources:
             raise ScaffoldError("sources: the spec names no source table")
-        staged = [stage_table(ref, self._columns(ref, columns), policy) for ref in spec.sources]
-        blueprint = build_blueprint(spec, staged)
-        models = {t.ref.table: t.model for t in staged}
+        resolved = {i.ref: i for i in inputs or ()}
+        staged = []
+        for ref in spec.sources:
+            item = resolved.get(ref) or ResolvedInput(
+                ref, "source", Relation("", self._schema(ref.source), ref.table)
+            )
+            cols = self._columns(ref, columns)
+            if item.generates_staging:
+                table = stage_table(ref, cols, policy)
+            else:
+                table = existing_table(ref, item.model, cols)
+            staged.append((item, table))
+        blueprint = build_blueprint(spec, [table for _, table in staged])
+        models = {t.ref.table: t.model for _, t in staged}
         contents: dict[str, str] = {}
         merged: set[str] = set()
-        by_source: dict[str, list[StagedTable]] = {}
-        for table in staged:
-            by_source.setdefault(table.ref.source, []).append(table)
-        for source, tables in by_source.items():
-            folder = f"{self.models_dir}/staging/{source}"
-            path = f"{folder}/_{source}__sources.yml"
+        for path, source, tables in self._sources_files(staged):
             contents[path] = sources_yaml(
                 self._read(path), path, source, self._schema(source), tables
             )
             merged.add(path)
+        by_source: dict[str, list[StagedTable]] = {}
+        for _, table in staged:
+            if table.generated:
+                by_source.setdefault(table.ref.source, []).append(table)
+        for source, tables in by_source.items():
             for table in tables:
                 contents.update(self._render("staging", staging_rendering(table)))
-            path = f"{folder}/_{source}__models.yml"
+            path = f"{self.models_dir}/staging/{source}/_{source}__models.yml"
             contents[path] = staging_models_yaml(
                 self._read(path), tables, blueprint.relationships, models
             )
@@ -115,12 +139,48 @@ class ProjectScaffolder:
         mart_yml = f"{self.models_dir}/marts/_{spec.mart}__models.yml"
         contents[mart_yml] = mart_models_yaml(blueprint, key, summary, self.mart_config)
         manifest = load_manifest(self.manifest_path)
+        if index is not None:
+            _refuse_taken_names(contents, index, manifest)
+        generated = [t.model for _, t in staged if t.generated]
         return ScaffoldPlan(
             tuple(
                 self._planned(path, text, manifest, force or path in merged)
                 for path, text in contents.items()
-            )
+            ),
+            models=(*generated, intermediate_model(spec.mart), spec.mart_model),
+            grain_tests=grain_tests(blueprint),
+            fanout=tuple(_describe_join(step) for step in blueprint.fanout_suspects()),
+            base=blueprint.tables[0].model,
         )
+
+    def _sources_files(
+        self, staged: Sequence[tuple[ResolvedInput, StagedTable]]
+    ) -> list[tuple[str, str, list[StagedTable]]]:
+        """(YAML file, source, tables to add): martflow's own file for a new source, the
+        declaring file for a new table of a declared source; a declared table needs none."""
+        files: dict[tuple[str, str], list[StagedTable]] = {}
+        for item, table in staged:
+            source = table.ref.source
+            if item.kind == "source":
+                path = f"{self.models_dir}/staging/{source}/_{source}__sources.yml"
+            elif item.kind == "new_table":
+                path = item.sources_file
+            else:
+                continue
+            files.setdefault((path, source), []).append(table)
+        return [(path, source, tables) for (path, source), tables in files.items()]
+
+    def owned(self) -> set[str]:
+        """Files martflow wrote whose content it still recognizes (project-relative)."""
+        owned = set()
+        for path, digest in load_manifest(self.manifest_path).items():
+            try:
+                data = (self.project_dir / path).read_bytes()
+            except OSError:
+                continue
+            if hashlib.sha256(data).hexdigest() == digest:
+                owned.add(path)
+        return owned
 
     def apply(self, plan: ScaffoldPlan) -> list[Path]:
         """Write the plan's changes atomically, then the manifest; return written paths.
@@ -154,8 +214,9 @@ class ProjectScaffolder:
     def _columns(
         self, ref: SourceRef, columns: Mapping[SourceRef, Sequence[ColumnInfo]]
     ) -> Sequence[ColumnInfo]:
-        validate_identifier(ref.source, "source")
-        validate_identifier(ref.table, f"table of {ref.source}")
+        if ref.source:
+            validate_identifier(ref.source, "source")
+        validate_identifier(ref.table, f"table of {ref.source}" if ref.source else "input")
         if ref not in columns:
             raise WarehouseError(f"no columns were read for {ref.name}; does the table exist?")
         return columns[ref]
@@ -198,6 +259,32 @@ class ProjectScaffolder:
         ours = manifest.get(path) == hashlib.sha256(data).hexdigest()
         action = "update" if force or ours else "conflict"
         return PlannedFile(path, text, action, _diff(path, current, text))
+
+
+def _describe_join(step: JoinStep) -> str:
+    conditions = " and ".join(f"{old} = {new}" for old, new in step.conditions)
+    return f"{step.table} ({conditions})"
+
+
+def _refuse_taken_names(
+    contents: Mapping[str, str], index: ProjectIndex, ours: Mapping[str, str]
+) -> None:
+    """A model martflow would write whose name the project uses for a node of its own.
+
+    Only a file martflow wrote itself (listed in its scaffold manifest, at the same path)
+    may be planned again; even --force never replaces a team's model.
+    """
+    for path in contents:
+        if not path.endswith(".sql"):
+            continue
+        name = PurePosixPath(path).stem
+        node = index.node(name)
+        if node is not None and not (node.path == path and path in ours):
+            raise ScaffoldError(
+                f"the {node.kind} {name} already exists at {node.path}; martflow will not "
+                f"write a model of that name at {path}: rename the mart, or name the "
+                f"existing {node.kind} in sources to select from it"
+            )
 
 
 def _diff(path: str, old: str | None, new: str) -> str:

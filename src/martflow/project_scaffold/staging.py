@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from martflow.core.models import ColumnInfo, SourceRef
 from martflow.errors import WarehouseError
 from martflow.project_scaffold.identifiers import IdentifierPolicy
-from martflow.project_scaffold.naming import adapter_quoted, column_names
+from martflow.project_scaffold.naming import IDENTIFIER_RE, adapter_quoted, column_names
 
 _TEXT_TYPES = ("VARCHAR", "CHAR", "TEXT", "STRING", "CHARACTER", "NVARCHAR", "BPCHAR")
 _TIMESTAMP_NAME = re.compile(r"(?:^|_)(?:at|time)$|timestamp")
@@ -37,14 +37,25 @@ class StagedColumn:
 
 @dataclass(frozen=True)
 class StagedTable:
-    """A staging model: one raw table, renamed, cast and deduplicated."""
+    """A staging model: one raw table, renamed, cast and deduplicated.
+
+    With ``existing`` set it is a model or seed the project already has (a reused staging
+    model, or a bare spec input): martflow selects from it and generates nothing.
+    """
 
     ref: SourceRef
     columns: tuple[StagedColumn, ...]
+    existing: str = ""
 
     @property
     def model(self) -> str:
-        return f"stg_{self.ref.source}__{self.ref.table}"
+        """The model the intermediate selects from: the existing one, or the one generated."""
+        return self.existing or f"stg_{self.ref.source}__{self.ref.table}"
+
+    @property
+    def generated(self) -> bool:
+        """True when martflow writes this staging model."""
+        return not self.existing
 
     def column(self, name: str) -> StagedColumn | None:
         return next((c for c in self.columns if c.name == name), None)
@@ -79,3 +90,19 @@ def stage_table(
         for info, name in zip(columns, names, strict=True)
     )
     return StagedTable(ref=ref, columns=staged)
+
+
+def existing_table(ref: SourceRef, model: str, columns: Sequence[ColumnInfo]) -> StagedTable:
+    """An input martflow selects from as it is: ``model``'s columns under their own names.
+
+    Warehouses that fold unquoted names to upper case report ``CUSTOMER_ID``: such a name is
+    referred to in lower case, like a spec does. Other names keep their spelling (a spec
+    cannot name them, and the intermediate model never selects them).
+    """
+    if not columns:
+        raise WarehouseError(f"the warehouse reports no columns for {model}")
+    staged = []
+    for info in columns:
+        name = info.name.lower() if IDENTIFIER_RE.fullmatch(info.name.lower()) else info.name
+        staged.append(StagedColumn(raw=info.name, name=name, sql=name, cast=""))
+    return StagedTable(ref=ref, columns=tuple(staged), existing=model)

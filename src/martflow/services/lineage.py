@@ -71,12 +71,39 @@ def build_lineage(spec: TicketSpec, steps: Sequence[StepRecord]) -> Lineage:
             state = NodeState.PLANNED
         return LineageNode(kind, name, state, tuple(upstream), files.get(name, ""))
 
+    used = _existing_inputs(records)
     nodes = [LineageNode("source", s.name, NodeState.SOURCE) for s in spec.sources]
-    nodes += [model("staging", m, [s.name]) for m, s in zip(staging, spec.sources, strict=True)]
-    nodes.append(model("intermediate", intermediate, staging))
+    upstream: list[str] = []
+    generated = iter(staging)
+    for source in spec.sources:
+        if source.is_ref:  # an existing model or seed: the intermediate selects from it
+            upstream.append(source.name)
+        elif source.name in used:  # a declared table's existing staging model
+            name = used[source.name]
+            nodes.append(
+                LineageNode("staging", name, NodeState.SOURCE, (source.name,), "existing model")
+            )
+            upstream.append(name)
+            next(generated)
+        else:
+            name = next(generated)
+            nodes.append(model("staging", name, [source.name]))
+            upstream.append(name)
+    nodes.append(model("intermediate", intermediate, upstream))
     nodes.append(model("mart", mart, [intermediate]))
     nodes.append(_dashboard(spec, records, mart))
     return Lineage(tuple(nodes))
+
+
+def _existing_inputs(records: Mapping[str, StepRecord]) -> dict[str, str]:
+    """Spec input -> the existing staging model the last scaffold selected it through."""
+    scaffold = _succeeded(records, "scaffold")
+    listed = scaffold.artifacts.get("inputs") if scaffold is not None else None
+    return {
+        str(item["name"]): str(item["model"])
+        for item in (listed if isinstance(listed, list) else [])
+        if isinstance(item, dict) and item.get("kind") == "reuse" and item.get("model")
+    }
 
 
 def _succeeded(records: Mapping[str, StepRecord], name: str) -> StepRecord | None:

@@ -12,7 +12,7 @@ from martflow.services.tickets import ticket_and_spec
 def scaffold_plan(
     context: AppContext, key: str, force: bool = False, spec_override: Path | None = None
 ) -> ScaffoldPlan:
-    """What ``scaffold KEY`` would write, from the warehouse's real columns (the CLI's dry run).
+    """What ``scaffold KEY`` would write, from the manifest and the warehouse (the dry run).
 
     Blocks while the dbt worker reads the source tables' columns: call it from a worker.
 
@@ -20,6 +20,8 @@ def scaffold_plan(
         SpecError: the ticket's spec is missing or does not validate.
         ScaffoldError: the spec cannot be scaffolded (e.g. a source table has no columns).
     """
+    from martflow.core.workflow.scaffolding import plan_scaffold
+
     ticket, spec = ticket_and_spec(context, key, spec_override)
-    columns = context.warehouse().columns(spec.sources)
-    return context.scaffolder().plan(spec, columns, ticket.key, ticket.summary, force)
+    plan, _inputs = plan_scaffold(context, spec, ticket.key, ticket.summary, force)  # type: ignore[arg-type]
+    return plan

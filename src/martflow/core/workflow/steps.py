@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from martflow.core.models import BuildReport, LintReport, StepOutcome, TicketSpec
+from martflow.core.document import Document, PartLike, code, document, paragraph
+from martflow.core.models import BuildReport, LintReport, NodeResult, StepOutcome, TicketSpec
 from martflow.core.ports import BiPublisher, DbtRunner, Linter, Repository, Scaffolder, Warehouse
 from martflow.core.safe_text import visible
 from martflow.core.workflow import comments
@@ -31,6 +32,12 @@ class PipelineSettings:
     remote: str = "origin"
     push: bool = False
     lint_fix: bool = True
+    project_dir: Path | None = None
+    """The dbt project (default: the root); scaffolded paths are relative to it."""
+    source_schemas: dict[str, str] = field(default_factory=dict)
+    """Warehouse schema of each source the project does not declare."""
+    reuse_staging: bool = True
+    """Select from a declared table's existing staging model instead of generating one."""
 
 
 class Services(Protocol):
@@ -47,8 +54,12 @@ class Services(Protocol):
 
 
 def model_names(spec: TicketSpec) -> list[str]:
-    """The dbt models a spec scaffolds, from sources to mart."""
-    staging = [f"stg_{s.source}__{s.table}" for s in spec.sources]
+    """The dbt models a spec scaffolds, from sources to mart (bare inputs exist already).
+
+    A declared table with a staging model is reused instead: the scaffold step's
+    ``models`` artifact says what was really generated.
+    """
+    staging = [f"stg_{s.source}__{s.table}" for s in spec.sources if not s.is_ref]
     return [*staging, f"int_{spec.mart}__joined", spec.mart_model]
 
 
@@ -80,15 +91,14 @@ def build_steps(services: Services) -> dict[str, StepFn]:
         )
 
     def scaffold(context: StepContext) -> StepOutcome:
+        from martflow.core.workflow.scaffolding import plan_scaffold, repo_paths
+
         spec = load_ticket_spec(context, settings)
-        context.emit(f"reading columns of {len(spec.sources)} source tables")
-        columns = services.warehouse().columns(spec.sources)
-        scaffolder = services.scaffolder()
+        context.emit(f"reading the project and the columns of {len(spec.sources)} inputs")
+        force = bool(context.options.get("force"))
         # The summary becomes the mart's YAML description: no secret, nothing invisible.
         summary = visible(context.secrets.redact(context.ticket.summary))
-        plan = scaffolder.plan(
-            spec, columns, context.key, summary, bool(context.options.get("force"))
-        )
+        plan, inputs = plan_scaffold(services, spec, context.key, summary, force)
         conflicts = [f.path for f in plan.files if f.action == "conflict"]
         if conflicts:
             listed = ", ".join(conflicts[:MAX_LISTED])
@@ -97,16 +107,25 @@ def build_steps(services: Services) -> dict[str, StepFn]:
                 detail=f"{len(conflicts)} files were not created by martflow: {listed} "
                 "(use --force to overwrite)",
             )
-        scaffolder.apply(plan)
-        files = [f.path for f in plan.files]
+        services.scaffolder().apply(plan)
+        files = repo_paths(settings, [f.path for f in plan.files])
         created = sum(f.action == "create" for f in plan.files)
         updated = sum(f.action == "update" for f in plan.files)
-        models = model_names(spec)
+        models = list(plan.models)
+        used = [i.model for i in inputs if i.model]
+        reused = f"; using {', '.join(used)} as they are" if used else ""
         return StepOutcome(
             ok=True,
-            detail=f"{len(models)} models; {created} files created, {updated} updated",
-            artifacts={"files": files, "models": models, "mart": spec.mart_model},
-            comment=comments.scaffolded(models),
+            detail=f"{len(models)} models; {created} files created, {updated} updated{reused}",
+            artifacts={
+                "files": files,
+                "models": models,
+                "mart": spec.mart_model,
+                "inputs": [{"name": i.ref.name, "kind": i.kind, "model": i.model} for i in inputs],
+                "grain": {"tests": list(plan.grain_tests), "fanout": list(plan.fanout)},
+                "base": plan.base,
+            },
+            comment=comments.scaffolded(models) + _selects_from(used),
         )
 
     def lint(context: StepContext) -> StepOutcome:
@@ -123,7 +142,7 @@ def build_steps(services: Services) -> dict[str, StepFn]:
         if not models:
             return StepOutcome(ok=False, detail="nothing to build: run the scaffold step first")
         report = services.dbt().build(list(models), mart=str(mart), on_event=context.emit)  # type: ignore[arg-type]
-        return _build_outcome(report, str(mart))
+        return _build_outcome(report, str(mart), context.artifacts.get("scaffold", {}))
 
     def commit(context: StepContext) -> StepOutcome:
         try:
@@ -247,7 +266,9 @@ def _lint_outcome(report: LintReport) -> StepOutcome:
     )
 
 
-def _build_outcome(report: BuildReport, mart: str) -> StepOutcome:
+def _build_outcome(
+    report: BuildReport, mart: str, scaffolded: Mapping[str, object] | None = None
+) -> StepOutcome:
     models = [n for n in report.nodes if n.resource_type in {"model", "seed", "snapshot"}]
     tests = [n for n in report.nodes if n.resource_type == "test"]
     passed = [t for t in tests if t.status == "pass"]
@@ -271,11 +292,13 @@ def _build_outcome(report: BuildReport, mart: str) -> StepOutcome:
     }
     if failures:
         names = ", ".join(n.name for n in failures[:MAX_LISTED])
+        fanout = fanout_note(failures, mart, scaffolded or {})
+        why = f"; {fanout}" if fanout else ""
         return StepOutcome(
             ok=False,
-            detail=f"{len(failures)} failed: {names}",
+            detail=f"{len(failures)} failed: {names}{why}",
             artifacts=artifacts,
-            comment=comments.built(report, summary),
+            comment=_with_note(comments.built(report, summary), fanout),
         )
     return StepOutcome(
         ok=True,
@@ -294,6 +317,52 @@ def _stored_as(report: BuildReport, mart: str) -> str:
     if node is None or node.materialized not in _LIVE_KINDS:
         return ""
     return f" ({_LIVE_KINDS[node.materialized]} {'refreshed' if node.refreshed else 'created'})"
+
+
+def _selects_from(models: Sequence[str]) -> Document:
+    """A paragraph naming the existing models a ticket's models select from (or nothing)."""
+    if not models:
+        return document()
+    names: list[PartLike] = []
+    for index, model in enumerate(models):
+        names.extend([", " if index else "", code(model)])
+    return document(paragraph("It selects from the existing ", *names, "."))
+
+
+def _with_note(comment: Document, note: str) -> Document:
+    """``comment`` with ``note`` as a paragraph right after its first one."""
+    if not note:
+        return comment
+    head, *rest = comment.blocks
+    return Document((head, paragraph(f"{note[0].upper()}{note[1:]}."), *rest))
+
+
+def fanout_note(failures: Sequence[NodeResult], mart: str, scaffolded: Mapping[str, object]) -> str:
+    """Why the grain's unique test failed, naming the joins that can repeat rows; or ""."""
+    grain = scaffolded.get("grain")
+    grain = grain if isinstance(grain, dict) else {}
+    tests = [str(t) for t in grain.get("tests", [])]
+    failed = next((n.name for n in failures if any(_same_test(n.name, t) for t in tests)), None)
+    if failed is None:
+        return ""
+    suspects = [str(j) for j in grain.get("fanout", [])]
+    if suspects:
+        joins = "; ".join(suspects)
+        blame = (
+            f"the join to {joins} matches more than one row per grain value "
+            "(take those dimensions from a table at the grain, or aggregate them as measures)"
+        )
+    else:
+        blame = f"its input {scaffolded.get('base') or 'the grain table'} repeats grain values"
+    return (
+        f"fan-out at the grain: {failed} failed, so {mart} has several rows per grain "
+        f"value: {blame}"
+    )
+
+
+def _same_test(name: str, expected: str) -> bool:
+    # dbt shortens a generic test name of 64+ characters to its first 30 and a hash.
+    return name == expected or (len(expected) >= 64 and name.startswith(expected[:30]))
 
 
 def commit_paths(written: Sequence[str], specs_dir: Path, root: Path, key: str) -> list[str]:

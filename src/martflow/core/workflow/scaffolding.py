@@ -1,0 +1,71 @@
+"""Planning a ticket's models against the project as it is: manifest, warehouse, templates."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+from martflow.core.inputs import ResolvedInput, input_columns, resolve_inputs
+from martflow.core.models import ScaffoldPlan, TicketSpec
+from martflow.core.ports import DbtRunner, Scaffolder, Warehouse
+
+
+class ScaffoldSettings(Protocol):
+    """What planning needs from the configuration."""
+
+    root: Path
+    project_dir: Path | None
+    source_schemas: dict[str, str]
+    reuse_staging: bool
+
+
+class PlanningServices(Protocol):
+    """The adapters planning uses (the composition root provides them)."""
+
+    @property
+    def settings(self) -> ScaffoldSettings: ...
+    def dbt(self) -> DbtRunner: ...
+    def warehouse(self) -> Warehouse: ...
+    def scaffolder(self) -> Scaffolder: ...
+
+
+def plan_scaffold(
+    services: PlanningServices, spec: TicketSpec, key: str, summary: str, force: bool = False
+) -> tuple[ScaffoldPlan, list[ResolvedInput]]:
+    """What scaffolding ``spec`` writes, from the manifest and the warehouse; writes nothing.
+
+    The project's parse (in the warm dbt worker) says which inputs it declares already;
+    one warehouse round trip reads every input's columns.
+
+    Raises:
+        SpecError: a bare input names no model or seed of the project.
+        WarehouseError: an input's columns are known nowhere.
+        ScaffoldError: the plan cannot be written (a model's name is taken, ...).
+        DbtError: the project does not parse.
+    """
+    settings = services.settings
+    index = services.dbt().project_index()
+    inputs = resolve_inputs(
+        spec.sources,
+        index,
+        source_schemas=settings.source_schemas,
+        reuse_staging=settings.reuse_staging,
+        owned=services.scaffolder().owned(),
+    )
+    found = services.warehouse().relation_columns([item.relation for item in inputs])
+    columns = input_columns(inputs, found, index)
+    plan = services.scaffolder().plan(
+        spec, columns, key, summary, force, inputs=inputs, index=index
+    )
+    return plan, inputs
+
+
+def repo_paths(settings: ScaffoldSettings, paths: Sequence[str]) -> list[str]:
+    """Paths relative to the dbt project as the repository sees them (``transform/models/..``)."""
+    project = settings.project_dir or settings.root
+    try:
+        prefix = project.resolve().relative_to(settings.root.resolve())
+    except ValueError:
+        return list(paths)  # the project lies outside the repository: keep them as they are
+    return [(prefix / path).as_posix() for path in paths]
