@@ -50,9 +50,12 @@ def test_a_fan_out_at_the_grain_is_named_in_the_build_failure_and_the_comment(
         "(stg_customers.customer_id = stg_orders.customer_id) matches more than one row"
     ) in build["detail"]
     shown = json.loads(martflow(adopted, "--json", "show", key).stdout)
-    failed = [c["body"] for c in shown["comments"] if "build failed" in c["body"]]
-    assert len(failed) == 1 and "Fan-out at the grain" in failed[0]
-    assert "the join to stg_orders" in failed[0]
+    failed = [c["body"] for c in shown["comments"] if "build **failed**" in c["body"]]
+    assert len(failed) == 1, [c["body"] for c in shown["comments"]]
+    head, fanout = failed[0].split("\n\n")[:2]  # the note follows the verdict
+    assert "unique_dim_customer_status_customer_id" in head
+    assert fanout.startswith("Fan-out at the grain: ")
+    assert "the join to stg_orders" in fanout
 
     built = build_fresh(adopted / "transform", tmp_path / "fresh")
     assert not built.success
