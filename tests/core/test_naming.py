@@ -153,3 +153,53 @@ def test_ref_rules_match_git_check_ref_format(name: str) -> None:
 def test_lone_at_sign_is_refused_although_git_allows_it() -> None:
     # "@" is revision shorthand for HEAD: a branch of that name only confuses.
     assert ref_name_problem("@") == "it is '@'"
+
+
+# -- dbt names and identifiers -------------------------------------------------------------
+
+
+def test_dbt_layer_names_follow_the_convention():
+    from martflow.core.naming import intermediate_model, mart_model, staging_model, surrogate_key
+
+    assert staging_model("shop", "orders") == "stg_shop__orders"
+    assert intermediate_model("customer_orders") == "int_customer_orders__joined"
+    assert mart_model("fact", "customer_orders") == "fct_customer_orders"
+    assert mart_model("dimension", "customers") == "dim_customers"
+    assert surrogate_key("orders") == "orders_key"
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("orders", True),
+        ("_x1", True),
+        ("Orders", False),
+        ("1st", False),
+        ("a-b", False),
+        ("a" * 63, True),
+        ("a" * 64, False),
+        ("orders\n", False),
+        (3, False),
+    ],
+)
+def test_is_identifier(value, ok):
+    from martflow.core.naming import is_identifier
+
+    assert is_identifier(value) is ok
+
+
+def test_project_names_start_with_a_letter():
+    from martflow.core.naming import is_project_name
+
+    assert is_project_name("analytics")
+    assert not is_project_name("_analytics")
+    assert not is_project_name("Analytics")
+
+
+def test_bare_and_schema_names():
+    from martflow.core.naming import is_bare_name, is_schema_name
+
+    assert is_bare_name("Product_ID") and not is_bare_name("order id")
+    assert not is_bare_name("orders\n")
+    assert is_schema_name("RAW$1") and not is_schema_name("raw.x")
+    assert not is_schema_name("a" * 128, 127) and is_schema_name("a" * 127, 127)

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Literal
 
 from martflow.core.document import Document
+from martflow.core.naming import mart_model
 
 STEP_NAMES: tuple[str, ...] = ("start", "scaffold", "lint", "build", "commit", "publish")
 """The pipeline's steps, in the order they run."""
@@ -133,7 +134,7 @@ class TicketSpec:
     @property
     def mart_model(self) -> str:
         """The mart's dbt model name, ``fct_<mart>`` or ``dim_<mart>``."""
-        return f"{'fct' if self.kind == 'fact' else 'dim'}_{self.mart}"
+        return mart_model(self.kind, self.mart)
 
     def to_dict(self) -> dict[str, object]:
         """The spec in its YAML shape (for --json and for saving)."""

@@ -1,4 +1,8 @@
-"""Pure helpers that turn untrusted ticket text into safe slugs and git branch names."""
+"""Every naming rule in one place: identifiers, dbt model names, slugs and branch names.
+
+The dbt layers martflow writes are named here and nowhere else: ``stg_<source>__<table>``
+(staging), ``int_<mart>__joined`` (intermediate), ``fct_<mart>``/``dim_<mart>`` (mart).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,70 @@ import unicodedata
 
 from martflow.errors import ConfigError, GitError
 
+IDENTIFIER_RE = re.compile(r"[a-z_][a-z0-9_]*")
+"""A lowercase SQL identifier: what may go into a file name, a model name or a template."""
+IDENTIFIER_RULE = "[a-z_][a-z0-9_]*"
+"""``IDENTIFIER_RE`` as users read it in error messages."""
+MAX_IDENTIFIER = 63
+"""Longest identifier (and derived model name) most warehouses keep; Postgres truncates."""
+BARE_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+"""A name SQL can hold unquoted in any case: models and columns read back from a warehouse."""
+SCHEMA_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+"""A warehouse schema name martflow will put into SQL (Snowflake allows ``$``)."""
+MAX_SCHEMA_NAME = 127
+"""Longest schema name the warehouse adapters accept."""
+
+STAGING_PREFIX = "stg_"
+"""How a staging model's name starts (generated or the project's own)."""
+MART_PREFIXES = ("fct_", "dim_")
+"""The prefixes martflow adds to a mart's name; the spec's ``mart`` must not carry one."""
+SOURCE_TABLE_SEPARATOR = "__"
+"""Separates source and table in ``stg_<source>__<table>``, so a source must not hold it."""
+
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _FORBIDDEN_REF_CHARS = frozenset(" ~^:?*[\\")
 _PATTERN_FIELDS = frozenset({"key", "slug"})
 _PATTERN_KEY = "[git].branch"
+
+
+def is_identifier(value: object, max_len: int = MAX_IDENTIFIER) -> bool:
+    """True if ``value`` is a lowercase identifier of at most ``max_len`` characters."""
+    return isinstance(value, str) and len(value) <= max_len and bool(IDENTIFIER_RE.fullmatch(value))
+
+
+def is_bare_name(value: str) -> bool:
+    """True if ``value`` can be written unquoted in SQL (any case)."""
+    return bool(BARE_NAME_RE.fullmatch(value))
+
+
+def is_schema_name(value: str, max_len: int | None = None) -> bool:
+    """True if ``value`` is a schema name martflow may put into SQL unquoted."""
+    return (max_len is None or len(value) <= max_len) and bool(SCHEMA_NAME_RE.fullmatch(value))
+
+
+def is_project_name(value: object) -> bool:
+    """True for a dbt project name: a lowercase identifier starting with a letter."""
+    return is_identifier(value) and str(value)[0] != "_"
+
+
+def staging_model(source: str, table: str) -> str:
+    """``stg_<source>__<table>``: the staging model martflow generates for a raw table."""
+    return f"{STAGING_PREFIX}{source}{SOURCE_TABLE_SEPARATOR}{table}"
+
+
+def intermediate_model(mart: str) -> str:
+    """``int_<mart>__joined``: the model that joins a mart's inputs."""
+    return f"int_{mart}__joined"
+
+
+def mart_model(kind: str, mart: str) -> str:
+    """``fct_<mart>`` for a fact, ``dim_<mart>`` for a dimension."""
+    return f"{'fct' if kind == 'fact' else 'dim'}_{mart}"
+
+
+def surrogate_key(mart: str) -> str:
+    """The column a multi-column grain's ``unique`` test runs on: ``<mart>_key``."""
+    return f"{mart}_key"
 
 
 def slugify(text: str, max_len: int = 40) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from martflow.core.naming import STAGING_PREFIX
+
 NodeKind = Literal["model", "seed", "snapshot"]
 
 
@@ -98,7 +100,7 @@ class ProjectIndex:
             for n in self.nodes
             if n.kind == "model" and n.parents == (declared.unique_id,) and n.package == self.name
         ]
-        candidates.sort(key=lambda n: (not n.name.startswith("stg_"), len(n.name), n.name))
+        candidates.sort(key=lambda n: (not n.name.startswith(STAGING_PREFIX), len(n.name), n.name))
         return candidates[0] if candidates else None
 
     def staging_models(self) -> list[ProjectNode]:
@@ -111,7 +113,7 @@ class ProjectIndex:
             for n in self.nodes
             if n.kind == "model"
             and n.package == self.name
-            and (n.name.startswith("stg_") or (len(n.parents) == 1 and n.parents[0] in raw))
+            and (n.name.startswith(STAGING_PREFIX) or (len(n.parents) == 1 and n.parents[0] in raw))
         ]
 
     def owner_of(self, relation: Relation) -> ProjectNode | DeclaredSource | None:

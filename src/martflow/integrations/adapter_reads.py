@@ -11,15 +11,15 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import decimal
-import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from martflow.core.naming import is_bare_name
+
 CONNECTION = "martflow_read"
 """The name of the adapter connection martflow's reads use (shows in query logs)."""
 _CURSOR = "martflow_extract"
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _READABLE = {"model", "seed", "snapshot"}
 
 
@@ -83,7 +83,7 @@ def preview(
 
 def count_rows(adapter: Any, manifest: Any, models: Sequence[str]) -> dict[str, int]:
     """Rows of each model, in one query (adapters do not all report rows affected)."""
-    names = [name for name in models if _IDENTIFIER.match(name)]
+    names = [name for name in models if is_bare_name(name)]
     if not names:
         return {}
     # Names are checked identifiers inside a literal; relations render as the adapter quotes.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import subprocess
 import sys
 import threading
@@ -15,11 +14,11 @@ from types import TracebackType
 from typing import IO, Any
 
 from martflow.core.models import BuildReport, NodeResult
+from martflow.core.naming import is_bare_name
 from martflow.core.ports import ProgressCallback
 from martflow.core.project import ProjectIndex
 from martflow.errors import CancelledError, DbtError
 
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ENV_EXACT = frozenset({"PATH", "HOME", "LANG", "TZ", "TMPDIR", "VIRTUAL_ENV"})
 _SECRET_MARKERS = ("TOKEN", "SECRET", "PASSWORD")
 WORKER_LOG = Path("logs") / "martflow-dbt-worker.log"
@@ -383,7 +382,7 @@ def _read_message(stream: IO[str]) -> dict[str, Any] | None:
 
 def _check_identifier(name: str, what: str) -> None:
     # These names end up inside Jinja or a selector; only plain identifiers may.
-    if not _IDENTIFIER.match(name):
+    if not is_bare_name(name):
         raise DbtError(f"invalid {what} name {name!r}: expected letters, digits and _")
 
 

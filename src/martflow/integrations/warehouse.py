@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from martflow.core.models import ColumnInfo, SourceRef, TableInfo
+from martflow.core.naming import MAX_SCHEMA_NAME, is_schema_name
 from martflow.core.project import Relation
 from martflow.errors import DbtError, WarehouseError
 from martflow.integrations.dbt import DbtProcessRunner
 
 Columns = tuple[ColumnInfo, ...]
 # Schema names reach the adapter's listing SQL as text: plain identifiers only.
-_SCHEMA = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,126}")
 
 
 _MISSING_ADAPTER = re.compile(r"Could not find adapter type (\w+)")
@@ -112,7 +112,7 @@ class DbtWarehouse:
         unique = list(dict.fromkeys(schemas))
         if not unique:
             return {}
-        if bad := [s for s in unique if not _SCHEMA.fullmatch(s)]:
+        if bad := [s for s in unique if not is_schema_name(s, MAX_SCHEMA_NAME)]:
             raise WarehouseError(f"{', '.join(map(repr, bad))} is not a plain schema name")
         try:
             entries = self.runner.request("schema_tables", schemas=unique)["entries"]
@@ -138,7 +138,7 @@ class DbtWarehouse:
         schemas = list(dict.fromkeys(self.source_schemas.values()))
         if not schemas:
             return []
-        if bad := [s for s in schemas if not _SCHEMA.fullmatch(s)]:
+        if bad := [s for s in schemas if not is_schema_name(s, MAX_SCHEMA_NAME)]:
             raise WarehouseError(
                 f"[scaffold] source_schemas: {', '.join(map(repr, bad))} is not a plain schema name"
             )

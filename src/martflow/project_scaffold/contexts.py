@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from martflow.core.models import ColumnRef
+from martflow.core.naming import intermediate_model, surrogate_key
 from martflow.errors import ScaffoldError
 from martflow.project_scaffold.blueprint import Blueprint
 from martflow.project_scaffold.identifiers import IdentifierPolicy, is_plain
@@ -117,13 +118,3 @@ def mart_rendering(blueprint: Blueprint) -> Rendering:
         "select_distinct": not measures,
     }
     return Rendering("mart", context)
-
-
-def intermediate_model(mart: str) -> str:
-    """``int_<mart>__joined``."""
-    return f"int_{mart}__joined"
-
-
-def surrogate_key(mart: str) -> str:
-    """The column a multi-column grain's ``unique`` test runs on."""
-    return f"{mart}_key"

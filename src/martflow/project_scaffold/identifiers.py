@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from martflow.core.naming import IDENTIFIER_RE
 from martflow.errors import ScaffoldError
-
-_PLAIN = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -42,7 +40,7 @@ class IdentifierPolicy:
 
 def is_plain(sql: str) -> bool:
     """True if ``sql`` is a lowercase ASCII identifier (safe for any template context)."""
-    return bool(_PLAIN.fullmatch(sql))
+    return bool(IDENTIFIER_RE.fullmatch(sql))
 
 
 @lru_cache(maxsize=8)

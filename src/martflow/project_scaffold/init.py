@@ -9,6 +9,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from martflow.core.naming import is_project_name
 from martflow.errors import GitError, ScaffoldError, UsageError
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "repo"
@@ -25,7 +26,6 @@ DIALECTS = frozenset(
 )  # fmt: skip
 
 _REPO_DIR_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
-_PROJECT_RE = re.compile(r"[a-z][a-z0-9_]{0,62}")
 _TRACKER_RE = re.compile(r"[A-Z][A-Z0-9]{1,19}")
 _GIT_IDENTITY = {"user.name": "martflow", "user.email": "martflow@localhost"}
 _GIT_IDENTITY_ENV = {
@@ -96,7 +96,7 @@ def render_context(
         )
     if project_name is None:
         project_name = slug_identifier(repo_dir)
-    if not isinstance(project_name, str) or not _PROJECT_RE.fullmatch(project_name):
+    if not isinstance(project_name, str) or not is_project_name(project_name):
         raise UsageError(
             f"project name {project_name!r} is not a dbt project name: use lower-case letters,"
             " digits and '_', starting with a letter"

@@ -1,4 +1,7 @@
-"""Naming conventions: validated identifiers, snake_case column names, dbt-safe text."""
+"""Scaffolding's names: validated identifiers, snake_case column names, dbt-safe text.
+
+The rules themselves (what an identifier is, how models are named) are ``core.naming``'s.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +9,8 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 
+from martflow.core.naming import IDENTIFIER_RULE, MAX_IDENTIFIER, is_identifier
 from martflow.errors import ScaffoldError
-
-IDENTIFIER_RE = re.compile(r"[a-z_][a-z0-9_]*")
-"""What may go into a file name, a model name or cookiecutter's context."""
-
-MAX_IDENTIFIER = 63  # Postgres truncates longer names silently; stay portable.
 
 _CAMEL_LOWER_UPPER = re.compile(r"([a-z0-9])([A-Z])")
 _CAMEL_ACRONYM = re.compile(r"([A-Z]+)([A-Z][a-z])")
@@ -20,13 +19,9 @@ _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 def validate_identifier(value: str, what: str) -> str:
     """Return ``value`` if it is a lowercase SQL identifier, else raise ScaffoldError."""
-    if (
-        not isinstance(value, str)
-        or not IDENTIFIER_RE.fullmatch(value)
-        or len(value) > MAX_IDENTIFIER
-    ):
+    if not is_identifier(value):
         raise ScaffoldError(
-            f"{what} {value!r} is not a lowercase identifier ([a-z_][a-z0-9_]*, "
+            f"{what} {value!r} is not a lowercase identifier ({IDENTIFIER_RULE}, "
             f"at most {MAX_IDENTIFIER} characters)"
         )
     return value

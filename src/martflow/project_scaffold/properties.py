@@ -19,9 +19,9 @@ from ruamel.yaml.error import YAMLError as RuamelYAMLError
 from ruamel.yaml.util import load_yaml_guess_indent
 
 from martflow.core.models import ColumnRef
+from martflow.core.naming import surrogate_key
 from martflow.errors import ScaffoldError
 from martflow.project_scaffold.blueprint import Blueprint
-from martflow.project_scaffold.contexts import surrogate_key
 from martflow.project_scaffold.naming import dbt_escape
 from martflow.project_scaffold.staging import StagedTable
 from martflow.project_scaffold.yaml_comments import append_keeping_comments

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from martflow.core.inputs import ResolvedInput
 from martflow.core.models import ColumnInfo, PlannedFile, ScaffoldPlan, SourceRef, TicketSpec
+from martflow.core.naming import intermediate_model, is_schema_name
 from martflow.core.project import ProjectIndex, Relation
 from martflow.errors import ScaffoldError, WarehouseError
 from martflow.project_scaffold.atomic import atomic_write_text
 from martflow.project_scaffold.blueprint import JoinStep, build_blueprint
 from martflow.project_scaffold.contexts import (
     Rendering,
-    intermediate_model,
     intermediate_rendering,
     mart_rendering,
     staging_rendering,
@@ -32,8 +31,6 @@ from martflow.project_scaffold.properties import (
 )
 from martflow.project_scaffold.render import render, template_dir
 from martflow.project_scaffold.staging import StagedTable, existing_table, stage_table
-
-_SCHEMA_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 
 
 class ProjectScaffolder:
@@ -223,7 +220,7 @@ class ProjectScaffolder:
 
     def _schema(self, source: str) -> str:
         schema = self.source_schemas.get(source, source)
-        if not _SCHEMA_RE.fullmatch(schema):
+        if not is_schema_name(schema):
             raise ScaffoldError(f"schema {schema!r} of source {source!r} is not an identifier")
         return schema
 

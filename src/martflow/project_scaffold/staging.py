@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from martflow.core.models import ColumnInfo, SourceRef
+from martflow.core.naming import IDENTIFIER_RE, staging_model
 from martflow.errors import WarehouseError
 from martflow.project_scaffold.identifiers import IdentifierPolicy
-from martflow.project_scaffold.naming import IDENTIFIER_RE, adapter_quoted, column_names
+from martflow.project_scaffold.naming import adapter_quoted, column_names
 
 _TEXT_TYPES = ("VARCHAR", "CHAR", "TEXT", "STRING", "CHARACTER", "NVARCHAR", "BPCHAR")
 _TIMESTAMP_NAME = re.compile(r"(?:^|_)(?:at|time)$|timestamp")
@@ -50,7 +51,7 @@ class StagedTable:
     @property
     def model(self) -> str:
         """The model the intermediate selects from: the existing one, or the one generated."""
-        return self.existing or f"stg_{self.ref.source}__{self.ref.table}"
+        return self.existing or staging_model(self.ref.source, self.ref.table)
 
     @property
     def generated(self) -> bool:

@@ -54,14 +54,12 @@ staging model should give the column; every column name must be double-quoted in
 from __future__ import annotations
 
 import contextlib
-import re
 from pathlib import Path
 
+from martflow.core.naming import is_identifier
 from martflow.errors import UsageError
 
 TABLES = ("customers", "products", "orders", "order_items", "payments")
-
-_SCHEMA_RE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -118,7 +116,7 @@ def generate_shop(
         raise UsageError(f"rows must be a positive integer, got {rows!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or not -(2**62) < seed < 2**62:
         raise UsageError(f"seed must be an integer, got {seed!r}")
-    if not _SCHEMA_RE.fullmatch(schema):
+    if not is_identifier(schema):
         raise UsageError(f"schema {schema!r} is not a lower-case identifier")
 
     import duckdb  # deferred: only the generator and the warehouse need the engine

@@ -59,8 +59,10 @@ def model_names(spec: TicketSpec) -> list[str]:
     A declared table with a staging model is reused instead: the scaffold step's
     ``models`` artifact says what was really generated.
     """
-    staging = [f"stg_{s.source}__{s.table}" for s in spec.sources if not s.is_ref]
-    return [*staging, f"int_{spec.mart}__joined", spec.mart_model]
+    from martflow.core.naming import intermediate_model, staging_model
+
+    staging = [staging_model(s.source, s.table) for s in spec.sources if not s.is_ref]
+    return [*staging, intermediate_model(spec.mart), spec.mart_model]
 
 
 def load_ticket_spec(context: StepContext, settings: PipelineSettings) -> TicketSpec:

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import os
-import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from martflow.core.models import TicketSpec
+from martflow.core.naming import is_bare_name
 from martflow.errors import PublishError
 from martflow.integrations.tableau.extract import write_extract
 from martflow.integrations.tableau.live import LiveConnection
 from martflow.integrations.tableau.workbook import render_workbook
-
-_SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class MartReader(Protocol):
@@ -58,7 +56,7 @@ class Package:
 def model_name(spec: TicketSpec) -> str:
     """The mart model, checked to be a plain identifier before it names any file."""
     name = spec.mart_model
-    if not _SAFE_NAME.match(name):
+    if not is_bare_name(name):
         raise PublishError(f"mart name {spec.mart!r} cannot name a workbook file")
     return name
 

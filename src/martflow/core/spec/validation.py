@@ -1,32 +1,33 @@
-"""The ticket spec: find it in a description, parse and validate it, write it back as YAML."""
+"""Validate the mapping under ``martflow:`` into a TicketSpec, naming every field at fault."""
 
 from __future__ import annotations
 
-import difflib
 import re
-import textwrap
-import unicodedata
-from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any, cast
 
-import yaml
-
 from martflow.core.models import Aggregate, ColumnRef, JoinSpec, Measure, SourceRef, TicketSpec
+from martflow.core.naming import (
+    MART_PREFIXES,
+    MAX_IDENTIFIER,
+    SOURCE_TABLE_SEPARATOR,
+    intermediate_model,
+    staging_model,
+)
 from martflow.core.safe_text import SCRIPT_JOINERS, describe_char, first_hidden
-from martflow.errors import SpecError
+from martflow.core.spec.messages import (
+    _describe,
+    _ident_reason,
+    _Problems,
+    _show,
+    _too_long_model,
+    _type_reason,
+    _unknown_key,
+)
 
-MAX_SPEC_BYTES = 64 * 1024
-"""Refuse YAML larger than this before parsing it (ticket text is untrusted)."""
-MAX_IDENTIFIER = 63
-"""Longest identifier (and derived model name) most warehouses keep without truncating."""
 MAX_DASHBOARD = 200
 KEYS = ("sources", "joins", "mart", "kind", "grain", "dimensions", "measures", "dashboard")
 """The keys allowed under ``martflow:``."""
 
-_MAX_DEPTH = 16
-_IDENT = re.compile(r"[a-z_][a-z0-9_]*")
-_IDENT_RULE = "must be a lowercase identifier ([a-z_][a-z0-9_]*)"
 # ASCII-only: with Unicode case folding, U+017F (long s) would match "s" in "sum".
 _AGGREGATE = re.compile(
     r"[ \t]*(?P<func>count|sum|avg|min|max)[ \t]*\([ \t]*"
@@ -35,256 +36,20 @@ _AGGREGATE = re.compile(
     re.ASCII | re.IGNORECASE,
 )
 _AGGREGATE_RULE = "is not an aggregate; use count|sum|avg|min|max(table.column)"
-_MARTFLOW_KEY = re.compile(r"^martflow[ \t]*:", re.MULTILINE)
-_BARE_SPEC = re.compile(r"\A\s*(?:---[ \t]*\n\s*)?martflow[ \t]*:")
-_FENCE = re.compile(r"( {0,3})(`{3,}|~{3,})[^`\n]*")
-_WIKI_OPEN = re.compile(r"\{(code|noformat)(?::[^{}\n]{0,200})?\}")
 _LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 
 
-# -- finding the block -------------------------------------------------------------------
-
-
-def extract_spec_text(description: str | dict[str, Any]) -> str | None:
-    """Find the YAML block with a top-level ``martflow:`` key in a ticket description.
-
-    Looks in markdown fences (```` ``` ````, ```` ```yaml ````, ``~~~``), Jira wiki
-    ``{code...}...{code}`` and ``{noformat}...{noformat}`` blocks, and, for an Atlassian
-    Document Format dict, its ``codeBlock`` nodes. A description that is itself YAML
-    starting with ``martflow:`` counts too. Markdown fences are tried before wiki blocks
-    (so a fence pasted inside ``{noformat}`` is found), each in document order.
-
-    Returns:
-        The block's text, dedented, or None when no block has ``martflow:``.
-    """
-    if isinstance(description, Mapping):
-        blocks = list(_adf_blocks(description))
-    elif isinstance(description, str):
-        text = description.replace("\r\n", "\n").replace("\r", "\n")
-        blocks = [*_fenced_blocks(text), *_wiki_blocks(text)]
-        if not blocks and _BARE_SPEC.match(text):
-            blocks = [text]
-    else:
-        return None
-    for block in blocks:
-        dedented = textwrap.dedent(block).strip("\n")
-        if _MARTFLOW_KEY.search(dedented):
-            return dedented + "\n"
-    return None
-
-
-def _fenced_blocks(text: str) -> Iterator[str]:
-    """Markdown fenced code blocks; an unclosed fence runs to the end (as in CommonMark)."""
-    lines = text.split("\n")
-    i = 0
-    while i < len(lines):
-        opener = _FENCE.fullmatch(lines[i])
-        i += 1
-        if not opener:
-            continue
-        indent, fence = len(opener.group(1)), opener.group(2)
-        closer = re.compile(rf" {{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*")
-        body: list[str] = []
-        while i < len(lines) and not closer.fullmatch(lines[i]):
-            body.append(_strip_indent(lines[i], indent))
-            i += 1
-        i += 1  # past the closing fence
-        yield "\n".join(body)
-
-
-def _strip_indent(line: str, indent: int) -> str:
-    stripped = line.lstrip(" ")
-    return line[min(indent, len(line) - len(stripped)) :]
-
-
-def _wiki_blocks(text: str) -> Iterator[str]:
-    """Jira wiki ``{code:...}`` / ``{noformat}`` blocks."""
-    unclosed: set[str] = set()
-    pos = 0
-    while match := _WIKI_OPEN.search(text, pos):
-        kind = match.group(1)
-        pos = match.end()
-        # Once a kind has no closer after some point, no later opener has one either:
-        # skipping them keeps hostile descriptions linear.
-        if kind in unclosed:
-            continue
-        end = text.find("{" + kind + "}", match.end())
-        if end < 0:
-            unclosed.add(kind)
-            continue
-        yield text[match.end() : end]
-        pos = end + len(kind) + 2
-
-
-def _adf_blocks(doc: Mapping[str, Any]) -> Iterator[str]:
-    """The text of every ADF ``codeBlock`` node, in document order."""
-    stack: list[Any] = [doc]
-    while stack:
-        node = stack.pop()
-        if not isinstance(node, Mapping):
-            continue
-        content = node.get("content")
-        children = content if isinstance(content, list) else []
-        if node.get("type") == "codeBlock":
-            text = "".join(_adf_text(child) for child in children)
-            yield text.replace("\r\n", "\n").replace("\r", "\n")
-        else:
-            stack.extend(reversed(children))
-
-
-def _adf_text(node: Any) -> str:
-    if not isinstance(node, Mapping):
-        return ""
-    if node.get("type") == "hardBreak":
-        return "\n"
-    text = node.get("text")
-    return text if node.get("type") == "text" and isinstance(text, str) else ""
-
-
-# -- parsing -----------------------------------------------------------------------------
-
-
-class _Refused(yaml.MarkedYAMLError):
-    """YAML that is valid but that a spec never needs."""
-
-
-class _SpecLoader(yaml.SafeLoader):
-    """SafeLoader that also refuses aliases, duplicate keys and deep nesting."""
-
-    _depth = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent):
-            raise _Refused(
-                problem="anchors and aliases are not allowed", problem_mark=event.start_mark
-            )
-        self._depth += 1
-        try:
-            if self._depth > _MAX_DEPTH:
-                raise _Refused(
-                    problem=f"nested deeper than {_MAX_DEPTH} levels", problem_mark=event.start_mark
-                )
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        seen: set[str] = set()
-        for key_node, _ in node.value:
-            if isinstance(key_node, yaml.ScalarNode):
-                if key_node.value in seen:
-                    problem = f"duplicate key {_show(key_node.value)}"
-                    raise _Refused(problem=problem, problem_mark=key_node.start_mark)
-                seen.add(key_node.value)
-        return super().construct_mapping(node, deep)
-
-
-def parse_spec(text: str, *, source: str = "spec") -> TicketSpec:
-    """Parse and validate a spec's YAML (a mapping with a top-level ``martflow:`` key).
-
-    A bare grain column (``customer_id``) belongs to the FIRST table in ``sources``; the
-    returned spec always carries the table.
-
-    Args:
-        text: the YAML, untrusted.
-        source: where it came from ("specs/DEMO-1.yml", "the description of DEMO-1"),
-            named in every error.
+def validate_spec(body: object, source: str) -> TicketSpec:
+    """The spec the mapping under ``martflow:`` describes.
 
     Raises:
         SpecError: naming the first field at fault; ``problems`` lists all of them.
     """
-    size = len(text.encode("utf-8", "surrogatepass"))
-    if size > MAX_SPEC_BYTES:
-        raise SpecError(
-            f"{source}: the spec is {size} bytes; the limit is {MAX_SPEC_BYTES} (64 KiB)",
-            field="martflow",
-        )
-    try:
-        # A SafeLoader subclass: it constructs plain data only, like yaml.safe_load.
-        data = yaml.load(text, Loader=_SpecLoader)  # noqa: S506
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        why = " ".join(", ".join(part for part in (exc.context, exc.problem) if part).split())
-        raise SpecError(f"{source}: not valid YAML{where}: {why}", field="martflow") from None
-    except yaml.YAMLError as exc:
-        why = " ".join(str(exc).split())
-        raise SpecError(f"{source}: not valid YAML: {why}", field="martflow") from None
-    if not isinstance(data, dict) or "martflow" not in data:
-        raise SpecError(f"{source}: no top-level martflow: key", field="martflow")
     problems = _Problems()
-    spec = _Validator(problems).spec(data["martflow"])
+    spec = _Validator(problems).spec(body)
     if spec is None or problems.items:
         raise problems.error(source)
     return spec
-
-
-def load_spec(
-    description: str | dict[str, Any], spec_file: Path | None, *, key: str = ""
-) -> TicketSpec:
-    """The ticket's spec: ``spec_file`` when it exists, else the block in ``description``.
-
-    Raises:
-        SpecError: when neither holds a spec, or the one found does not validate.
-    """
-    if spec_file is not None and spec_file.exists():
-        return parse_spec(_read_spec_file(spec_file), source=str(spec_file))
-    where = f"the description of {key}" if key else "the ticket description"
-    text = extract_spec_text(description)
-    if text is None:
-        alternative = str(spec_file) if spec_file is not None else f"specs/{key or 'KEY'}.yml"
-        raise SpecError(
-            f"no martflow spec in {where} or {alternative}; add a ```yaml block with "
-            f"martflow: to the description, or write {alternative}",
-            field="martflow",
-        )
-    return parse_spec(text, source=where)
-
-
-def _read_spec_file(path: Path) -> str:
-    try:
-        if path.stat().st_size > MAX_SPEC_BYTES:
-            raise SpecError(
-                f"{path}: the spec is {path.stat().st_size} bytes; the limit is "
-                f"{MAX_SPEC_BYTES} (64 KiB)",
-                field="martflow",
-            )
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise SpecError(f"{path}: not UTF-8 text", field="martflow") from None
-    except OSError as exc:
-        raise SpecError(f"{path}: cannot read: {exc.strerror}", field="martflow") from None
-
-
-def spec_to_yaml(spec: TicketSpec) -> str:
-    """The spec as ``specs/KEY.yml`` text; ``parse_spec`` of it gives the same spec back."""
-    return yaml.safe_dump(
-        {"martflow": spec.to_dict()},
-        sort_keys=False,
-        allow_unicode=True,
-        default_flow_style=None,
-        width=10_000,
-    )
-
-
-# -- validation --------------------------------------------------------------------------
-
-
-class _Problems:
-    """Every problem found, in document order, as (field path, reason)."""
-
-    def __init__(self) -> None:
-        self.items: list[tuple[str, str]] = []
-
-    def add(self, path: str, reason: str) -> None:
-        self.items.append((path, reason))
-
-    def error(self, source: str) -> SpecError:
-        lines = [f"{path}: {reason}" for path, reason in self.items]
-        more = len(lines) - 1
-        suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-        return SpecError(f"{source}: {lines[0]}{suffix}", field=self.items[0][0], problems=lines)
 
 
 class _Validator:
@@ -370,12 +135,12 @@ class _Validator:
             return None
         source, table = parts
         reasons = [r for r in (_ident_reason(source, "source"), _ident_reason(table, "table")) if r]
-        if not reasons and "__" in source:
+        if not reasons and SOURCE_TABLE_SEPARATOR in source:
             reasons.append(
                 f'source "{source}" must not contain "__" (it separates source and table '
                 "in stg_<source>__<table>)"
             )
-        model = f"stg_{source}__{table}"
+        model = staging_model(source, table)
         if not reasons and len(model) > MAX_IDENTIFIER:
             reasons.append(_too_long_model(model))
         for reason in reasons:
@@ -445,11 +210,11 @@ class _Validator:
             return ""
         reason = _ident_reason(value, "")
         if reason is None and isinstance(value, str):
-            if value.startswith(("fct_", "dim_")):
+            if value.startswith(MART_PREFIXES):
                 reason = (
                     f"{_show(value)} must not start with fct_ or dim_; martflow adds the prefix"
                 )
-            elif len(model := f"int_{value}__joined") > MAX_IDENTIFIER:
+            elif len(model := intermediate_model(value)) > MAX_IDENTIFIER:
                 reason = _too_long_model(model)
         if reason:
             self.p.add(path, reason)
@@ -606,71 +371,3 @@ class _Validator:
             self.p.add(path, f"must not be empty: {example}")
             return None
         return value
-
-
-# -- messages ----------------------------------------------------------------------------
-
-
-def _ident_reason(value: object, what: str) -> str | None:
-    """Why ``value`` is not an identifier, or None when it is one."""
-    label = f"{what} " if what else ""
-    if not isinstance(value, str):
-        return f"{label}{_IDENT_RULE}, not {_kind(value)}".lstrip()
-    if len(value) > MAX_IDENTIFIER:
-        return f"{label}{_show(value)} is {len(value)} characters; the limit is {MAX_IDENTIFIER}"
-    if _IDENT.fullmatch(value):
-        return None
-    hint = ""
-    if odd := next((ch for ch in value if not ch.isascii()), None):
-        hint = f"; it contains U+{ord(odd):04X} {unicodedata.name(odd, 'an unnamed character')}"
-    return f"{label}{_show(value)} {_IDENT_RULE}{hint}"
-
-
-def _too_long_model(model: str) -> str:
-    return f"makes the model name {model} {len(model)} characters; the limit is {MAX_IDENTIFIER}"
-
-
-def _unknown_key(key: object, allowed: tuple[str, ...]) -> str:
-    if isinstance(key, str) and (close := difflib.get_close_matches(key, allowed, n=1)):
-        return f'unknown key {_show(key)}; did you mean "{close[0]}"?'
-    return f"unknown key {_describe(key)}; expected one of {', '.join(allowed)}"
-
-
-def _type_reason(value: object, expected: str) -> str:
-    if value is None:
-        return f"is empty; expected {expected}"
-    return f"must be {expected}, not {_kind(value)}"
-
-
-def _kind(value: object) -> str:
-    if value is None:
-        return "empty"
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (YAML reads yes/no/on/off as booleans; quote it)"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, str):
-        return "text"
-    return type(value).__name__
-
-
-def _describe(value: object) -> str:
-    return _show(value) if isinstance(value, str) else _kind(value)
-
-
-def _show(value: str, limit: int = 60) -> str:
-    """``value`` quoted on one line: shortened, with unprintable characters escaped."""
-    text = value if len(value) <= limit else value[:limit] + "…"
-    out = []
-    for ch in text:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ch.isprintable():
-            out.append(ch)
-        else:
-            out.append(f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}")
-    return '"' + "".join(out) + '"'
