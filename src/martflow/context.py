@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from martflow.config import Project, load_project
 from martflow.core.secret_scan import SecretScanner
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         Tracker,
         Warehouse,
     )
+    from martflow.integrations.dbt import DbtProcessRunner
 
 
 class AppContext:
@@ -38,7 +39,7 @@ class AppContext:
         self.config = project.config
         self.on_event = on_event
         self._lock = threading.Lock()
-        self._dbt: Any = None
+        self._dbt: DbtProcessRunner | None = None
 
     @classmethod
     def load(cls, config_path: Path | None = None, on_event: EventSink = ignore) -> AppContext:
@@ -98,12 +99,12 @@ class AppContext:
 
     def _jira_tracker(self) -> Tracker:
         try:
-            from martflow.integrations.tracker.jira import JiraTracker  # type: ignore[import-not-found]
+            from martflow.integrations.tracker.jira import JiraTracker
         except ImportError:
             raise ConfigError(
                 "[tracker] kind = 'jira' is not available in this build; use kind = 'local'"
             ) from None
-        return JiraTracker.from_config(self.config.tracker, SECRETS)  # type: ignore[no-any-return]
+        return JiraTracker.from_config(self.config.tracker, SECRETS)
 
     def engine(self, on_event: EventSink | None = None) -> Engine:
         """An engine over this context's ledger, tracker and steps."""
@@ -133,6 +134,10 @@ class AppContext:
         return branch_ref(self.project.root, git.default_branch, git.remote)
 
     def dbt(self) -> DbtRunner:
+        return self._dbt_process()
+
+    def _dbt_process(self) -> DbtProcessRunner:
+        """The warm dbt worker, started on first use (adapters share it)."""
         with self._lock:
             if self._dbt is None:
                 from martflow.integrations.dbt import DbtProcessRunner
@@ -152,7 +157,7 @@ class AppContext:
                     },
                     log_path=state / "logs" / "dbt-worker.log",
                 )
-            return self._dbt  # type: ignore[no-any-return]
+            return self._dbt
 
     def dbt_env(self) -> dict[str, str]:
         """The variables ``[dbt] pass_env`` hands to dbt (read as secrets: redacted in logs)."""
@@ -163,7 +168,7 @@ class AppContext:
         from martflow.integrations.warehouse import DbtWarehouse
 
         return DbtWarehouse(
-            self.dbt(),  # type: ignore[arg-type]
+            self._dbt_process(),
             self.project.dbt_project_dir,
             self.config.scaffold.source_schemas,
         )
@@ -177,7 +182,7 @@ class AppContext:
             raise WarehouseError(
                 f"{', '.join(missing)} not set: [dbt] pass_env hands it to dbt for profiles.yml"
             )
-        return ping(self.dbt())  # type: ignore[arg-type]
+        return ping(self._dbt_process())
 
     def scaffolder(self) -> Scaffolder:
         from martflow.project_scaffold.materialization import mart_config
@@ -217,11 +222,11 @@ class AppContext:
         from martflow.integrations.mart_reader import AdapterMartReader
 
         # The mart is read by the warm dbt worker, through the adapter that built it.
-        reader = AdapterMartReader(self.dbt())  # type: ignore[arg-type]
+        reader = AdapterMartReader(self._dbt_process())
         if self.config.tableau.mode == "server":
             from martflow.integrations.tableau.server import TableauServerPublisher
 
-            return TableauServerPublisher(  # type: ignore[return-value]
+            return TableauServerPublisher(
                 reader, self.config.tableau, SECRETS, self.project.state_dir
             )
         from martflow.integrations.tableau.local import LocalTableauPublisher

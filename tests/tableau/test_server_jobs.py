@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,27 @@ def test_a_job_the_server_forgot_is_published_again(
     assert result.artifacts["workbook_id"] == WORKBOOK_ID
     assert len(server.requests("POST", "/workbooks")) == 1
     assert journal.values["workbook_job"] == WORKBOOK_JOB
+
+
+def test_a_job_that_does_not_name_its_workbook_is_looked_up_by_name(
+    server: TableauLoopback, reader: AdapterMartReader, tmp_path: Path, waits: Waits
+) -> None:
+    silent = re.sub(
+        rb"<workbook [^>]*/>",
+        b"",
+        job_done(TSC_ASSETS, "job_get_by_id_failed_workbook.xml", WORKBOOK_JOB),
+    )
+    listed = (
+        (TSC_ASSETS / "workbook_get.xml")
+        .read_bytes()
+        .replace(b'name="Superstore"', b'name="fct_customer_orders"')
+    )
+    server.fail("GET", f"/jobs/{WORKBOOK_JOB}", 200, silent)
+    server.fail("GET", "/workbooks", 200, listed)
+    publisher = make_publisher(reader, tmp_path, server.url, waits, project="default")
+
+    result = publisher.publish(make_spec(), "DEMO-1")
+
+    assert result.artifacts["workbook_id"] == "6d13b0ca-043d-4d42-8c9d-3f3313ea3a00"
+    (lookup,) = server.requests("GET", "/workbooks")
+    assert lookup.query["filter"] == ["name:eq:fct_customer_orders"]

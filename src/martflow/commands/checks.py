@@ -61,6 +61,7 @@ def dotenv_checks(context: AppContext) -> list[Check]:
 def _jira_checks(context: AppContext) -> list[Check]:
     """Jira's own checks: reachability, authentication, project, statuses."""
     try:
+        # mypy: Jira's own checks; the local tracker has none
         doctor = context.tracker.doctor  # type: ignore[attr-defined]
         return [Check(name, ok, detail) for name, ok, detail in doctor()]
     except MartflowError as exc:

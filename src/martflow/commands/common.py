@@ -48,6 +48,7 @@ class CliState:
     def context(self) -> AppContext:
         if self._context is None:
             self.use(AppContext.load(self.config_path, on_event=self.render_event))
+        # mypy: use() has just set it
         return self._context  # type: ignore[return-value]
 
     def use(self, context: AppContext) -> None:
@@ -108,6 +109,7 @@ def closing(func: F) -> F:
             if state is not None:
                 state.close()
 
+    # mypy: functools.wraps keeps the command's signature
     return wrapper  # type: ignore[return-value]
 
 

@@ -35,23 +35,24 @@ def run_demo(
     elapsed = time.monotonic() - started
     steps = context.ledger.steps(DEMO_KEY)
     document = status_document(DEMO_KEY, steps, context.ledger.outbox(DEMO_KEY))
-    ticket = tracker.get_ticket(DEMO_KEY)
+    demo_ticket = tracker.get_ticket(DEMO_KEY)
     document.update(
         {
             "path": str(root),
-            "status": ticket.status,
-            "comments": len(ticket.comments),
+            "status": demo_ticket.status,
+            "comments": len(demo_ticket.comments),
             "seconds": round(elapsed, 1),
         }
     )
-    output(state, document, lambda: _summary(root, ticket.status, document, elapsed))
+    output(state, document, lambda: _summary(root, demo_ticket.status, document, elapsed))
     if report.failed:
         return ExitCode.PROBLEMS
     return ExitCode.QUEUED if report.queued else ExitCode.OK
 
 
 def _summary(root: Path, status: str, document: dict[str, object], elapsed: float) -> str:
-    steps = {s["name"]: s for s in document["steps"]}  # type: ignore[index, union-attr]
+    listed = document["steps"]
+    steps = {s["name"]: s for s in listed} if isinstance(listed, list) else {}
     lines = [
         "",
         f"martflow demo: {DEMO_KEY} is {status} ({elapsed:.0f} s)",

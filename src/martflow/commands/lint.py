@@ -66,6 +66,7 @@ def lint(
     linter = context.linter()
     if changed:
         git = context.config.git
+        # mypy: the sqlfluff adapter's method; not on the Linter port
         report = linter.lint_changed(  # type: ignore[attr-defined]
             base,
             fix=fix,

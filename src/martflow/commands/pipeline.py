@@ -34,6 +34,7 @@ def _run(state: CliState, key: str, **kwargs: object) -> None:
     context = state.context()
     for path in context.project.dotenv_files():
         click.echo(f"martflow: warning: {path}: {DOTENV_WARNING}", err=True)
+    # mypy: the step options click parsed
     report = context.engine().run(key, **kwargs)  # type: ignore[arg-type]
     key = report.key  # the tracker's spelling of the key the user typed
     document = status_document(key, context.ledger.steps(key), context.ledger.outbox(key))
@@ -57,7 +58,7 @@ def _run(state: CliState, key: str, **kwargs: object) -> None:
 
 def force_option(help_text: str = FORCE_HELP) -> Callable[[F], F]:
     """``--force``: run a step even though the steps before it have not succeeded."""
-    return click.option("--force", is_flag=True, help=help_text)  # type: ignore[return-value]
+    return click.option("--force", is_flag=True, help=help_text)
 
 
 @click.command("start")

@@ -83,6 +83,10 @@ class Repository(Protocol):
         """Create or check out ``name``; refuse a dirty tree outside ``allowed_dirty``."""
         ...
 
+    def current_branch(self) -> str:
+        """The checked-out branch; GitError on a detached HEAD."""
+        ...
+
     def find_commit(self, run_marker: str) -> str | None:
         """The sha of a commit on HEAD carrying ``Martflow-Run: <run_marker>``."""
         ...

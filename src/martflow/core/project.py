@@ -118,7 +118,5 @@ class ProjectIndex:
 
     def owner_of(self, relation: Relation) -> ProjectNode | DeclaredSource | None:
         """The node or declared source that lives at ``relation``, if any."""
-        for item in (*self.nodes, *self.sources):
-            if item.relation.same_as(relation):
-                return item
-        return None
+        owners: tuple[ProjectNode | DeclaredSource, ...] = (*self.nodes, *self.sources)
+        return next((item for item in owners if item.relation.same_as(relation)), None)

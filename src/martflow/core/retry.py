@@ -30,10 +30,10 @@ class RetryPolicy:
 
     def _wait(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
-        hinted = getattr(error, "retry_after", None)
-        if hinted is not None:
+        hinted: object = getattr(error, "retry_after", None)
+        if isinstance(hinted, int | float | str):
             return min(float(hinted), self.max_wait)
-        backoff = self.base_wait * (2 ** (state.attempt_number - 1))
+        backoff = self.base_wait * (2.0 ** (state.attempt_number - 1))
         return min(backoff, self.max_wait) * (0.5 + random.random() / 2)
 
     def _stop(self, state: RetryCallState) -> bool:
@@ -74,6 +74,7 @@ class RetryPolicy:
         return Retrying(
             stop=self._stop,
             wait=self._wait,
+            # mypy: tenacity's retry strategy, built by the caller
             retry=retry,  # type: ignore[arg-type]
             sleep=self.sleep,
             reraise=True,

@@ -24,7 +24,7 @@ from typing import IO, Any
 from martflow.integrations import adapter_reads as reads
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_WATCHED_DIR_KEYS = (
+_WATCHED_DIR_KEYS: tuple[tuple[str, list[str]], ...] = (
     ("model-paths", ["models"]),
     ("macro-paths", ["macros"]),
     ("seed-paths", ["seeds"]),
@@ -314,10 +314,7 @@ def serve(session: DbtSession, lines: IO[str], out: IO[str]) -> None:
         rid = request.get("id")
         # The ack tells the parent the request is ours now: a crash before it is safe to retry.
         send({"id": rid, "kind": "accepted"})
-        inv = _Invocation(
-            lambda text, rid=rid: send({"id": rid, "kind": "event", "text": text}),
-            lambda message, rid=rid: send({"id": rid, **message}),
-        )
+        inv = _Invocation(_event_sender(send, rid), _reply_sender(send, rid))
         before = len(session.commands)
         try:
             op = request["op"]
@@ -325,8 +322,6 @@ def serve(session: DbtSession, lines: IO[str], out: IO[str]) -> None:
                 data = session.build(list(request["select"]), request.get("mart"), inv)
             elif op == "show":
                 data = session.show(request["model"], int(request["limit"]), inv)
-            elif op == "run_operation":
-                data = session.run_operation(request["macro"], request["args"], inv)
             elif op in READ_OPS:
                 data = session.read(request, inv)
             elif op == "nodes":
@@ -374,6 +369,18 @@ def main(argv: list[str] | None = None) -> int:
     out.flush()
     serve(session, sys.stdin, out)
     return 0
+
+
+def _event_sender(send: Callable[[dict[str, Any]], None], rid: object) -> Callable[[str], None]:
+    """Sends a request's dbt event lines, tagged with its id."""
+    return lambda text: send({"id": rid, "kind": "event", "text": text})
+
+
+def _reply_sender(
+    send: Callable[[dict[str, Any]], None], rid: object
+) -> Callable[[dict[str, Any]], None]:
+    """Sends a request's other messages, tagged with its id."""
+    return lambda message: send({"id": rid, **message})
 
 
 if __name__ == "__main__":

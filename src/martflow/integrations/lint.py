@@ -383,7 +383,8 @@ class SqlfluffLinter:
                 overrides[key] = default  # overrides would also beat nested .sqlfluff files
         if not _configured_library(load_config_up_to_path(root)):
             overrides["library_path"] = str(LINT_LIBRARY)  # `adapter.quote` for jinja
-        self._check_templater(overrides.get("templater") or core.get("templater"))
+        templater = overrides.get("templater") or core.get("templater")
+        self._check_templater(str(templater) if templater else None)
         try:
             return FluffConfig.from_path(root, overrides=overrides)
         except KeyError as exc:  # sqlfluff's answer to an unknown dialect

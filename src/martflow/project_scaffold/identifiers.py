@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from martflow.core.naming import IDENTIFIER_RE
 from martflow.errors import ScaffoldError
@@ -54,7 +55,8 @@ def identifier_policy(dialect: str = "duckdb") -> IdentifierPolicy:
         selected = dialect_selector(dialect)
     except KeyError as exc:
         raise ScaffoldError(f"unknown SQL dialect {dialect!r}") from exc
-    parser = selected._library["NakedIdentifierSegment"]
+    # No public API exposes the dialect's naked-identifier pattern; RF06 reads it the same way.
+    parser: Any = selected._library["NakedIdentifierSegment"]
     reserved = frozenset(selected.sets("reserved_keywords"))
     keywords = reserved | selected.sets("unreserved_keywords")
     keywords |= selected.sets("future_reserved_keywords")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 import yaml
 from ruamel.yaml import YAML
@@ -65,7 +66,7 @@ def sources_yaml(
     entry = _named(entries, source)
     if entry is None:
         entry = CommentedMap([("name", source), ("schema", schema), ("tables", CommentedSeq())])
-        append_keeping_comments(entries, entry)
+        append_keeping_comments(cast(CommentedSeq, entries), entry)
         changed = True
     table_entries = _list(entry, "tables", path)
     for table in tables:
@@ -102,7 +103,7 @@ def staging_models_yaml(
     tickets share one source file: models of ``existing`` that this spec does not stage
     are kept, and tests already on a column of a restaged model are kept too.
     """
-    entries = []
+    entries: list[dict[str, object]] = []
     for table in tables:
         columns = []
         for column in table.columns:
@@ -195,7 +196,8 @@ def _keep_tests(old: dict[str, object], new: dict[str, object]) -> dict[str, obj
         if isinstance(old_columns, list)
         else {}
     )
-    for column in new["columns"]:  # type: ignore[union-attr]
+    new_columns = new["columns"]
+    for column in new_columns if isinstance(new_columns, list) else []:
         previous = old_by_name.get(column["name"], {})
         old_tests = previous.get("data_tests") if isinstance(previous, dict) else None
         if isinstance(old_tests, list):
@@ -229,7 +231,8 @@ def _relationship(model: str, field: str) -> dict[str, object]:
 def _named(entries: object, name: str) -> CommentedMap | None:
     if not isinstance(entries, list):
         return None
-    return next((e for e in entries if isinstance(e, dict) and e.get("name") == name), None)
+    found = next((e for e in entries if isinstance(e, dict) and e.get("name") == name), None)
+    return found if isinstance(found, CommentedMap) else None
 
 
 def _dump(data: dict[str, object]) -> str:

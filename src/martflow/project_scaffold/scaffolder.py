@@ -254,8 +254,9 @@ class ProjectScaffolder:
         if current == text:
             return PlannedFile(path, text, "unchanged")
         ours = manifest.get(path) == hashlib.sha256(data).hexdigest()
-        action = "update" if force or ours else "conflict"
-        return PlannedFile(path, text, action, _diff(path, current, text))
+        if force or ours:
+            return PlannedFile(path, text, "update", _diff(path, current, text))
+        return PlannedFile(path, text, "conflict", _diff(path, current, text))
 
 
 def _describe_join(step: JoinStep) -> str:

@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
+from typing import Any
 
 from martflow.core.naming import is_identifier
 from martflow.errors import UsageError
@@ -130,10 +131,7 @@ def generate_shop(
         try:
             for statement in _statements(rows=rows, seed=seed, schema=schema):
                 con.execute(statement)
-            counts = {
-                table: con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
-                for table in TABLES
-            }
+            counts = {table: _count(con, f'"{schema}"."{table}"') for table in TABLES}
             con.execute("checkpoint")
         finally:
             con.close()
@@ -343,3 +341,9 @@ def _statements(*, rows: int, seed: int, schema: str) -> list[str]:
         "drop table _totals",
         "drop table _payments",
     ]
+
+
+def _count(con: Any, relation: str) -> int:
+    """``count(*)`` of ``relation`` (a quoted, validated name)."""
+    row = con.execute(f"select count(*) from {relation}").fetchone()
+    return int(row[0]) if row else 0

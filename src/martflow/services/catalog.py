@@ -85,9 +85,9 @@ def source_catalog(context: AppContext) -> list[CatalogTable]:
                     owner.source, schema, owner.table, staged(columns), "source"
                 )
                 catalog.append(declared)
-    for node, columns in zip(models, found, strict=True):
-        if columns is not None:
-            cols = tuple(CatalogColumn(c.name, c.name, c.data_type) for c in columns)
+    for node, read in zip(models, found, strict=True):
+        if read is not None:
+            cols = tuple(CatalogColumn(c.name, c.name, c.data_type) for c in read)
         else:
             cols = tuple(CatalogColumn(name, name, "") for name in node.columns)
         kind: CatalogKind = "seed" if node.kind == "seed" else "model"

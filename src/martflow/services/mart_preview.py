@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -133,8 +133,13 @@ def _aggregate(
             continue
         label = "(null)" if row[by] is None else str(row[by])
         groups.setdefault(label[:10] if by_day else label, []).append(value)
-    combine = {"min": min, "max": max, "avg": lambda v: sum(v) / len(v)}.get(measure.function, sum)
-    return {label: float(combine(values)) for label, values in groups.items()}
+    combine: dict[str, Callable[[list[float]], float]] = {
+        "min": min,
+        "max": max,
+        "avg": lambda v: sum(v) / len(v),
+    }
+    combine_values = combine.get(measure.function, sum)
+    return {label: float(combine_values(values)) for label, values in groups.items()}
 
 
 def _number(value: object) -> float | None:

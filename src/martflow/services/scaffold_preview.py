@@ -23,5 +23,5 @@ def scaffold_plan(
     from martflow.core.workflow.scaffolding import plan_scaffold
 
     ticket, spec = ticket_and_spec(context, key, spec_override)
-    plan, _inputs = plan_scaffold(context, spec, ticket.key, ticket.summary, force)  # type: ignore[arg-type]
+    plan, _inputs = plan_scaffold(context, spec, ticket.key, ticket.summary, force)
     return plan

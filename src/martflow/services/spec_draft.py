@@ -70,7 +70,9 @@ class PostResult:
 
 def split_list(text: str) -> list[str]:
     """``"a, b,, c"`` -> ``["a", "b", "c"]``; commas inside parentheses do not split."""
-    items, depth, current = [], 0, []
+    items: list[str] = []
+    current: list[str] = []
+    depth = 0
     for ch in text:
         depth += (ch == "(") - (ch == ")")
         if ch == "," and depth <= 0:

@@ -16,6 +16,7 @@ class ForwardsWorkerErrors:
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
+            # mypy: a mixin: the host is a Widget or Screen
             show_worker_error(self.app, event.worker)  # type: ignore[attr-defined]
 
 
@@ -28,4 +29,5 @@ def show_worker_error(app: object, worker: Worker[object]) -> None:
         title, message = error.title, error.message
     else:
         title, message = "Something went wrong", f"{type(error).__name__}: {error}"
+    # mypy: MartflowApp.show_error; the app is passed untyped
     app.show_error(title, message)  # type: ignore[attr-defined]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from martflow.core.models import Aggregate, ColumnRef, JoinSpec, Measure, SourceRef, TicketSpec
 from martflow.core.naming import (
@@ -86,7 +86,7 @@ class _Validator:
         return TicketSpec(
             sources=tuple(sources),
             mart=mart,
-            kind=kind,
+            kind=cast(Literal["fact", "dimension"], kind),
             grain=tuple(grain),
             joins=tuple(joins or ()),
             dimensions=tuple(dimensions),

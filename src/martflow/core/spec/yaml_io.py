@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -28,17 +28,15 @@ class _SpecLoader(yaml.SafeLoader):
     _depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()
+        # mypy: PyYAML's stubs leave peek_event untyped
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        mark = cast("yaml.Mark", event.start_mark)
         if isinstance(event, yaml.AliasEvent):
-            raise _Refused(
-                problem="anchors and aliases are not allowed", problem_mark=event.start_mark
-            )
+            raise _Refused(problem="anchors and aliases are not allowed", problem_mark=mark)
         self._depth += 1
         try:
             if self._depth > _MAX_DEPTH:
-                raise _Refused(
-                    problem=f"nested deeper than {_MAX_DEPTH} levels", problem_mark=event.start_mark
-                )
+                raise _Refused(problem=f"nested deeper than {_MAX_DEPTH} levels", problem_mark=mark)
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1

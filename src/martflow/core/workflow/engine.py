@@ -71,7 +71,8 @@ class StepContext:
 
     def files(self) -> list[str]:
         """Files the pipeline wrote for this ticket (scaffold's artifacts)."""
-        return [str(p) for p in self.artifacts.get("scaffold", {}).get("files", [])]  # type: ignore[union-attr]
+        files = self.artifacts.get("scaffold", {}).get("files", [])
+        return [str(p) for p in files] if isinstance(files, list) else []
 
 
 StepFn = Callable[[StepContext], StepOutcome]

@@ -14,10 +14,14 @@ from martflow.core.ports import DbtRunner, Scaffolder, Warehouse
 class ScaffoldSettings(Protocol):
     """What planning needs from the configuration."""
 
-    root: Path
-    project_dir: Path | None
-    source_schemas: dict[str, str]
-    reuse_staging: bool
+    @property
+    def root(self) -> Path: ...
+    @property
+    def project_dir(self) -> Path | None: ...
+    @property
+    def source_schemas(self) -> dict[str, str]: ...
+    @property
+    def reuse_staging(self) -> bool: ...
 
 
 class PlanningServices(Protocol):

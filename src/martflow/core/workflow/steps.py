@@ -43,8 +43,8 @@ class PipelineSettings:
 class Services(Protocol):
     """Lazily built adapters (the composition root provides them)."""
 
-    settings: PipelineSettings
-
+    @property
+    def settings(self) -> PipelineSettings: ...
     def repository(self) -> Repository: ...
     def warehouse(self) -> Warehouse: ...
     def scaffolder(self) -> Scaffolder: ...
@@ -143,7 +143,7 @@ def build_steps(services: Services) -> dict[str, StepFn]:
         mart = context.artifacts.get("scaffold", {}).get("mart")
         if not models:
             return StepOutcome(ok=False, detail="nothing to build: run the scaffold step first")
-        report = services.dbt().build(list(models), mart=str(mart), on_event=context.emit)  # type: ignore[arg-type]
+        report = services.dbt().build(_names(models), mart=str(mart), on_event=context.emit)
         return _build_outcome(report, str(mart), context.artifacts.get("scaffold", {}))
 
     def commit(context: StepContext) -> StepOutcome:
@@ -278,7 +278,7 @@ def _build_outcome(
     rows = f"; {mart} has {report.mart_rows:,} rows" if report.mart_rows is not None else ""
     rows += _stored_as(report, mart)
     summary = f"{len(models)} models built, {len(passed)}/{len(tests)} tests passed{rows}"
-    artifacts = {
+    artifacts: dict[str, object] = {
         "invocation_id": report.invocation_id,
         "nodes": [
             {
@@ -311,6 +311,11 @@ def _build_outcome(
 
 
 _LIVE_KINDS = {"materialized_view": "materialized view", "dynamic_table": "dynamic table"}
+
+
+def _names(value: object) -> list[str]:
+    """The model names an artifact recorded (a list in the ledger's JSON)."""
+    return [str(name) for name in value] if isinstance(value, list | tuple) else []
 
 
 def _stored_as(report: BuildReport, mart: str) -> str:

@@ -56,6 +56,7 @@ class LiveConnection:
         return cls(
             adapter=adapter,
             server=server,
+            # mypy: a profile value: int() raises for a bad one
             port=int(port),  # type: ignore[call-overload]
             database=str(target.get("database") or ""),
             schema=str(target.get("schema") or ""),

@@ -299,14 +299,12 @@ class TableauServerPublisher:
 
     def _find(self, what: str, endpoint: Any, name: str, project_id: str) -> str:
         """The id of the item called ``name`` in the project (a job that did not say)."""
-        from tableauserverclient import RequestOptions
+        from tableauserverclient import Filter, RequestOptions
 
         def look() -> str:
             options = RequestOptions()
             options.filter.add(
-                RequestOptions.Filter(
-                    RequestOptions.Field.Name, RequestOptions.Operator.Equals, name
-                )
+                Filter(RequestOptions.Field.Name, RequestOptions.Operator.Equals, name)
             )
             items, _ = endpoint.get(options)
             found = [i for i in items if i.name == name and i.project_id == project_id]

@@ -98,6 +98,7 @@ def commit_flow(screen: TicketScreen) -> None:
     if view is None:
         screen.notify("The ticket is still loading.")
         return
+    # mypy: Textual types screen.app as App[object]
     app: MartflowApp = screen.app  # type: ignore[assignment]
     files = commit_files(app.context, view)
     if not files:

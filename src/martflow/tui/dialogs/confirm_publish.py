@@ -69,6 +69,7 @@ class ConfirmPublishDialog(ForwardsWorkerErrors, ModalScreen[bool]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="publish-location")
     def locate(self) -> None:
+        # mypy: Textual types self.app as App[object]
         app: MartflowApp = self.app  # type: ignore[assignment]
         try:
             # publisher() stops the dbt worker (DuckDB allows one writer): fine before a publish.

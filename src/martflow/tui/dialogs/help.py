@@ -36,6 +36,7 @@ class HelpScreen(ModalScreen[None]):
         for row in key_rows(self.below):
             table.add_row(*(Text(cell) for cell in row))
 
+    # mypy: narrows ModalScreen.action_dismiss to no result
     def action_dismiss(self, result: None = None) -> None:  # type: ignore[override]
         self.dismiss(result)
 

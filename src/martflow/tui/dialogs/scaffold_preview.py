@@ -170,7 +170,7 @@ class ScaffoldPreviewDialog(ForwardsWorkerErrors, ModalScreen[ScaffoldOptions | 
 
 def plan_summary(plan: ScaffoldPlan) -> str:
     """One line per concern: the counts, then what a conflict or an empty plan means."""
-    counts = Counter(f.action for f in plan.files)
+    counts: Counter[str] = Counter(f.action for f in plan.files)
     order = ("create", "update", "conflict", "unchanged")
     line = f"{len(plan.files)} files: " + ", ".join(f"{counts[a]} {a}" for a in order if counts[a])
     conflicts = counts["conflict"]
@@ -203,6 +203,7 @@ def file_view(planned: PlannedFile) -> tuple[str, Syntax]:
 
 def scaffold_flow(screen: TicketScreen) -> None:
     """Preview the plan; Write (or Overwrite, or Run anyway) runs the scaffold step."""
+    # mypy: Textual types screen.app as App[object]
     app: MartflowApp = screen.app  # type: ignore[assignment]
 
     def answered(options: ScaffoldOptions | None) -> None:

@@ -129,6 +129,7 @@ class PreviewPanel(TicketPanel):
 
     @property
     def martflow(self) -> MartflowApp:
+        # mypy: Textual types self.app as App[object]
         return self.app  # type: ignore[return-value]
 
     # -- showing ------------------------------------------------------------------------

@@ -78,6 +78,7 @@ class SpecEditorScreen(ForwardsWorkerErrors, Screen[None]):
 
     @property
     def martflow(self) -> MartflowApp:
+        # mypy: Textual types self.app as App[object]
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:

@@ -87,6 +87,7 @@ class TicketScreen(ForwardsWorkerErrors, Screen[None]):
 
     @property
     def martflow(self) -> MartflowApp:
+        # mypy: Textual types self.app as App[object]
         return self.app  # type: ignore[return-value]
 
     @property
@@ -204,7 +205,11 @@ class TicketScreen(ForwardsWorkerErrors, Screen[None]):
     def run_steps(self, only: list[str] | None, options: dict[str, object]) -> None:
         worker = get_current_worker()
         context = self.martflow.context
-        engine = context.engine(on_event=lambda event: self.post_message(PipelineEvent(event)))
+
+        def forward(event: Event) -> None:
+            self.post_message(PipelineEvent(event))
+
+        engine = context.engine(on_event=forward)
         report = None
         try:
             report = engine.run(
@@ -305,7 +310,11 @@ class TicketScreen(ForwardsWorkerErrors, Screen[None]):
 
     def action_edit_spec(self) -> None:
         """Open the spec editor; the view reloads when it closes (the spec may have changed)."""
-        self.app.push_screen(SpecEditorScreen(self.key), lambda _: self.load_view())
+
+        def reload(_: object) -> None:
+            self.load_view()
+
+        self.app.push_screen(SpecEditorScreen(self.key), reload)
 
     # -- the command palette --------------------------------------------------------------
 
@@ -319,6 +328,6 @@ class TicketScreen(ForwardsWorkerErrors, Screen[None]):
             yield SystemCommand(
                 f"Run {name} ({self.key})",
                 f"Run only the {name} step",
-                lambda name=name: self.action_run_step(name),  # type: ignore[misc]
+                lambda name=name: self.action_run_step(name),
             )
         yield SystemCommand("Cancel the run", "Stop after the current step", self.action_cancel)

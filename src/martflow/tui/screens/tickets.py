@@ -43,6 +43,7 @@ class TicketListScreen(ForwardsWorkerErrors, Screen[None]):
 
     @property
     def martflow(self) -> MartflowApp:
+        # mypy: Textual types self.app as App[object]
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:

@@ -41,11 +41,11 @@ class MeasureChart(PlotextPlot):
             plt.bar(labels[::-1], values[::-1], orientation="horizontal", width=0.5)
             self.styles.height = 2 * len(values) + FRAME_ROWS
             return
-        xs = list(range(len(values)))
+        xs: list[float] = list(range(len(values)))
         plt.plot(xs, values, marker="braille")
         step = max(1, -(-len(xs) // MAX_TICKS))
         ticks = xs[::step]
-        plt.xticks(ticks, [labels[i] for i in ticks])
+        plt.xticks(ticks, [labels[int(i)] for i in ticks])
 
 
 def _clean(label: str) -> str:

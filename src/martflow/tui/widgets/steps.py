@@ -31,6 +31,7 @@ class StepList(DataTable[str | Text]):
     """
 
     def __init__(self, **kwargs: object) -> None:
+        # mypy: DataTable's keyword arguments, passed through
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
         self.states: dict[str, StepState] = dict.fromkeys(STEP_NAMES, StepState.PENDING)
         self.details: dict[str, str] = dict.fromkeys(STEP_NAMES, "")
