@@ -114,6 +114,22 @@ def test_resumes_from_the_first_unfinished_step(tmp_path, tracker):
     assert "lint broke" in bodies(tracker)
 
 
+def test_the_report_carries_every_steps_final_state_and_the_outbox(tmp_path, tracker):
+    recorder = Recorder()
+    recorder.fail["lint"] = 1
+    engine = make_engine(tmp_path, tracker, recorder.steps())
+
+    report = engine.run("DEMO-1")
+
+    assert [r.name for r in report.steps] == list(STEP_NAMES)
+    assert report.state("scaffold") is StepState.SUCCEEDED
+    assert report.state("lint") is StepState.FAILED
+    assert report.state("build") is StepState.PENDING
+    assert report.steps == engine.ledger.steps("DEMO-1")
+    assert [e.op_id for e in report.outbox] == [e.op_id for e in engine.ledger.outbox("DEMO-1")]
+    assert report.outbox and all(e.state is OutboxState.CONFIRMED for e in report.outbox)
+
+
 def test_same_failure_twice_comments_once(tmp_path, tracker):
     recorder = Recorder()
     recorder.fail["scaffold"] = 2

@@ -8,7 +8,8 @@ import pytest
 from martflow.core.models import StepState
 from martflow.core.spec import parse_spec
 from martflow.errors import DbtError
-from martflow.services.mart_preview import TOP_CATEGORIES, chart_series, mart_preview
+from martflow.services.mart_preview import SAMPLE_ROWS, TOP_CATEGORIES, chart_series, mart_preview
+from tests.fakes.ports import FakePorts
 
 SPEC = parse_spec(
     """
@@ -120,3 +121,29 @@ def test_preview_of_the_built_demo_mart(demo_context):
     lifetime = preview.charts[1]
     assert lifetime.labels == tuple(name for name, _ in top)
     assert lifetime.values == pytest.approx([float(v) for _, v in top])
+
+
+class ShowingDbt:
+    """A DbtRunner's ``show`` over fixed rows; records what it was asked."""
+
+    def __init__(self, rows: list[tuple[object, ...]]) -> None:
+        self.rows = rows
+        self.asked: list[tuple[str, int]] = []
+
+    def show(self, model: str, limit: int = 20) -> tuple[list[str], list[tuple[object, ...]]]:
+        self.asked.append((model, limit))
+        return COLUMNS, self.rows[:limit]
+
+
+def test_the_preview_reads_the_mart_once_through_the_dbt_port(tmp_path):
+    rows = [(i, "paid", f"2024-01-0{1 + i % 3}", 1, 10.0 + i, 5.0) for i in range(30)]
+    dbt = ShowingDbt(rows)
+    ports = FakePorts(tmp_path / "repo", dbt_runner=dbt)
+
+    preview = mart_preview(ports, SPEC, limit=5)
+
+    assert dbt.asked == [("fct_daily", SAMPLE_ROWS)]
+    assert (preview.model, preview.columns) == ("fct_daily", tuple(COLUMNS))
+    assert preview.rows == tuple(rows[:5])
+    assert (preview.sampled, preview.complete) == (30, True)
+    assert [c.measure for c in preview.charts] == ["order_count", "biggest", "mean_amount"]

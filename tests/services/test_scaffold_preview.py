@@ -6,6 +6,7 @@ import pytest
 
 from martflow.errors import SpecError
 from martflow.services.scaffold_preview import scaffold_plan
+from tests.fakes.ports import FakePorts
 
 
 @pytest.mark.slow
@@ -42,7 +43,8 @@ def test_plan_of_the_demo_ticket_creates_every_model_and_writes_nothing(demo_con
     assert not any(f.path.endswith("/stg_shop__payments.sql") for f in other.files)
 
 
-def test_a_ticket_without_a_valid_spec_raises_spec_error(empty_context):
-    key = empty_context.tracker.create_ticket("No spec here", "just words").key
-    with pytest.raises(SpecError):
-        scaffold_plan(empty_context, key)
+def test_a_ticket_without_a_valid_spec_raises_spec_error(tmp_path):
+    ports = FakePorts(tmp_path / "repo")  # no dbt, warehouse or scaffolder: none is asked
+    key = ports.tracker.create_ticket("No spec here", "just words").key
+    with pytest.raises(SpecError, match="no martflow spec in the description of DEMO-1"):
+        scaffold_plan(ports, key)

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from martflow.context import AppContext
 from martflow.core.models import ColumnRef, OutboxState
 from martflow.core.spec import parse_spec, spec_to_yaml
 from martflow.errors import RemoteUnavailableError, SpecError, UsageError
@@ -23,7 +22,7 @@ from martflow.services.spec_draft import (
     validate,
 )
 from tests.core.hostile_specs import JINJA_PAYLOADS, PATHS, SQL_INJECTIONS
-from tests.fakes.memory_tracker import MemoryTracker
+from tests.fakes.ports import FakePorts
 from tests.services.spec_samples import EXPECTED
 
 
@@ -41,12 +40,13 @@ def good_draft() -> SpecDraft:
 
 
 @pytest.fixture
-def context(empty_context: AppContext) -> AppContext:
-    empty_context.tracker.create_ticket("Customer orders", "no spec yet")
-    return empty_context
+def context(tmp_path: Path) -> FakePorts:
+    ports = FakePorts(tmp_path / "repo")
+    ports.tracker.create_ticket("Customer orders", "no spec yet")
+    return ports
 
 
-def specs_dir(context: AppContext) -> Path:
+def specs_dir(context: FakePorts) -> Path:
     return context.project.specs_dir
 
 
@@ -133,7 +133,7 @@ HOSTILE_FIELDS = [
 
 @pytest.mark.parametrize(("field", "value"), HOSTILE_FIELDS)
 def test_hostile_input_is_rejected_and_never_written(
-    context: AppContext, field: str, value: str
+    context: FakePorts, field: str, value: str
 ) -> None:
     draft = good_draft()
     if field == "measures":
@@ -154,7 +154,7 @@ def test_hostile_input_is_rejected_and_never_written(
 # -- saving --------------------------------------------------------------------------------
 
 
-def test_save_writes_the_spec_file_atomically(context: AppContext) -> None:
+def test_save_writes_the_spec_file_atomically(context: FakePorts) -> None:
     text = draft_to_yaml(good_draft())
 
     path = save_spec(context, "DEMO-1", text)
@@ -172,7 +172,7 @@ def test_save_writes_the_spec_file_atomically(context: AppContext) -> None:
 
 
 @pytest.mark.parametrize("key", ["../DEMO-1", "DEMO-1/../../x", "/etc/passwd", "", "DEMO-1.yml"])
-def test_save_refuses_keys_that_are_paths(context: AppContext, key: str) -> None:
+def test_save_refuses_keys_that_are_paths(context: FakePorts, key: str) -> None:
     root = context.project.root
     before = sorted(root.parent.rglob("*"))
     with pytest.raises(UsageError):
@@ -182,7 +182,7 @@ def test_save_refuses_keys_that_are_paths(context: AppContext, key: str) -> None
 
 
 def test_save_refuses_a_specs_folder_or_file_linked_outside(
-    context: AppContext, tmp_path_factory: pytest.TempPathFactory
+    context: FakePorts, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     outside = tmp_path_factory.mktemp("outside")
     specs_dir(context).symlink_to(outside, target_is_directory=True)
@@ -201,7 +201,7 @@ def test_save_refuses_a_specs_folder_or_file_linked_outside(
 # -- loading -------------------------------------------------------------------------------
 
 
-def test_load_prefills_from_the_spec_file_then_the_description(context: AppContext) -> None:
+def test_load_prefills_from_the_spec_file_then_the_description(context: FakePorts) -> None:
     assert load_draft(context, "DEMO-1") == SpecDraft()  # no spec anywhere
 
     described = context.tracker.create_ticket(
@@ -213,7 +213,7 @@ def test_load_prefills_from_the_spec_file_then_the_description(context: AppConte
     assert load_draft(context, "DEMO-1") == good_draft()
 
 
-def test_an_invalid_spec_loads_as_an_empty_draft(context: AppContext) -> None:
+def test_an_invalid_spec_loads_as_an_empty_draft(context: FakePorts) -> None:
     broken = context.tracker.create_ticket(
         "Broken", "```yaml\nmartflow:\n  sources: [shop.payments]\n  grian: [x]\n```\n"
     )
@@ -223,7 +223,7 @@ def test_an_invalid_spec_loads_as_an_empty_draft(context: AppContext) -> None:
 # -- posting -------------------------------------------------------------------------------
 
 
-def test_posting_the_same_spec_twice_comments_once(context: AppContext) -> None:
+def test_posting_the_same_spec_twice_comments_once(context: FakePorts) -> None:
     text = draft_to_yaml(good_draft())
 
     first = post_spec(context, "DEMO-1", text)
@@ -242,31 +242,29 @@ def test_posting_the_same_spec_twice_comments_once(context: AppContext) -> None:
 
 
 def test_posting_while_the_tracker_is_down_queues_once_and_sync_delivers(
-    empty_context: AppContext,
+    context: FakePorts,
 ) -> None:
-    tracker = MemoryTracker()
-    tracker.create_ticket("Customer orders")
-    empty_context.__dict__["tracker"] = tracker
+    tracker = context.tracker
     down = RemoteUnavailableError("tracker down", applied=False, retry_after=3600)
     text = draft_to_yaml(good_draft())
 
     tracker.fail_next("add_comment", 2, down)
-    first = post_spec(empty_context, "DEMO-1", text)
-    second = post_spec(empty_context, "DEMO-1", text)
+    first = post_spec(context, "DEMO-1", text)
+    second = post_spec(context, "DEMO-1", text)
 
     assert (first.state, second.state) == ("queued", "queued")
     assert "tracker down" in first.detail
-    open_entries = empty_context.ledger.outbox("DEMO-1", open_only=True)
+    open_entries = context.ledger.outbox("DEMO-1", open_only=True)
     assert len(open_entries) == 1
     assert tracker.comments("DEMO-1") == []
 
-    assert empty_context.engine().sync("DEMO-1").delivered == 1
-    assert post_spec(empty_context, "DEMO-1", text).state == "already"
+    assert context.engine().sync("DEMO-1").delivered == 1
+    assert post_spec(context, "DEMO-1", text).state == "already"
     assert tracker.posted_comments == 1
 
 
 def test_posting_while_a_run_holds_the_ticket_leaves_the_comment_queued(
-    context: AppContext,
+    context: FakePorts,
 ) -> None:
     context.ledger.acquire("DEMO-1")
     try:
@@ -279,7 +277,7 @@ def test_posting_while_a_run_holds_the_ticket_leaves_the_comment_queued(
     assert context.engine().sync("DEMO-1").delivered == 1
 
 
-def test_an_invalid_spec_is_not_posted(context: AppContext) -> None:
+def test_an_invalid_spec_is_not_posted(context: FakePorts) -> None:
     invalid = good_draft()
     invalid.mart = "../x"
     with pytest.raises(SpecError):
@@ -288,7 +286,7 @@ def test_an_invalid_spec_is_not_posted(context: AppContext) -> None:
     assert context.tracker.get_ticket("DEMO-1").comments == ()
 
 
-def test_free_text_that_looks_like_markup_is_posted_as_it_is(context: AppContext) -> None:
+def test_free_text_that_looks_like_markup_is_posted_as_it_is(context: FakePorts) -> None:
     closing = good_draft()
     closing.dashboard = "Orders {code} injected ```"
     assert post_spec(context, "DEMO-1", draft_to_yaml(closing)).state == "delivered"

@@ -33,8 +33,7 @@ def run_demo(
             tracker.create_ticket(ticket.summary, ticket.description)
     report = context.engine().run(DEMO_KEY)
     elapsed = time.monotonic() - started
-    steps = context.ledger.steps(DEMO_KEY)
-    document = status_document(DEMO_KEY, steps, context.ledger.outbox(DEMO_KEY))
+    document = status_document(DEMO_KEY, report.steps, report.outbox)
     demo_ticket = tracker.get_ticket(DEMO_KEY)
     document.update(
         {

@@ -37,7 +37,7 @@ def _run(state: CliState, key: str, **kwargs: object) -> None:
     # mypy: the step options click parsed
     report = context.engine().run(key, **kwargs)  # type: ignore[arg-type]
     key = report.key  # the tracker's spelling of the key the user typed
-    document = status_document(key, context.ledger.steps(key), context.ledger.outbox(key))
+    document = status_document(key, report.steps, report.outbox)
     document["ran"] = report.ran
     document["failed"] = report.failed
     document["warnings"] = report.delivery.warnings

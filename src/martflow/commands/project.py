@@ -134,7 +134,7 @@ def demo(state: CliState, directory: Path, rows: int, seed: int, warehouse: str)
 @closing
 def doctor(state: CliState) -> None:
     """Check config, credentials, tracker, warehouse, Tableau and git."""
-    from martflow.commands.checks import Check, run_checks
+    from martflow.services.doctor import Check, run_checks
 
     results = run_checks(state.context())
     data = [

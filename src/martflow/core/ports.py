@@ -24,6 +24,27 @@ from martflow.core.project import ProjectIndex, Relation
 
 TransitionResult = Literal["moved", "already", "unreachable"]
 
+DoctorLine = tuple[str, bool, str]
+"""One line of an adapter's own setup checks: (name, ok, detail)."""
+
+
+@runtime_checkable
+class SelfChecking(Protocol):
+    """An optional capability any adapter may declare: checking its own setup.
+
+    ``doctor`` runs an adapter's own checks instead of its default ones for that adapter
+    (Jira checks reachability, authentication, the project and its statuses itself).
+    """
+
+    def doctor(self) -> list[DoctorLine]:
+        """(name, ok, detail) lines, in order."""
+        ...
+
+
+def own_checks(adapter: object) -> list[DoctorLine] | None:
+    """The adapter's own ``doctor()`` lines, or None when it does not declare the capability."""
+    return adapter.doctor() if isinstance(adapter, SelfChecking) else None
+
 
 @runtime_checkable
 class Tracker(Protocol):

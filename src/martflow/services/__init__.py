@@ -1,5 +1,6 @@
-"""Headless use cases both front ends share (ticket views, previews, catalog, sync).
+"""Headless use cases both front ends share (ticket views, previews, catalog, sync, doctor).
 
-They sit on the composition root (``AppContext``) and the domain; they never import
-Textual or click, and reach integrations only through the context.
+Each takes the ports it needs (``services.ports``: tracker, ledger, engine, dbt...), never
+the composition root; ``AppContext`` satisfies them all and tests pass ``tests/fakes``.
+They never import Textual or click, nor integrations.
 """

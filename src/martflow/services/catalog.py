@@ -4,13 +4,17 @@ existing staging models, each with the column names a spec refers to."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
-from martflow.context import AppContext
 from martflow.core.models import ColumnInfo
 from martflow.core.project import DeclaredSource, ProjectIndex, ProjectNode, Relation
+from martflow.services.ports import HasDbt, HasProject, HasScaffolder, HasWarehouse
 
 CatalogKind = Literal["source", "raw", "seed", "model"]
+
+
+class CatalogPorts(HasProject, HasDbt, HasScaffolder, HasWarehouse, Protocol):
+    """The parsed project, the files martflow owns and the warehouse's tables."""
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,7 @@ class CatalogTable:
         return f"{self.source}.{self.table}" if self.source else self.table
 
 
-def source_catalog(context: AppContext) -> list[CatalogTable]:
+def source_catalog(context: CatalogPorts) -> list[CatalogTable]:
     """Every input a spec may name (slow: parses the project and asks the warehouse).
 
     Declared source tables (through their staging model when one exists), raw tables of
@@ -61,8 +65,8 @@ def source_catalog(context: AppContext) -> list[CatalogTable]:
         return []  # no dbt project yet: nothing to offer, and no dbt to start
     index = context.dbt().project_index()
     owned = context.scaffolder().owned()
-    reuse = context.config.scaffold.reuse_staging
-    policy = identifier_policy(context.config.lint.dialect or "duckdb")
+    reuse = context.project.config.scaffold.reuse_staging
+    policy = identifier_policy(context.project.config.lint.dialect or "duckdb")
 
     def staged(columns: tuple[ColumnInfo, ...]) -> tuple[CatalogColumn, ...]:
         names = column_names([c.name for c in columns], policy.is_keyword)
@@ -95,13 +99,13 @@ def source_catalog(context: AppContext) -> list[CatalogTable]:
     return sorted(catalog, key=lambda t: (t.kind in ("seed", "model"), t.name))
 
 
-def _schemas(context: AppContext, index: ProjectIndex) -> dict[str, str]:
+def _schemas(context: CatalogPorts, index: ProjectIndex) -> dict[str, str]:
     """Schema -> the source name its undeclared tables get."""
     schemas: dict[str, str] = {}
     for declared in index.sources:
         if declared.package in ("", index.name):
             schemas.setdefault(declared.relation.schema, declared.source)
-    for source, schema in sorted(context.config.scaffold.source_schemas.items()):
+    for source, schema in sorted(context.project.config.scaffold.source_schemas.items()):
         if not any(s.lower() == schema.lower() for s in schemas):
             schemas[schema] = source
     return schemas

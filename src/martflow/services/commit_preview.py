@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from martflow.context import AppContext
 from martflow.core.workflow.steps import commit_paths
+from martflow.services.ports import HasProject
 from martflow.services.step_results import record_of
 from martflow.services.tickets import TicketView
 
 
-def commit_files(context: AppContext, view: TicketView) -> list[str]:
+def commit_files(context: HasProject, view: TicketView) -> list[str]:
     """The scaffold step's files, plus ``specs/KEY.yml`` if it exists (as the step does)."""
     scaffold = record_of(view.steps, "scaffold")
     written = scaffold.artifacts.get("files", []) if scaffold is not None else []

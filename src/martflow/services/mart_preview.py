@@ -7,8 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from martflow.context import AppContext
 from martflow.core.models import Measure, TicketSpec
+from martflow.services.ports import HasDbt
 
 SAMPLE_ROWS = 500
 """Rows read for the charts; they aggregate these in Python (no SQL is built)."""
@@ -53,7 +53,7 @@ class MartPreview:
     """False when the mart has more rows than were sampled (the charts cover a part)."""
 
 
-def mart_preview(context: AppContext, spec: TicketSpec, limit: int = 20) -> MartPreview:
+def mart_preview(context: HasDbt, spec: TicketSpec, limit: int = 20) -> MartPreview:
     """Read the built mart through the dbt worker (blocking: call it from a worker thread).
 
     Raises:

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from martflow.context import AppContext
 from martflow.errors import TicketBusyError
+from martflow.services.ports import HasEngine, HasLedger
+
+
+class OutboxPorts(HasLedger, HasEngine, Protocol):
+    """What delivering queued updates needs: the ledger and an engine over it."""
 
 
 @dataclass
@@ -22,12 +27,12 @@ class SyncReport:
     """One line per ticket left alone because another run holds it."""
 
 
-def queued_updates(context: AppContext) -> int:
+def queued_updates(context: OutboxPorts) -> int:
     """How many tracker updates are waiting to be delivered, over every ticket."""
     return len(context.ledger.outbox(open_only=True))
 
 
-def sync_all(context: AppContext) -> SyncReport:
+def sync_all(context: OutboxPorts) -> SyncReport:
     """Deliver every ticket's queued updates; a busy ticket is skipped, not failed."""
     engine = context.engine()
     report = SyncReport()

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol
 
-from martflow.context import AppContext
 from martflow.core.models import ScaffoldPlan
-from martflow.services.tickets import ticket_and_spec
+from martflow.core.workflow.scaffolding import PlanningServices
+from martflow.services.tickets import TicketPorts, ticket_and_spec
+
+
+class ScaffoldPreviewPorts(TicketPorts, PlanningServices, Protocol):
+    """The ticket and its spec, and what planning reads (manifest, warehouse, settings)."""
 
 
 def scaffold_plan(
-    context: AppContext, key: str, force: bool = False, spec_override: Path | None = None
+    context: ScaffoldPreviewPorts, key: str, force: bool = False, spec_override: Path | None = None
 ) -> ScaffoldPlan:
     """What ``scaffold KEY`` would write, from the manifest and the warehouse (the dry run).
 

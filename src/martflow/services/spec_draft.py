@@ -5,15 +5,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 import yaml
 
-from martflow.context import AppContext
 from martflow.core.document import Document
 from martflow.core.models import OutboxState, TicketSpec
 from martflow.core.workflow import comments
 from martflow.errors import MartflowError, SpecError, UsageError
+from martflow.services.ports import HasEngine, HasLedger, HasProject, HasTracker
+
+
+class SpecDraftPorts(HasProject, HasTracker, HasLedger, HasEngine, Protocol):
+    """The spec file and the ticket, and the outbox a posted spec goes through."""
+
 
 _KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*-[0-9]+")
 _DUPLICATE_STATES = (OutboxState.PENDING, OutboxState.IN_FLIGHT, OutboxState.CONFIRMED)
@@ -146,7 +151,7 @@ def _parse(yaml_text: str, source: str) -> TicketSpec:
 # -- loading, saving, posting ------------------------------------------------------------
 
 
-def load_draft(context: AppContext, key: str) -> SpecDraft:
+def load_draft(context: SpecDraftPorts, key: str) -> SpecDraft:
     """The ticket's spec as a draft (``specs/KEY.yml``, else the description), if it parses.
 
     A missing or invalid spec gives an empty draft. Raises the tracker's errors when the
@@ -162,7 +167,7 @@ def load_draft(context: AppContext, key: str) -> SpecDraft:
         return SpecDraft()
 
 
-def spec_path(context: AppContext, key: str) -> Path:
+def spec_path(context: HasProject, key: str) -> Path:
     """``specs/KEY.yml``, refusing a key or a specs folder that would lead outside the project.
 
     Raises:
@@ -180,7 +185,7 @@ def spec_path(context: AppContext, key: str) -> Path:
     return folder / path.name
 
 
-def save_spec(context: AppContext, key: str, yaml_text: str) -> Path:
+def save_spec(context: HasProject, key: str, yaml_text: str) -> Path:
     """Write ``yaml_text`` to ``specs/KEY.yml`` atomically, only if it is a valid spec.
 
     Raises:
@@ -200,7 +205,7 @@ def comment_body(key: str, yaml_text: str) -> Document:
     return comments.spec_posted(key, yaml_text)
 
 
-def post_spec(context: AppContext, key: str, yaml_text: str) -> PostResult:
+def post_spec(context: SpecDraftPorts, key: str, yaml_text: str) -> PostResult:
     """Post the valid spec to the ticket as a comment, through the outbox.
 
     The same text is posted once: an identical comment already queued or delivered is

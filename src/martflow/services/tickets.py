@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
-from martflow.context import AppContext
 from martflow.core.models import (
     STEP_NAMES,
     OutboxEntry,
@@ -16,6 +16,11 @@ from martflow.core.models import (
     TicketSpec,
 )
 from martflow.errors import RemoteUnavailableError, SpecError, TicketNotFoundError
+from martflow.services.ports import HasLedger, HasProject, HasTracker
+
+
+class TicketPorts(HasProject, HasTracker, HasLedger, Protocol):
+    """What ticket views read: the tracker, the ledger and the project's spec files."""
 
 
 @dataclass(frozen=True)
@@ -55,15 +60,15 @@ class TicketView:
     """The one-line reason the spec does not validate (its first problem, with the source)."""
 
 
-def ticket_rows(context: AppContext) -> list[TicketRow]:
+def ticket_rows(context: TicketPorts) -> list[TicketRow]:
     """The tracker's tickets (the configured JQL) with their pipeline progress."""
     return [row for page in ticket_row_pages(context) for row in page]
 
 
-def ticket_row_pages(context: AppContext) -> Iterator[list[TicketRow]]:
+def ticket_row_pages(context: TicketPorts) -> Iterator[list[TicketRow]]:
     """``ticket_rows`` a page at a time, each page as soon as the tracker sends it."""
     known = set(context.ledger.tickets())
-    for page in context.tracker.ticket_pages(context.config.tracker.jql or None):
+    for page in context.tracker.ticket_pages(context.project.config.tracker.jql or None):
         yield [_row(context, ticket) if ticket.key in known else _fresh(ticket) for ticket in page]
 
 
@@ -71,7 +76,7 @@ def _fresh(ticket: Ticket) -> TicketRow:
     return TicketRow(ticket.key, ticket.summary, ticket.status, 0, len(STEP_NAMES))
 
 
-def _row(context: AppContext, ticket: Ticket) -> TicketRow:
+def _row(context: TicketPorts, ticket: Ticket) -> TicketRow:
     steps = context.ledger.steps(ticket.key)
     states = {s.name: s.state for s in steps}
     return TicketRow(
@@ -85,7 +90,7 @@ def _row(context: AppContext, ticket: Ticket) -> TicketRow:
     )
 
 
-def canonical_key(context: AppContext, key: str) -> str:
+def canonical_key(context: TicketPorts, key: str) -> str:
     """The tracker's spelling of ``key`` (``demo-1`` -> ``DEMO-1``).
 
     When the tracker cannot answer (unreachable, or the ticket is gone) a pipeline the
@@ -105,13 +110,13 @@ def canonical_key(context: AppContext, key: str) -> str:
         return known[0]
 
 
-def spec_file(context: AppContext, key: str) -> Path:
+def spec_file(context: TicketPorts, key: str) -> Path:
     """Where the ticket's spec file lives (``specs/KEY.yml``)."""
     return context.project.specs_dir / f"{key}.yml"
 
 
 def ticket_and_spec(
-    context: AppContext, key: str, override: Path | None = None
+    context: TicketPorts, key: str, override: Path | None = None
 ) -> tuple[Ticket, TicketSpec]:
     """The ticket and its spec: ``override``, else ``specs/KEY.yml``, else the description.
 
@@ -125,7 +130,7 @@ def ticket_and_spec(
     return ticket, load_spec(ticket.description, override or spec_file(context, key), key=key)
 
 
-def ticket_view(context: AppContext, key: str) -> TicketView:
+def ticket_view(context: TicketPorts, key: str) -> TicketView:
     """Everything the ticket screen shows, read from the tracker and the ledger."""
     from martflow.core.spec import load_spec
 

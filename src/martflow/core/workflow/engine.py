@@ -7,7 +7,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from martflow.core.document import Document
-from martflow.core.models import STEP_NAMES, StepOutcome, StepRecord, StepState, Ticket
+from martflow.core.models import (
+    STEP_NAMES,
+    OutboxEntry,
+    StepOutcome,
+    StepRecord,
+    StepState,
+    Ticket,
+)
 from martflow.core.ports import Tracker
 from martflow.core.retry import RetryPolicy
 from martflow.core.secret_scan import SecretScanner
@@ -80,13 +87,24 @@ StepFn = Callable[[StepContext], StepOutcome]
 
 @dataclass
 class RunReport:
-    """The outcome of ``run``: what ran, how it ended, what is still queued."""
+    """The outcome of ``run``: what ran, how it ended, what is still queued.
+
+    ``steps`` and ``outbox`` are the ticket's final state when the run ended (every step,
+    in pipeline order, and its tracker updates), so a front end shows the result without
+    reading the ledger again.
+    """
 
     key: str
     ran: list[str] = field(default_factory=list)
     failed: str | None = None
     cancelled: bool = False
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
+    steps: list[StepRecord] = field(default_factory=list)
+    outbox: list[OutboxEntry] = field(default_factory=list)
+
+    def state(self, step: str) -> StepState:
+        """The final state of ``step``."""
+        return next((r.state for r in self.steps if r.name == step), StepState.PENDING)
 
     @property
     def queued(self) -> bool:
@@ -172,6 +190,8 @@ class Engine:
                     report.failed = name
                     report.cancelled = record.detail == CANCELLED
                     break
+            report.steps = self.ledger.steps(key)
+            report.outbox = self.ledger.outbox(key)
         return report
 
     def sync(self, key: str) -> DeliveryReport:

@@ -1,4 +1,8 @@
-"""The checks `doctor` runs, each one a pass/fail line."""
+"""The `doctor` service: every setup check, each one a pass/fail line.
+
+An adapter with its own checks declares the optional ``doctor()`` capability
+(``core.ports.SelfChecking``); the tracker's replace the default tracker checks here.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,35 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
-from martflow.context import AppContext
+from martflow.core.ports import own_checks
 from martflow.errors import MartflowError
+from martflow.services.ports import (
+    HasDbt,
+    HasProject,
+    HasRepository,
+    HasTracker,
+    HasWarehouse,
+)
+
+
+class DoctorPorts(HasProject, HasTracker, HasDbt, HasWarehouse, HasRepository, Protocol):
+    """Everything doctor looks at; the composition root also pings and resolves refs."""
+
+    def ping_warehouse(self) -> str:
+        """``select 1`` through the profile's adapter."""
+        ...
+
+    def default_branch_ref(self) -> str | None:
+        """``[git] default_branch`` as a ref that exists, or None."""
+        ...
 
 
 @dataclass(frozen=True)
 class Check:
+    """One line of doctor's report."""
+
     name: str
     ok: bool
     detail: str
@@ -21,9 +47,9 @@ class Check:
     """Passes, but deserves a look (shown as WARN)."""
 
 
-def run_checks(context: AppContext) -> list[Check]:
+def run_checks(context: DoctorPorts) -> list[Check]:
     """Every check, in order; a failing check never stops the others."""
-    checks: list[tuple[str, Callable[[AppContext], str]]] = [
+    checks: list[tuple[str, Callable[[DoctorPorts], str]]] = [
         ("config", _config),
         ("tracker", _tracker),
         ("statuses", _statuses),
@@ -34,9 +60,10 @@ def run_checks(context: AppContext) -> list[Check]:
         ("tableau", _tableau),
     ]
     results = []
-    if context.config.tracker.kind == "jira":
+    tracker_checks = _tracker_checks(context)
+    if tracker_checks is not None:
         checks = [c for c in checks if c[0] not in ("tracker", "statuses")]
-        results.extend(_jira_checks(context))
+        results.extend(tracker_checks)
     for name, check in checks:
         try:
             results.append(Check(name, True, check(context)))
@@ -48,7 +75,7 @@ def run_checks(context: AppContext) -> list[Check]:
     return results
 
 
-def dotenv_checks(context: AppContext) -> list[Check]:
+def dotenv_checks(context: HasProject) -> list[Check]:
     """A warning per ``.env`` file dbt would load (none when there is none)."""
     from martflow.config import DOTENV_WARNING
 
@@ -58,39 +85,41 @@ def dotenv_checks(context: AppContext) -> list[Check]:
     ]
 
 
-def _jira_checks(context: AppContext) -> list[Check]:
-    """Jira's own checks: reachability, authentication, project, statuses."""
+def _tracker_checks(context: DoctorPorts) -> list[Check] | None:
+    """The tracker's own checks (Jira: reachability, authentication, project, statuses).
+
+    None when the tracker has no ``doctor()``: the default checks below apply.
+    """
     try:
-        # mypy: Jira's own checks; the local tracker has none
-        doctor = context.tracker.doctor  # type: ignore[attr-defined]
-        return [Check(name, ok, detail) for name, ok, detail in doctor()]
+        lines = own_checks(context.tracker)
     except MartflowError as exc:
         return [Check("tracker", False, exc.message)]
+    return None if lines is None else [Check(name, ok, detail) for name, ok, detail in lines]
 
 
-def _config(context: AppContext) -> str:
+def _config(context: DoctorPorts) -> str:
     path = context.project.config_path
     if path is None:
         raise MartflowError("no config.toml found here or above; run `martflow init`")
     return str(path)
 
 
-def _tracker(context: AppContext) -> str:
+def _tracker(context: DoctorPorts) -> str:
     tracker = context.tracker
-    count = len(tracker.list_tickets(context.config.tracker.jql or None))
-    return f"{context.config.tracker.kind} tracker reachable, {count} tickets"
+    count = len(tracker.list_tickets(context.project.config.tracker.jql or None))
+    return f"{context.project.config.tracker.kind} tracker reachable, {count} tickets"
 
 
-def _statuses(context: AppContext) -> str:
+def _statuses(context: DoctorPorts) -> str:
     available = {s.lower() for s in context.tracker.statuses()}
-    wanted = context.config.tracker.statuses.model_dump()
+    wanted = context.project.config.tracker.statuses.model_dump()
     missing = sorted({v for v in wanted.values() if v and v.lower() not in available})
     if missing:
         raise MartflowError(f"not in the project's workflow: {', '.join(missing)}")
     return "every status in [tracker.statuses] exists"
 
 
-def _dbt_project(context: AppContext) -> str:
+def _dbt_project(context: DoctorPorts) -> str:
     project = context.project.dbt_project_dir / "dbt_project.yml"
     profiles = context.project.dbt_profiles_dir / "profiles.yml"
     for path in (project, profiles):
@@ -99,7 +128,7 @@ def _dbt_project(context: AppContext) -> str:
     return f"{project.parent} (profiles in {profiles.parent})"
 
 
-def _warehouse(context: AppContext) -> str:
+def _warehouse(context: DoctorPorts) -> str:
     """The project parses and the warehouse answers through the profile."""
     # The warm dbt worker parses the project and connects as every later step will.
     answered = context.ping_warehouse()
@@ -114,8 +143,8 @@ def _warehouse(context: AppContext) -> str:
     return f"{answered}; dbt parses {index.name}: {models} models, {seeds} seeds; {sources}"
 
 
-def _default_branch(context: AppContext) -> str:
-    git = context.config.git
+def _default_branch(context: DoctorPorts) -> str:
+    git = context.project.config.git
     ref = context.default_branch_ref()
     if ref is None:
         raise MartflowError(
@@ -125,7 +154,7 @@ def _default_branch(context: AppContext) -> str:
     return f"{ref} (lint --changed compares against it)"
 
 
-def _git(context: AppContext) -> str:
+def _git(context: DoctorPorts) -> str:
     if shutil.which("git") is None:
         raise MartflowError("git is not installed")
     root = context.project.root
@@ -141,8 +170,8 @@ def _git(context: AppContext) -> str:
     return f"on branch {branch}"
 
 
-def _tableau(context: AppContext) -> str:
-    tableau = context.config.tableau
+def _tableau(context: DoctorPorts) -> str:
+    tableau = context.project.config.tableau
     if tableau.mode == "local":
         out = context.project.output_dir
         out.mkdir(parents=True, exist_ok=True)
