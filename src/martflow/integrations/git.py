@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Self
 
 import git
@@ -18,13 +18,14 @@ from martflow.errors import (
     RemoteUnavailableError,
 )
 from martflow.integrations.git_guards import (
+    checked_path,
     executable_hooks,
     hook_output,
     refuse_dotenv,
     refuse_secrets,
     temporary_index,
 )
-from martflow.integrations.git_process import first_line, run_git
+from martflow.integrations.git_process import first_line, is_transient, run_git
 from martflow.secrets import SECRETS
 
 __all__ = ["GitRepository", "NothingToCommitError", "first_line"]
@@ -40,23 +41,6 @@ _IN_PROGRESS = (
     ("rebase-apply", "a rebase (or git am)"),
     ("CHERRY_PICK_HEAD", "a cherry-pick"),
     ("REVERT_HEAD", "a revert"),
-)
-_TRANSIENT = (
-    "could not resolve host",
-    "temporary failure in name resolution",
-    "connection refused",
-    "connection timed out",
-    "connection reset",
-    "network is unreachable",
-    "failed to connect",
-    "operation timed out",
-    "timeout",
-    "timed out",
-    "early eof",
-    "hung up unexpectedly",
-    "returned error: 502",
-    "returned error: 503",
-    "returned error: 504",
 )
 
 
@@ -118,7 +102,7 @@ class GitRepository:
             repo._run("config", "user.name", identity[0])
             repo._run("config", "user.email", identity[1])
         if initial_paths:
-            rels = [repo._checked_path(p) for p in initial_paths]
+            rels = [checked_path(repo.root, p) for p in initial_paths]
             refuse_dotenv(rels)
             repo._refuse_ignored(rels)
             repo._run("add", "--", *rels, env=_LITERAL)
@@ -224,7 +208,7 @@ class GitRepository:
             return name
         if not self._has_commits():
             raise GitError(f"{self.root} has no commits yet; commit something before branching")
-        allowed = [self._checked_path(p) for p in allowed_dirty]
+        allowed = [checked_path(self.root, p) for p in allowed_dirty]
         blocking = [p for p in self.dirty_paths(untracked=False) if not _covered(p, allowed)]
         if blocking:
             shown = ", ".join(blocking[:5]) + (
@@ -257,7 +241,7 @@ class GitRepository:
         if not paths:
             raise GitError("no paths to commit")
         self._refuse_unsafe_state()
-        rels = list(dict.fromkeys(self._checked_path(p) for p in paths))
+        rels = list(dict.fromkeys(checked_path(self.root, p) for p in paths))
         refuse_dotenv(rels)
         self._refuse_ignored(rels)
         present = [p for p in rels if (self.root / p).exists() or (self.root / p).is_symlink()]
@@ -322,7 +306,7 @@ class GitRepository:
             return
         reason = first_line(err)
         text = f"push of {branch} to {remote} failed: {reason}"
-        if any(marker in err.lower() for marker in _TRANSIENT):
+        if is_transient(err):
             raise RemoteUnavailableError(text, applied=None)
         raise GitError(text)
 
@@ -359,25 +343,6 @@ class GitRepository:
                     f"{operation} is in progress in {self.root}; finish or abort it first"
                 )
         self.current_branch()
-
-    def _checked_path(self, path: str) -> str:
-        """``path`` relative to the root, refusing anything that leaves the repository."""
-        if not path or "\0" in path:
-            raise GitError(f"invalid path {path!r}")
-        candidate = Path(path) if Path(path).is_absolute() else self.root / path
-        # Resolve the folder but keep the last component, so a symlink is staged as a link.
-        parent = candidate.parent.resolve()
-        if candidate.name in ("", ".", ".."):
-            raise GitError(f"path {path!r} does not name a file inside {self.root}")
-        located = parent / candidate.name
-        if not located.is_relative_to(self.root) or located == self.root:
-            raise GitError(f"path {path!r} is outside the repository {self.root}")
-        if located.is_symlink() and not located.resolve().is_relative_to(self.root):
-            raise GitError(f"path {path!r} is a symlink that leads outside {self.root}")
-        rel = PurePosixPath(located.relative_to(self.root).as_posix())
-        if rel.parts[0] == ".git":
-            raise GitError(f"path {path!r} is inside the .git folder")
-        return str(rel)
 
     def _refuse_ignored(self, rels: Sequence[str]) -> None:
         # One path per call: check-ignore's -z needs --stdin, and a handful of paths is cheap.

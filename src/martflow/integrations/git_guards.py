@@ -1,4 +1,4 @@
-"""What a commit refuses (.env files, secrets) and how it reports a hook that refused it."""
+"""What a commit refuses (.env, secrets, paths leaving the repo) and how a hook refusal reads."""
 
 from __future__ import annotations
 
@@ -59,3 +59,23 @@ def temporary_index(git_dir: Path) -> Iterator[dict[str, str]]:
         for leftover in (path, path.with_name(path.name + ".lock")):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
+
+
+def checked_path(root: Path, path: str) -> str:
+    """``path`` relative to the root, refusing anything that leaves the repository."""
+    if not path or "\0" in path:
+        raise GitError(f"invalid path {path!r}")
+    candidate = Path(path) if Path(path).is_absolute() else root / path
+    # Resolve the folder but keep the last component, so a symlink is staged as a link.
+    parent = candidate.parent.resolve()
+    if candidate.name in ("", ".", ".."):
+        raise GitError(f"path {path!r} does not name a file inside {root}")
+    located = parent / candidate.name
+    if not located.is_relative_to(root) or located == root:
+        raise GitError(f"path {path!r} is outside the repository {root}")
+    if located.is_symlink() and not located.resolve().is_relative_to(root):
+        raise GitError(f"path {path!r} is a symlink that leads outside {root}")
+    rel = PurePosixPath(located.relative_to(root).as_posix())
+    if rel.parts[0] == ".git":
+        raise GitError(f"path {path!r} is inside the .git folder")
+    return str(rel)

@@ -77,3 +77,28 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(OSError):
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+# What git prints when the network, not the request, failed (a push is retried later).
+TRANSIENT_MARKERS = (
+    "could not resolve host",
+    "temporary failure in name resolution",
+    "connection refused",
+    "connection timed out",
+    "connection reset",
+    "network is unreachable",
+    "failed to connect",
+    "operation timed out",
+    "timeout",
+    "timed out",
+    "early eof",
+    "hung up unexpectedly",
+    "returned error: 502",
+    "returned error: 503",
+    "returned error: 504",
+)
+
+
+def is_transient(stderr: str) -> bool:
+    """True when git's ``stderr`` says the network failed (not the request)."""
+    return any(marker in stderr.lower() for marker in TRANSIENT_MARKERS)
