@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+BENCH_RUNS ?= 5
 
-.PHONY: demo test test-fast lint format clean
+.PHONY: demo test test-fast lint format bench clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "error: python3.11 not found; martflow needs Python 3.11" >&2; exit 2; }
@@ -30,6 +31,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+
+# Every bench in bench/ against its peer, one table (minutes; not part of `make test`).
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py --runs $(BENCH_RUNS)
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests bench

@@ -1,19 +1,24 @@
-"""Bench: sqlfluff over a whole 500-model project vs martflow's changed-only, cached lint.
+"""Lint: `martflow lint --changed` vs `sqlfluff lint` on the same files, and a whole project.
 
-Run with the project's venv: ``.venv/bin/python bench/lint_bench.py [--models 500]``.
-Every timed row is a fresh process, interpreter start included, as a CLI call would be.
+Usage: .venv/bin/python bench/lint_bench.py [--runs N] [--models 100] [--json PATH]
+
+A git project of staging models (the .sqlfluff `martflow init` writes) on a branch that
+changed 5 of them. Every timed run is a fresh process of the console script, as in a
+pre-commit hook or CI:
+- 5 changed models, cold cache: `martflow lint --changed` vs `sqlfluff lint` of the 5 files
+- the same, warm cache (martflow's result cache answers)
+- the whole project, cold: `martflow lint` vs `sqlfluff lint models/ --processes <cores>`
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
+import shutil
 import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
+
+from harness import BIN, Figure, bench_args, paired, report, wall
 
 from martflow.project_scaffold.init import TEMPLATE_DIR
 
@@ -24,18 +29,9 @@ SQLFLUFF_CONFIG = SHIPPED_SQLFLUFF.read_text().replace("{{ cookiecutter.dialect 
 SOURCES = ["shop", "crm", "billing", "web", "ads", "support", "hr", "erp", "app", "geo"]
 COLUMNS = ["id", "created_at", "updated_at", "status", "amount", "customer_id", "country", "note"]
 CASTS = {"created_at": "timestamp", "updated_at": "timestamp", "amount": "decimal(18, 2)"}
-
-# What `martflow lint --changed --format json` will do, run in a fresh interpreter.
-API_RUN = """
-import sys
-from pathlib import Path
-from martflow.core.lint_format import render
-from martflow.integrations.lint import SqlfluffLinter
-project = Path(sys.argv[1])
-linter = SqlfluffLinter(project, cache_dir=project / ".martflow" / "lint-cache", processes=2)
-report = linter.lint_changed() if sys.argv[2] == "changed" else linter.lint([])
-sys.stdout.write(render(report, "json"))
-"""
+CHANGED = 5
+LINT_EXIT = (0, 1)
+"""Both tools exit 1 when they find something; every 20th model has a finding."""
 
 
 def staging_model(source: str, table: str, index: int) -> str:
@@ -73,8 +69,9 @@ def git(repo: Path, *args: str) -> None:
 
 
 def build_project(root: Path, models: int) -> list[Path]:
-    """The dbt project on a branch that changed 5 models; returns every model path."""
+    """The project on a branch that changed CHANGED models; returns the changed paths."""
     (root / "dbt_project.yml").write_text("name: bench\nversion: '1.0'\nmodel-paths: ['models']\n")
+    (root / "config.toml").write_text('[tracker]\nproject = "BENCH"\n')
     (root / ".sqlfluff").write_text(SQLFLUFF_CONFIG)
     (root / "macros").mkdir(exist_ok=True)  # the shipped .sqlfluff loads macros from here
     (root / ".gitignore").write_text("target/\n.martflow/\n")
@@ -88,57 +85,64 @@ def build_project(root: Path, models: int) -> list[Path]:
         paths.append(path)
     git(root, "init", "-b", "main")
     git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "500 staging models")
+    git(root, "commit", "-q", "-m", f"{models} staging models")
     git(root, "checkout", "-q", "-b", "feature")
-    for path in paths[1:500:100][:5]:
+    step = max(1, models // CHANGED)
+    changed = paths[1::step][:CHANGED]
+    for path in changed:
         path.write_text(
             path.read_text().replace("from source", "from source\n    where id is not null")
         )
-    git(root, "commit", "-q", "-am", "filter nulls in 5 models")
-    return paths
+    git(root, "commit", "-q", "-am", f"filter nulls in {CHANGED} models")
+    return changed
 
 
-def timed(cmd: list[str], cwd: Path) -> tuple[float, str]:
-    start = time.perf_counter()
-    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
-    if done.returncode not in (0, 1):
-        raise SystemExit(f"{cmd[0]} failed ({done.returncode}):\n{done.stderr}")
-    return elapsed, done.stdout
+def measure(runs: int, models: int) -> list[Figure]:
+    martflow = str(BIN / "martflow")
+    sqlfluff = str(BIN / "sqlfluff")
+    cores = os.cpu_count() or 1
+    with tempfile.TemporaryDirectory(prefix="martflow-lint-bench-") as tmp:
+        root = Path(tmp)
+        changed = [str(p.relative_to(root)) for p in build_project(root, models)]
+        cache = root / ".martflow" / "lint-cache"
+
+        def ours(*args: str, cold: bool) -> float:
+            if cold:
+                shutil.rmtree(cache, ignore_errors=True)
+            return wall([martflow, "lint", *args, "--format", "json"], root, ok=LINT_EXIT)
+
+        def theirs(*args: str) -> float:
+            return wall([sqlfluff, "lint", *args, "--format", "json"], root, ok=LINT_EXIT)
+
+        cold = paired(lambda: ours("--changed", cold=True), lambda: theirs(*changed), runs)
+        ours("--changed", cold=True)  # fills the cache for the warm runs
+        warm = paired(lambda: ours("--changed", cold=False), lambda: theirs(*changed), runs)
+        whole = paired(
+            lambda: ours(cold=True),
+            lambda: theirs("models/", "--processes", str(cores)),
+            runs,
+            warmup=0,
+        )
+    peer = f"sqlfluff lint of the {CHANGED} files"
+    return [
+        Figure(f"`lint --changed`, {CHANGED} models, cold cache", *_pair(cold, peer), 1.0, runs),
+        Figure(f"`lint --changed`, {CHANGED} models, warm cache", *_pair(warm, peer), 0.3, runs),
+        Figure(
+            f"`lint` of a {models}-model project, cold cache",
+            *_pair(whole, f"sqlfluff lint models/ --processes {cores}"),
+            1.0,
+            runs,
+        ),
+    ]
 
 
-def summary(stdout: str) -> str:
-    report = json.loads(stdout)
-    return f"{report['files']} files, {len(report['violations'])} violations"
+def _pair(medians: tuple[float, float], peer: str) -> tuple[float, str, float]:
+    return medians[0], peer, medians[1]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--models", type=int, default=500)
-    args = parser.parse_args()
-    python = sys.executable
-    sqlfluff = str(Path(python).parent / "sqlfluff")
-    with tempfile.TemporaryDirectory(prefix="martflow-lint-bench-") as tmp:
-        root = Path(tmp)
-        build_project(root, args.models)
-        rows = []
-        t, out = timed([sqlfluff, "lint", "models/", "--processes", "2", "--format", "json"], root)
-        sqlfluff_files = len(json.loads(out))
-        rows.append(("(a) sqlfluff lint models/ --processes 2", t, f"{sqlfluff_files} files"))
-        t_changed, out = timed([python, "-c", API_RUN, str(root), "changed"], root)
-        rows.append(("(b) martflow lint --changed (cold cache)", t_changed, summary(out)))
-        t, out = timed([python, "-c", API_RUN, str(root), "changed"], root)
-        rows.append(("(c) martflow lint --changed (warm cache)", t, summary(out)))
-        t, out = timed([python, "-c", API_RUN, str(root), "all"], root)
-        rows.append(("    martflow lint, whole project, cold cache", t, summary(out)))
-        t, out = timed([python, "-c", API_RUN, str(root), "all"], root)
-        rows.append(("(d) martflow lint, whole project, warm cache", t, summary(out)))
-
-    width = max(len(r[0]) for r in rows)
-    print(f"{'run':<{width}}  {'seconds':>8}  result")
-    for name, seconds, result in rows:
-        print(f"{name:<{width}}  {seconds:>8.2f}  {result}")
-    print(f"\nspeedup of (b) over (a): {rows[0][1] / t_changed:.1f}x")
+    args = bench_args(__doc__, models=(int, 100))
+    report(measure(args.runs, args.models), args.json)
 
 
 if __name__ == "__main__":

@@ -1,24 +1,132 @@
-"""The root click group: subcommands for scripts; no subcommand on a terminal opens the TUI."""
+"""The root click group: subcommands for scripts; no subcommand on a terminal opens the TUI.
+
+Subcommands load on use: `--help`, `--version` and shell completion read the command table
+below and import nothing else of martflow (no config, engine, logging setup or Textual):
+what a running command needs is imported where it runs.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
 import click
+from click.utils import make_default_short_help
 
 from martflow import __version__
-from martflow.commands.common import CliState, is_tty
-from martflow.core.safe_text import visible
-from martflow.core.storage import os_fault
-from martflow.errors import ExitCode, MartflowError
-from martflow.secrets import SECRETS, configure_logging
+from martflow.commands.state import CliState, is_tty
+
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "build": (
+        "martflow.commands.pipeline:build",
+        "dbt build of the ticket's models and their tests.",
+    ),
+    "commit": (
+        "martflow.commands.pipeline:commit",
+        "Commit exactly the files the pipeline wrote for the ticket.",
+    ),
+    "demo": (
+        "martflow.commands.project:demo",
+        "Build a sample repo with synthetic data and tickets, and run DEMO-1 end to end.",
+    ),
+    "doctor": (
+        "martflow.commands.project:doctor",
+        "Check config, credentials, tracker, warehouse, Tableau and git.",
+    ),
+    "init": (
+        "martflow.commands.project:init",
+        "Create a new analytics repo: dbt project, config.toml, .sqlfluff, CI, git.",
+    ),
+    "lint": ("martflow.commands.lint:lint", "Lint models with sqlfluff (exit 1 on violations)."),
+    "publish": (
+        "martflow.commands.pipeline:publish",
+        "Publish the ticket's mart as a Tableau workbook.",
+    ),
+    "run": (
+        "martflow.commands.pipeline:run",
+        "Run every unfinished step of the ticket; resumes where it stopped.",
+    ),
+    "scaffold": (
+        "martflow.commands.pipeline:scaffold",
+        "Write the ticket's staging, intermediate and mart models.",
+    ),
+    "show": (
+        "martflow.commands.tickets:show",
+        "Show a ticket, its parsed spec and its pipeline state.",
+    ),
+    "start": (
+        "martflow.commands.pipeline:start",
+        "Create or check out the ticket's branch; move it In Progress.",
+    ),
+    "status": ("martflow.commands.pipeline:status", "Pipeline state and queued tracker updates."),
+    "sync": ("martflow.commands.pipeline:sync", "Deliver queued tracker updates."),
+    "tickets": ("martflow.commands.tickets:tickets", "List tickets."),
+}
+"""Command name -> (module:attribute, the first paragraph of its help; a test keeps them equal)."""
 
 
-class MartflowGroup(click.Group):
+class LazyGroup(click.Group):
+    """A group whose table names its commands; a command's module is imported on use."""
+
+    lazy_commands: dict[str, tuple[str, str]] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy_commands:
+            module_name, _, attribute = self.lazy_commands[cmd_name][0].partition(":")
+            self.add_command(getattr(importlib.import_module(module_name), attribute), cmd_name)
+        return self.commands.get(cmd_name)
+
+    def command_summary(self, name: str, limit: int) -> str:
+        """A command's one-line help, from the table when it is not loaded yet."""
+        if name in self.commands or name not in self.lazy_commands:
+            command = self.commands.get(name)
+            return command.get_short_help_str(limit) if command else ""
+        return make_default_short_help(self.lazy_commands[name][1], limit)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = [(name, self.command_summary(name, limit)) for name in names]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        # Option completion from click; command names and their help from the table.
+        from click.shell_completion import CompletionItem
+
+        items = [
+            item
+            for item in click.Command.shell_complete(self, ctx, incomplete)
+            if item.value not in self.lazy_commands
+        ]
+        items += [
+            CompletionItem(name, help=self.command_summary(name, 45))
+            for name in self.list_commands(ctx)
+            if name.startswith(incomplete)
+        ]
+        return items
+
+
+class MartflowGroup(LazyGroup):
     """Turns MartflowError into one line on stderr and its exit code."""
 
+    lazy_commands = COMMANDS
+
     def invoke(self, ctx: click.Context) -> Any:
+        # Only a command that runs gets here (not --help, --version or completion).
+        from martflow.core.safe_text import visible
+        from martflow.core.storage import os_fault
+        from martflow.errors import MartflowError
+        from martflow.secrets import SECRETS
+
         try:
             return super().invoke(ctx)
         except MartflowError as exc:
@@ -40,7 +148,7 @@ class MartflowGroup(click.Group):
 @click.option(
     "--config",
     "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(dir_okay=False),
     envvar=None,
     help="config.toml to use (default: $MARTFLOW_CONFIG, then the nearest config.toml).",
 )
@@ -48,14 +156,20 @@ class MartflowGroup(click.Group):
 @click.option("-v", "--verbose", is_flag=True, help="Show progress detail and debug logs.")
 @click.version_option(__version__, prog_name="martflow")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path | None, json_output: bool, verbose: bool) -> None:
+def cli(ctx: click.Context, config_path: str | None, json_output: bool, verbose: bool) -> None:
     """martflow walks an analytics ticket from the tracker to a published dashboard.
 
     With no command on a terminal, it opens the terminal UI.
     """
+    from pathlib import Path
+
+    from martflow.errors import ExitCode
+    from martflow.secrets import configure_logging
+
     configure_logging(verbose)
     state = ctx.ensure_object(CliState)
-    state.config_path, state.json, state.verbose = config_path, json_output, verbose
+    state.config_path = Path(config_path) if config_path else None
+    state.json, state.verbose = json_output, verbose
     if ctx.invoked_subcommand is None:
         if is_tty():
             ctx.exit(_open_tui(state))
@@ -80,17 +194,6 @@ def _open_tui(state: CliState) -> int:
     finally:
         state.close()
     return app.return_code or 0
-
-
-def _register() -> None:
-    from martflow.commands import lint, pipeline, project, tickets
-
-    for module in (project, tickets, pipeline, lint):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()
 
 
 def main() -> None:

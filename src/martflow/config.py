@@ -1,16 +1,20 @@
-"""config.toml -> a typed, validated Config; where the file is found; project paths."""
+"""config.toml -> a typed, validated Config; where the file is found; project paths.
+
+Each section is a frozen dataclass whose fields carry docstrings; `config_schema` reads
+TOML into it strictly (see there why not pydantic).
+"""
 
 from __future__ import annotations
 
-import difflib
+import dataclasses
 import os
 import re
 import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, field_validator
-
+from martflow.config_schema import Above, AtLeast, Finite, SchemaError, read_section, validates
 from martflow.core.models import STEP_NAMES
 from martflow.core.naming import branch_pattern_problem
 from martflow.errors import ConfigError
@@ -19,18 +23,19 @@ CONFIG_FILENAME = "config.toml"
 CONFIG_ENV = "MARTFLOW_CONFIG"
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
-
-class _Section(BaseModel):
-    # strict: "30", "yes" and 1 are not quietly turned into a number or a boolean.
-    model_config = ConfigDict(
-        extra="forbid", use_attribute_docstrings=True, frozen=True, strict=True
-    )
-
-
-Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Seconds = Annotated[float, Finite(), Above(0)]
 """A time in seconds: a finite number above zero (an integer is fine)."""
 
 
+class _Section:
+    """What every section offers besides its fields."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """Field name -> value, nested sections as dicts."""
+        return dataclasses.asdict(self)  # type: ignore[call-overload, no-any-return]
+
+
+@dataclass(frozen=True)
 class StatusesConfig(_Section):
     """Step -> the status a ticket moves to when that step succeeds."""
 
@@ -52,6 +57,7 @@ class StatusesConfig(_Section):
         return getattr(self, step, None) or None
 
 
+@dataclass(frozen=True)
 class TrackerConfig(_Section):
     """Where tickets live."""
 
@@ -69,17 +75,17 @@ class TrackerConfig(_Section):
     """`basic` (Cloud: user + API token) or `bearer` (Data Center personal access token)."""
     timeout: Seconds = 30
     """Seconds before a tracker request gives up."""
-    workflow: list[str] = Field(
-        default_factory=lambda: ["To Do", "In Progress", "In Review", "Done"], min_length=1
+    workflow: Annotated[list[str], AtLeast(1)] = field(
+        default_factory=lambda: ["To Do", "In Progress", "In Review", "Done"]
     )
     """Statuses of the local tracker, in order; new tickets start in the first."""
     statuses: StatusesConfig = StatusesConfig()
     """Step -> status after success."""
-    transition_fields: dict[str, dict[str, JsonValue]] = Field(default_factory=dict)
+    transition_fields: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Target status -> the fields its transition screen requires (jira only), e.g.
     `Done = { resolution = "Done" }`; a field by id or name, a value by name or as REST JSON."""
 
-    @field_validator("project")
+    @validates("project")
     @classmethod
     def _project_key(cls, value: str) -> str:
         if not (value.isascii() and value.isalnum() and value[:1].isalpha() and value.isupper()):
@@ -91,6 +97,7 @@ class TrackerConfig(_Section):
         return self.jql or f"project = {self.project} ORDER BY created DESC"
 
 
+@dataclass(frozen=True)
 class DbtConfig(_Section):
     """How to run dbt."""
 
@@ -100,10 +107,10 @@ class DbtConfig(_Section):
     """The folder holding profiles.yml, relative to config.toml (`~` allowed, e.g. `~/.dbt`)."""
     target: str = ""
     """dbt target; empty = the profile's default."""
-    pass_env: list[str] = Field(default_factory=list)
+    pass_env: list[str] = field(default_factory=list)
     """Environment variables dbt may read (profiles.yml `env_var`), e.g. `["PGPASSWORD"]`."""
 
-    @field_validator("pass_env")
+    @validates("pass_env")
     @classmethod
     def _variable_names(cls, value: list[str]) -> list[str]:
         from martflow.secrets import SECRET_VARIABLES
@@ -117,6 +124,7 @@ class DbtConfig(_Section):
         return value
 
 
+@dataclass(frozen=True)
 class ModelsConfig(_Section):
     """How martflow's generated marts are materialized."""
 
@@ -129,6 +137,7 @@ class ModelsConfig(_Section):
     """Snowflake dynamic tables: the warehouse refreshing them; empty = the target's."""
 
 
+@dataclass(frozen=True)
 class ScaffoldConfig(_Section):
     """Where and how models are scaffolded."""
 
@@ -136,13 +145,14 @@ class ScaffoldConfig(_Section):
     """The dbt models folder, relative to the dbt project."""
     templates_dir: str = ""
     """Your own model templates (staging/, intermediate/, mart/); empty = martflow's."""
-    source_schemas: dict[str, str] = Field(default_factory=dict)
+    source_schemas: dict[str, str] = field(default_factory=dict)
     """Warehouse schema of a source the project does not declare (else: its name); a declared
     source uses its YAML's."""
     reuse_staging: bool = True
     """Select a declared table through its existing staging model instead of generating one."""
 
 
+@dataclass(frozen=True)
 class LintConfig(_Section):
     """sqlfluff settings (the project's .sqlfluff holds the rules)."""
 
@@ -152,10 +162,11 @@ class LintConfig(_Section):
     """`jinja` or `dbt` (needs sqlfluff-templater-dbt); unset = .sqlfluff's (else jinja)."""
     fix: bool = True
     """Apply sqlfluff's fixes in the lint step."""
-    rules: list[str] = Field(default_factory=list)
+    rules: list[str] = field(default_factory=list)
     """Rules to run; empty = the .sqlfluff file's selection."""
 
 
+@dataclass(frozen=True)
 class GitConfig(_Section):
     """Branches, commits and pushes."""
 
@@ -168,10 +179,10 @@ class GitConfig(_Section):
     default_branch: str = "main"
     """The branch `lint --changed` compares against (local, else on the remote); after --base
     and the CI's variables."""
-    pass_env: list[str] = Field(default_factory=list)
+    pass_env: list[str] = field(default_factory=list)
     """More environment variables git and its hooks may see (secrets never pass)."""
 
-    @field_validator("branch")
+    @validates("branch")
     @classmethod
     def _branch_pattern(cls, pattern: str) -> str:
         problem = branch_pattern_problem(pattern)
@@ -179,7 +190,7 @@ class GitConfig(_Section):
             raise ValueError(problem)
         return pattern
 
-    @field_validator("pass_env")
+    @validates("pass_env")
     @classmethod
     def _no_secret_variables(cls, names: list[str]) -> list[str]:
         from martflow.secrets import SECRET_VARIABLES
@@ -190,6 +201,7 @@ class GitConfig(_Section):
         return names
 
 
+@dataclass(frozen=True)
 class TableauConfig(_Section):
     """Where workbooks go."""
 
@@ -213,6 +225,7 @@ class TableauConfig(_Section):
     """Server mode, live: embed the warehouse password (from the environment) when publishing."""
 
 
+@dataclass(frozen=True)
 class ConfluenceConfig(_Section):
     """Data dictionary pages (optional)."""
 
@@ -224,12 +237,7 @@ class ConfluenceConfig(_Section):
     """Account email (Cloud); the token comes from CONFLUENCE_API_TOKEN or the keyring."""
 
 
-class KeysConfig(_Section):
-    """TUI key bindings: binding id -> key (e.g. `run_all = "ctrl+r"`)."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-
+@dataclass(frozen=True)
 class Config(_Section):
     """The whole config.toml."""
 
@@ -241,7 +249,8 @@ class Config(_Section):
     git: GitConfig = GitConfig()
     tableau: TableauConfig = TableauConfig()
     confluence: ConfluenceConfig = ConfluenceConfig()
-    keys: KeysConfig = KeysConfig()
+    keys: dict[str, Any] = field(default_factory=dict)
+    """TUI key bindings: binding id -> key (e.g. `run_all = "ctrl+r"`); checked by the TUI."""
 
 
 class Project:
@@ -328,44 +337,9 @@ def parse_config(path: Path) -> Config:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
     try:
-        return Config.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(f"{path}: {_describe(exc, data)}") from None
-
-
-def _describe(exc: ValidationError, data: dict[str, Any]) -> str:
-    error = exc.errors()[0]
-    loc = [str(part) for part in error["loc"]]
-    section, key = ".".join(loc[:-1]), loc[-1] if loc else ""
-    where = f"[{section}] {key}" if section else key
-    if error["type"] == "extra_forbidden":
-        valid = _valid_keys(loc[:-1])
-        nearest = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
-        hint = f" (did you mean '{nearest[0]}'?)" if nearest else f" (valid: {', '.join(valid)})"
-        return f"{where}: unknown key{hint}"
-    if error["type"] == "value_error":
-        return f"{where}: {error['ctx']['error']}"
-    value = error.get("input")
-    shown = repr(value) if not isinstance(value, dict) else "a table"
-    hint = _HINTS.get(error["type"], "") if isinstance(value, str | int) else ""
-    return f"{where}: {error['msg'].lower()}, got {shown}{hint}"
-
-
-_HINTS = {
-    "bool_type": " (write true or false, without quotes)",
-    "float_type": " (write a number, without quotes)",
-    "int_type": " (write a whole number, without quotes)",
-}
-
-
-def _valid_keys(section: list[str]) -> list[str]:
-    model: type[BaseModel] = Config
-    for part in section:
-        field = model.model_fields.get(part)
-        if field is None or not isinstance(field.annotation, type):
-            return []
-        model = field.annotation
-    return list(model.model_fields)
+        return read_section(Config, data)
+    except SchemaError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
 
 
 def step_status(config: Config, step: str) -> str | None:

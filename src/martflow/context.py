@@ -5,14 +5,11 @@ from __future__ import annotations
 import threading
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from martflow.config import Project, load_project
 from martflow.core.secret_scan import SecretScanner
-from martflow.core.workflow.engine import Engine
-from martflow.core.workflow.events import EventSink, ignore
 from martflow.core.workflow.ledger import Ledger
-from martflow.core.workflow.steps import PipelineSettings, build_steps
 from martflow.errors import ConfigError, WarehouseError
 from martflow.secrets import SECRETS
 
@@ -26,28 +23,35 @@ if TYPE_CHECKING:
         Tracker,
         Warehouse,
     )
+    from martflow.core.workflow.engine import Engine
+    from martflow.core.workflow.events import EventSink
+    from martflow.core.workflow.steps import PipelineSettings
     from martflow.integrations.dbt import DbtProcessRunner
 
 
 class AppContext:
     """Builds each adapter on first use (heavy imports stay out of start-up)."""
 
-    def __init__(self, project: Project, on_event: EventSink = ignore) -> None:
+    def __init__(self, project: Project, on_event: EventSink | None = None) -> None:
         # Secrets leave the environment before any child process (git, dbt, hyperd) starts.
         SECRETS.capture_environment()
         self.project = project
         self.config = project.config
         self.on_event = on_event
+        """Where the engine's events go by default (None: nowhere)."""
         self._lock = threading.Lock()
         self._dbt: DbtProcessRunner | None = None
+        self._linter: Any = None
 
     @classmethod
-    def load(cls, config_path: Path | None = None, on_event: EventSink = ignore) -> AppContext:
+    def load(cls, config_path: Path | None = None, on_event: EventSink | None = None) -> AppContext:
         """Find config.toml the usual way and build a context on it."""
         return cls(load_project(config_path), on_event)
 
     @cached_property
     def settings(self) -> PipelineSettings:
+        from martflow.core.workflow.steps import PipelineSettings
+
         git = self.config.git
         return PipelineSettings(
             root=self.project.root,
@@ -108,12 +112,17 @@ class AppContext:
 
     def engine(self, on_event: EventSink | None = None) -> Engine:
         """An engine over this context's ledger, tracker and steps."""
+        # Loaded on first run, not at start-up: the TUI's ticket list needs neither.
+        from martflow.core.workflow.engine import Engine
+        from martflow.core.workflow.events import ignore
+        from martflow.core.workflow.steps import build_steps
+
         return Engine(
             self.ledger,
             self.tracker,
             build_steps(self),
             self.config.tracker.statuses.for_step,
-            on_event=on_event or self.on_event,
+            on_event=on_event or self.on_event or ignore,
             scanner=self.secret_scanner,
         )
 
@@ -207,16 +216,20 @@ class AppContext:
         )
 
     def linter(self) -> Linter:
-        from martflow.integrations.lint import SqlfluffLinter
+        """The project's linter; one per context, so its sqlfluff ``Linter`` is reused."""
+        with self._lock:
+            if self._linter is None:
+                from martflow.integrations.lint import SqlfluffLinter
 
-        lint = self.config.lint
-        return SqlfluffLinter(
-            self.project.dbt_project_dir,
-            dialect=lint.dialect,
-            templater=lint.templater,
-            rules=lint.rules,
-            cache_dir=self.project.state_dir / "lint-cache",
-        )
+                lint = self.config.lint
+                self._linter = SqlfluffLinter(
+                    self.project.dbt_project_dir,
+                    dialect=lint.dialect,
+                    templater=lint.templater,
+                    rules=lint.rules,
+                    cache_dir=self.project.state_dir / "lint-cache",
+                )
+            return self._linter  # type: ignore[no-any-return]
 
     def publisher(self) -> BiPublisher:
         from martflow.integrations.mart_reader import AdapterMartReader

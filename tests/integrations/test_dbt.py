@@ -144,6 +144,8 @@ def test_second_build_reuses_worker_and_ignores_stale_run_results(
     }
     on_disk = json.loads((project / "target" / "run_results.json").read_text())
     assert on_disk["metadata"]["invocation_id"] == second.invocation_id
+    # The build's results, not those of the row count that followed it.
+    assert {r["unique_id"] for r in on_disk["results"]} == {n.unique_id for n in second.nodes}
 
 
 @worker_test

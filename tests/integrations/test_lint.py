@@ -37,6 +37,12 @@ extended_capitalisation_policy = lower
 capitalisation_policy = lower
 """
 
+UPPER_KEYWORDS_CONFIG = SQLFLUFF_CONFIG.replace(
+    "capitalisation_policy = lower\n\n[sqlfluff:rules:capitalisation.identifiers]",
+    "capitalisation_policy = upper\n\n[sqlfluff:rules:capitalisation.identifiers]",
+)
+"""The same config asking for upper-case keywords: the clean models now break CP01."""
+
 CLEAN_STAGING = """\
 with source as (
     select * from {{ source('shop', 'orders') }}
@@ -73,6 +79,11 @@ def write(root: Path, rel: str, text: str) -> Path:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
+    return make_project(tmp_path)
+
+
+def make_project(tmp_path: Path) -> Path:
+    """A dbt project with one clean staging model and one clean mart."""
     root = tmp_path / "analytics"
     write(root, "dbt_project.yml", "name: analytics\nversion: '1.0'\nmodel-paths: ['models']\n")
     write(root, ".sqlfluff", SQLFLUFF_CONFIG)
@@ -236,14 +247,7 @@ def test_cache_is_invalidated_when_the_file_changes(project: Path) -> None:
 def test_cache_is_invalidated_when_sqlfluff_config_changes(project: Path) -> None:
     cache = project / ".martflow" / "lint-cache"
     assert SqlfluffLinter(project, cache_dir=cache).lint([]).violations == ()
-    write(
-        project,
-        ".sqlfluff",
-        SQLFLUFF_CONFIG.replace(
-            "capitalisation_policy = lower\n\n[sqlfluff:rules:capitalisation.identifiers]",
-            "capitalisation_policy = upper\n\n[sqlfluff:rules:capitalisation.identifiers]",
-        ),
-    )
+    write(project, ".sqlfluff", UPPER_KEYWORDS_CONFIG)
     linter = SqlfluffLinter(project, cache_dir=cache)
     report = linter.lint([])
     assert linter.sqlfluff_runs == 1

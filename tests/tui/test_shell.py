@@ -14,6 +14,7 @@ from martflow.project_scaffold.demo import DEMO_TICKETS
 from martflow.tui.app import MartflowApp
 from martflow.tui.dialogs.error import ErrorDialog
 from martflow.tui.dialogs.help import HelpScreen
+from martflow.tui.keys import REMAPPABLE_IDS, binding_ids
 from martflow.tui.screens.ticket import TicketScreen
 from martflow.tui.screens.tickets import TicketListScreen
 from martflow.tui.widgets.outbox import OutboxBar
@@ -375,7 +376,7 @@ async def test_a_crash_in_a_screen_worker_opens_the_error_dialog(empty_context) 
 def test_the_tui_guide_lists_every_remappable_key() -> None:
     """docs/tui.md documents each binding id `[keys]` accepts."""
     doc = (Path(__file__).resolve().parents[2] / "docs" / "tui.md").read_text()
-    missing = sorted(i for i in MartflowApp.remappable_ids() if f"| `{i}` |" not in doc)
+    missing = sorted(i for i in REMAPPABLE_IDS if f"| `{i}` |" not in doc)
     assert not missing, missing
 
 
@@ -403,3 +404,10 @@ async def test_an_update_the_tracker_refuses_opens_a_dialog_with_its_reason(tmp_
             assert len(tracker.comments("DEMO-1")) == 1  # the PM still hears about it
     finally:
         context.close()
+
+
+def test_the_remappable_ids_are_every_id_the_screens_declare() -> None:
+    """`[keys]` is checked against a written-out list (the first frame loads no other screen);
+    it must name exactly the binding ids the app, its screens, dialogs and widgets declare."""
+    owners = (MartflowApp, TicketListScreen, TicketScreen, ErrorDialog, HelpScreen)
+    assert binding_ids(*owners, *TicketScreen.KEYED) == REMAPPABLE_IDS

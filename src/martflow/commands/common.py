@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import functools
 import json
-import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from martflow.context import AppContext
+from martflow.commands.state import CliState
 from martflow.core.models import StepState
 from martflow.core.safe_text import visible
 from martflow.core.workflow.events import (
@@ -36,34 +33,11 @@ _STATE_MARK = {
 }
 
 
-@dataclass
-class CliState:
-    """Global options, and the AppContext built from them on first use."""
-
-    config_path: Path | None = None
-    json: bool = False
-    verbose: bool = False
-    _context: AppContext | None = field(default=None, repr=False)
-
-    def context(self) -> AppContext:
-        if self._context is None:
-            self.use(AppContext.load(self.config_path, on_event=self.render_event))
-        # mypy: use() has just set it
-        return self._context  # type: ignore[return-value]
-
-    def use(self, context: AppContext) -> None:
-        """Work on ``context`` from now on (closed with the command)."""
-        self._context = context
-
-    def close(self) -> None:
-        if self._context is not None:
-            self._context.close()
-
-    def render_event(self, event: Event) -> None:
-        """Progress goes to stderr, so stdout stays the command's result."""
-        line = _event_line(event, self.verbose)
-        if line:
-            click.echo(visible(line), err=True)
+def echo_event(event: Event, verbose: bool) -> None:
+    """One progress line on stderr, so stdout stays the command's result."""
+    line = _event_line(event, verbose)
+    if line:
+        click.echo(visible(line), err=True)
 
 
 pass_state = click.make_pass_decorator(CliState, ensure=True)
@@ -128,7 +102,3 @@ def _event_line(event: Event, verbose: bool) -> str:
         case UpdateFailed(kind=kind, target=target):
             return f"   tracker: {kind} {target} FAILED (why: below)"
     return ""
-
-
-def is_tty() -> bool:
-    return sys.stdin.isatty() and sys.stdout.isatty()

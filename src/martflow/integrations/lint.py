@@ -5,35 +5,29 @@ from __future__ import annotations
 import configparser
 import contextlib
 import hashlib
-import importlib.util
 import json
 import os
 import stat
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
 from martflow.core.models import LintReport, LintViolation
 from martflow.errors import LintError
-
-if TYPE_CHECKING:
-    from sqlfluff.core import FluffConfig
+from martflow.integrations.sqlfluff_runner import SqlfluffRunner, check_templater
 
 CACHE_FORMAT = 1
 """Bumped whenever the cached JSON changes shape, so old entries are never misread."""
 CONFIG_FILES = (".sqlfluff", "pyproject.toml", "setup.cfg", "tox.ini")
 """Files sqlfluff reads configuration from; any of them may change a result."""
 IGNORE_FILE = ".sqlfluffignore"
-UNFIXABLE_CODES = frozenset({"PRS", "TMP"})
-"""Templating and parse errors: sqlfluff cannot fix a file that has them."""
 SQL_SUFFIX = ".sql"
-LINT_LIBRARY = Path(__file__).resolve().parent.parent / "templates" / "sqlfluff_libs"
-"""Jinja libraries for sqlfluff: ``adapter.quote`` as staging models call it."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +48,8 @@ class SqlfluffLinter:
         templater: overrides the ``.sqlfluff`` templater when given (else the file's, else jinja).
         rules: rules to run; empty means the ``.sqlfluff`` selection.
         cache_dir: where results are cached (one JSON per file version); None disables it.
-        processes: sqlfluff worker processes for cache misses.
+        processes: sqlfluff worker processes for cache misses; None: every core for a
+            large lint, one for a few files.
     """
 
     def __init__(
@@ -65,14 +60,21 @@ class SqlfluffLinter:
         templater: str | None = None,
         rules: Sequence[str] = (),
         cache_dir: Path | None = None,
-        processes: int = 1,
+        processes: int | None = None,
     ) -> None:
         self.project_dir = Path(project_dir).resolve()
         self.dialect = dialect
         self.templater = templater
         self.rules = tuple(rules)
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
-        self.processes = max(1, processes)
+        self._runner = SqlfluffRunner(
+            self.project_dir,
+            dialect=dialect,
+            templater=templater,
+            rules=self.rules,
+            processes=max(1, processes) if processes is not None else None,
+        )
+        self._lock = threading.Lock()
         self.sqlfluff_runs = 0
         """How many times sqlfluff itself ran (a fully cached lint leaves it unchanged)."""
         self._dir_hashes: dict[Path, str] = {}
@@ -87,7 +89,11 @@ class SqlfluffLinter:
         Relative paths are taken from the project folder. Folders are searched for
         ``.sql`` files, honouring ``.sqlfluffignore`` and ``ignore_paths``.
         """
-        self._check_templater(self.templater)
+        with self._lock:  # one lint at a time: the TUI may ask from two workers
+            return self._lint(paths, fix)
+
+    def _lint(self, paths: Sequence[Path], fix: bool) -> LintReport:
+        check_templater(self.templater)
         # Config and ignore files may change between calls of a long-lived TUI.
         self._dir_hashes.clear()
         self._ignore_specs.clear()
@@ -99,6 +105,8 @@ class SqlfluffLinter:
             cached = self._cache_get(file)
             # With fix, a cached file with findings still goes to sqlfluff: it may be fixable.
             if cached is None or (fix and cached):
+                if not misses:  # sqlfluff loads while the other files are looked up
+                    self._start_sqlfluff()
                 misses.append(file)
             else:
                 results[file.rel] = cached
@@ -128,6 +136,9 @@ class SqlfluffLinter:
         """
         from martflow.integrations.changes import changed_files, changed_lines, find_base
 
+        # sqlfluff loads while git answers and the cache is read: a cold lint waits less,
+        # and a lint the cache answers does not wait for it at all.
+        self._start_sqlfluff()
         # The dbt project may be a subfolder of the repository; git wants the top.
         root = _repo_root(self.project_dir)
         found = find_base(
@@ -163,6 +174,11 @@ class SqlfluffLinter:
             if lines.get(v.path) is None or v.line in (lines.get(v.path) or ())
         )
         return LintReport(files=report.files, violations=kept, fixed=report.fixed)
+
+    @property
+    def linters_built(self) -> int:
+        """How many sqlfluff ``Linter`` objects this linter built (one per configuration)."""
+        return self._runner.builds
 
     def model_paths(self) -> list[Path]:
         """The model folders ``dbt_project.yml`` declares (``models`` by default)."""
@@ -324,91 +340,20 @@ class SqlfluffLinter:
         self, files: list[_File], fix: bool
     ) -> dict[str, tuple[list[LintViolation], str | None, str]]:
         """Per file: its violations, the fixed text if fixing changed it, its encoding."""
-        # sqlfluff costs ~0.3 s to import: load it only when the cache cannot answer.
-        from sqlfluff.core import Linter
-        from sqlfluff.core.errors import SQLFluffUserError
-
         self.sqlfluff_runs += 1
         by_path = {str(f.path): f for f in files}
-        try:
-            linter = Linter(config=self._fluff_config())
-            result = linter.lint_paths(
-                tuple(by_path), fix=fix, ignore_files=False, processes=self.processes
-            )
-        except SQLFluffUserError as exc:
-            raise LintError(f"sqlfluff cannot lint {self.project_dir}: {exc}") from exc
+        linted = self._runner.lint(list(by_path), fix, self._config_hash(self.project_dir))
         out: dict[str, tuple[list[LintViolation], str | None, str]] = {}
-        for linted_dir in result.paths:
-            for linted in linted_dir.files:
-                file = by_path[linted.path]
-                errors = linted.get_violations()
-                violations = [
-                    LintViolation(
-                        file.rel,
-                        int(v.line_no or 1),
-                        int(v.line_pos or 1),
-                        v.rule_code(),
-                        v.desc(),
-                    )
-                    for v in errors
-                ]
-                fixed_text = None
-                if fix and not any(v.code in UNFIXABLE_CODES for v in violations):
-                    text, ok = linted.fix_string()
-                    source = linted.templated_file.source_str if linted.templated_file else text
-                    if ok and text != source:
-                        fixed_text = text
-                out[file.rel] = (violations, fixed_text, linted.encoding)
+        for path, result in linted.items():
+            file = by_path[path]
+            violations = [LintViolation(file.rel, *row) for row in result.violations]
+            out[file.rel] = (violations, result.fixed_text, result.encoding)
         return out
 
-    def _fluff_config(self) -> FluffConfig:
-        from sqlfluff.core import FluffConfig
-        from sqlfluff.core.config import clear_config_caches, load_config_up_to_path
-
-        # sqlfluff memoizes config files by path for the life of the process: a TUI
-        # session would keep linting with a .sqlfluff edited since.
-        clear_config_caches()
-        root = str(self.project_dir)
-        overrides: dict[str, Any] = {}
-        if self.dialect:
-            overrides["dialect"] = self.dialect
-        if self.templater:
-            overrides["templater"] = self.templater
-        if self.rules:
-            overrides["rules"] = ",".join(self.rules)
-        core = load_config_up_to_path(root).get("core", {})
-        core = core if isinstance(core, dict) else {}
-        for key, default in (("dialect", "duckdb"), ("templater", "jinja")):
-            if not overrides.get(key) and not core.get(key):
-                overrides[key] = default  # overrides would also beat nested .sqlfluff files
-        if not _configured_library(load_config_up_to_path(root)):
-            overrides["library_path"] = str(LINT_LIBRARY)  # `adapter.quote` for jinja
-        templater = overrides.get("templater") or core.get("templater")
-        self._check_templater(str(templater) if templater else None)
-        try:
-            return FluffConfig.from_path(root, overrides=overrides)
-        except KeyError as exc:  # sqlfluff's answer to an unknown dialect
-            dialect = overrides.get("dialect") or core.get("dialect")
-            raise LintError(f"unknown sqlfluff dialect {dialect!r} for {root}") from exc
-
-    @staticmethod
-    def _check_templater(templater: str | None) -> None:
-        if templater == "dbt" and importlib.util.find_spec("sqlfluff_templater_dbt") is None:
-            raise LintError(
-                "the dbt templater needs sqlfluff-templater-dbt: "
-                "pip install sqlfluff-templater-dbt (or set templater = jinja)"
-            )
-
-
-def _configured_library(config: dict[str, Any]) -> bool:
-    """True when the project's sqlfluff config names its own jinja ``library_path``."""
-    core = config.get("core", {})
-    templater = config.get("templater", {})
-    jinja = templater.get("jinja", {}) if isinstance(templater, dict) else {}
-    return bool(
-        (isinstance(core, dict) and core.get("library_path"))
-        or (isinstance(jinja, dict) and jinja.get("library_path"))
-    )
+    def _start_sqlfluff(self) -> None:
+        """Have sqlfluff imported and configured in the background from now on."""
+        check_templater(self.templater)
+        self._runner.preload(lambda: self._config_hash(self.project_dir))
 
 
 def _folders_between(top: Path, folder: Path) -> list[Path]:

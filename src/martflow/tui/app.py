@@ -1,4 +1,9 @@
-"""The Textual app: screens, global keys, the outbox bar, and one place errors become dialogs."""
+"""The Textual app: screens, global keys, the outbox bar, and one place errors become dialogs.
+
+The first frame needs only the ticket list: every other screen, dialog and panel is
+imported when it is first opened, so `martflow` draws its list about as fast as Textual
+itself starts (tests/test_import_hygiene.py holds the list of what must wait).
+"""
 
 from __future__ import annotations
 
@@ -12,11 +17,8 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from martflow.errors import MartflowError
-from martflow.tui.dialogs.error import ErrorDialog
-from martflow.tui.dialogs.help import HelpScreen
-from martflow.tui.keys import binding_ids, keymap
+from martflow.tui.keys import REMAPPABLE_IDS, keymap
 from martflow.tui.messages import ErrorRaised, QueueChanged, SyncFinished
-from martflow.tui.screens.ticket import TicketScreen
 from martflow.tui.screens.tickets import TicketListScreen
 from martflow.tui.widgets.outbox import OutboxBar
 from martflow.tui.worker_errors import show_worker_error
@@ -48,23 +50,18 @@ class MartflowApp(App[int]):
         # The list goes first so a bad `[keys]` entry's dialog opens on top of it.
         self.push_screen(TicketListScreen())
         try:
-            configured = self.context.config.keys.model_extra or {}
-            self.set_keymap(keymap(configured, self.remappable_ids()))
+            configured = self.context.config.keys
+            self.set_keymap(keymap(configured, REMAPPABLE_IDS))
         except MartflowError as exc:
             self.show_error(exc.title, exc.message)
         self.count_queued()
-
-    @classmethod
-    def remappable_ids(cls) -> set[str]:
-        """Every binding id `[keys]` may remap (docs/tui.md lists them)."""
-        return binding_ids(
-            cls, TicketListScreen, TicketScreen, ErrorDialog, HelpScreen, *TicketScreen.KEYED
-        )
 
     # -- errors -----------------------------------------------------------------------
 
     def show_error(self, title: str, message: str) -> None:
         """Open the error dialog (from the UI thread)."""
+        from martflow.tui.dialogs.error import ErrorDialog
+
         self.push_screen(ErrorDialog(title, message))
 
     def on_error_raised(self, message: ErrorRaised) -> None:
@@ -134,6 +131,8 @@ class MartflowApp(App[int]):
     # -- help and the command palette ---------------------------------------------------
 
     def action_help(self) -> None:
+        from martflow.tui.dialogs.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
@@ -141,5 +140,6 @@ class MartflowApp(App[int]):
         yield from super().get_system_commands(screen)
         yield SystemCommand("Sync", "Deliver queued tracker updates", self.action_sync)
         yield SystemCommand("Key bindings", "List every key and its binding id", self.action_help)
-        if isinstance(screen, TicketScreen):
-            yield from screen.commands()
+        commands = getattr(screen, "commands", None)  # the ticket screen's step commands
+        if callable(commands):
+            yield from commands()

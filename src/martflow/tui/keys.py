@@ -8,6 +8,25 @@ from textual.binding import Binding
 
 from martflow.errors import ConfigError
 
+REMAPPABLE_IDS = frozenset(
+    {
+        "help", "sync", "quit",  # MartflowApp
+        "filter", "refresh", "clear_filter",  # TicketListScreen
+        "back", "run_next", "run_all", "cancel", "reload", "edit_spec", "lint_fix",
+        "preview_mart",  # TicketScreen
+        "close_dialog",  # ErrorDialog, HelpScreen, ScaffoldPreviewDialog, CommitDialog
+        "close_editor", "save_spec",  # SpecEditorScreen
+        "toggle_source", "expand_table", "collapse_table", "add_dimension", "add_grain",
+        "add_measure",  # SourceTree
+        "cancel_publish",  # ConfirmPublishDialog
+        "scaffold_write", "scaffold_overwrite",  # ScaffoldPreviewDialog
+        "commit_confirm",  # CommitDialog
+    }
+)  # fmt: skip
+"""Every binding id `[keys]` may remap (docs/tui.md lists them). Written out, not collected
+from the classes, so the first frame need not import every screen to check `[keys]`;
+tests/tui/test_shell.py keeps it equal to the ids the classes declare."""
+
 
 def keymap(configured: Mapping[str, object], known: Iterable[str]) -> dict[str, str]:
     """The validated keymap; an unknown binding id or a non-text key is a ConfigError."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
-from martflow.core.workflow.engine import RunReport
-from martflow.core.workflow.events import Event
-from martflow.services.outbox import SyncReport
-from martflow.services.tickets import TicketRow, TicketView
+if TYPE_CHECKING:  # types only: the first frame must not load the engine
+    from martflow.core.workflow.engine import RunReport
+    from martflow.core.workflow.events import Event
+    from martflow.services.outbox import SyncReport
+    from martflow.services.tickets import TicketRow, TicketView
 
 
 class TicketsLoaded(Message):

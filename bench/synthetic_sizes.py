@@ -1,6 +1,8 @@
 """How long generate_shop takes for growing order counts; prints a table.
 
-Usage: .venv/bin/python bench/synthetic_bench.py [ROWS ...]
+(A sizing tool for the demo data, with no peer: not part of `make bench`.)
+
+Usage: .venv/bin/python bench/synthetic_sizes.py [ROWS ...]
 """
 
 from __future__ import annotations
