@@ -14,16 +14,6 @@ DEMO_ROWS = 300
 """Small synthetic shop: the demo pipeline builds in a few seconds."""
 
 
-@pytest.fixture(autouse=True)
-def steady_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Text cursors do not blink: a snapshot must not depend on how long the machine took
-    to reach it (the cursor stays shown, as in the first half second of a blink)."""
-    from textual.widgets import Input, TextArea
-
-    for widget in (Input, TextArea):
-        monkeypatch.setattr(widget.cursor_blink, "_default", False)
-
-
 @pytest.fixture
 def empty_context(tmp_path: Path) -> Iterator[AppContext]:
     """A project with a local tracker and nothing else (no dbt project, no git)."""
