@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from martflow import child_env, cli, context
+from martflow import secrets as secrets_module
 from martflow.child_env import git_environment
 from martflow.integrations.git import GitRepository
 from martflow.secrets import SECRET_VARIABLES, SecretStore
@@ -22,7 +23,8 @@ SECRET_VALUES = {name: f"value-of-{name.lower()}-{os.getpid()}" for name in SECR
 def store(monkeypatch: pytest.MonkeyPatch) -> SecretStore:
     """A fresh process-wide secret store, and every secret variable set in the environment."""
     fresh = SecretStore()
-    for module in (cli, context, child_env):
+    # The CLI reads martflow.secrets.SECRETS when a command runs (not at import).
+    for module in (secrets_module, context, child_env):
         monkeypatch.setattr(module, "SECRETS", fresh)
     for name, value in SECRET_VALUES.items():
         monkeypatch.setenv(name, value)

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from martflow import cli, context
+from martflow import secrets as secrets_module
 from martflow.core.secret_scan import SecretScanner
 from martflow.errors import SecretFoundError
 from martflow.integrations.git import GitRepository
@@ -115,7 +116,7 @@ def test_a_tracker_update_holding_a_secret_is_never_sent(tmp_path, scanner, kind
 def test_filing_a_ticket_holding_a_secret_is_refused(tmp_path, monkeypatch):
     monkeypatch.delenv("MARTFLOW_CONFIG", raising=False)
     monkeypatch.setattr(context, "SECRETS", SecretStore())
-    monkeypatch.setattr(cli, "SECRETS", SecretStore())
+    monkeypatch.setattr(secrets_module, "SECRETS", SecretStore())  # what the CLI reads
     monkeypatch.chdir(make_repo(tmp_path / "repo", '[tracker]\nproject = "DEMO"\n'))
     description = "loader credentials:\n" + AWS_KEY
 
