@@ -2,9 +2,10 @@
 
 Usage: .venv/bin/python bench/run_all.py [--runs N] [--only NAME ...]
 
-Each `*_bench.py` runs in its own process (as it would alone) and hands its figures back
-as JSON; the combined table names the machine it ran on. A bench that fails is reported
-and the others still run.
+Each `*_bench.py` built on harness.py (a martflow figure against a peer) runs in its own
+process, as it would alone, and hands its figures back as JSON; the combined table names
+the machine it ran on. A bench that fails is reported and the others still run. Sizing
+reports without a peer (warehouse_bench.py, synthetic_sizes.py) are run alone.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", nargs="*", default=None, help="bench names, e.g. lint tui")
     args = parser.parse_args()
-    benches = sorted(HERE.glob("*_bench.py"))
+    benches = [b for b in sorted(HERE.glob("*_bench.py")) if "from harness import" in b.read_text()]
     if args.only:
         benches = [b for b in benches if b.stem.removesuffix("_bench") in args.only]
     where = machine()
