@@ -1,4 +1,4 @@
-"""Scaffolding at scale: 100 source tables read in one adapter call, rendered in-process."""
+"""Scaffolding at scale: 100 source tables read in one worker request, rendered in-process."""
 
 from __future__ import annotations
 
@@ -48,9 +48,18 @@ def test_a_hundred_tables_take_one_adapter_call_and_no_other_process(
     con.close()
     spec = wide_spec()
     with DbtProcessRunner(project, project) as runner:
+        requests: list[str] = []
+        real_request = runner.request
+
+        def counted(op: str, **kwargs: object) -> dict[str, object]:
+            requests.append(op)
+            return real_request(op, **kwargs)
+
+        monkeypatch.setattr(runner, "request", counted)
         before = len(runner.commands)
         columns = DbtWarehouse(runner, project, {"wide": "raw"}).columns(spec.sources)
-        assert runner.commands[before:].count("run-operation") == 1
+        assert requests == ["source_columns"]  # one request for all the tables
+        assert set(runner.commands[before:]) <= {"parse"}  # adapter reads, no dbt command
     assert len(columns) == TABLES
 
     def no_process(*_args: object, **_kwargs: object) -> None:
