@@ -60,6 +60,7 @@ FIRST_FRAME_MODULES = {
     "martflow.config_schema",
     "martflow.context",
     "martflow.core",
+    "martflow.core.document",
     "martflow.core.models",
     "martflow.core.naming",
     "martflow.core.ports",
