@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import is_dataclass
 from pathlib import Path
 
 import pytest
 
 from martflow.config import Config, find_config, load_project, parse_config
-from martflow.config_schema import section_fields
 from martflow.errors import ConfigError, ExitCode
 from martflow.secrets import RedactingFilter, SecretStore
 
@@ -27,11 +25,11 @@ def test_sample_config_is_valid_and_documents_every_key():
     config = parse_config(SAMPLE)
     assert config == Config()
     text = SAMPLE.read_text()
-    for section, model in section_fields(Config).items():
-        if not is_dataclass(model):  # [keys]: binding ids, documented in docs/tui.md
+    for section, model in Config.model_fields.items():
+        if section == "keys":
             continue
         assert f"[{section}]" in text, section
-        for key in section_fields(model):
+        for key in model.annotation.model_fields:
             shown = (f"\n{key} =", f"\n# {key} =", f"[{section}.{key}]")  # "# key =": unset
             assert any(form in text for form in shown), f"{section}.{key}"
 
@@ -216,17 +214,14 @@ def test_configuration_reference_lists_every_key():
 
     def walk(prefix: str, model) -> None:
         assert f"## [{prefix}]" in doc, prefix
-        for key, annotation in section_fields(model).items():
-            if is_dataclass(annotation):
-                walk(f"{prefix}.{key}", annotation)
+        for key, field in model.model_fields.items():
+            if hasattr(field.annotation, "model_fields"):
+                walk(f"{prefix}.{key}", field.annotation)
             else:
                 assert f"| `{key}` |" in doc, f"{prefix}.{key}"
 
-    for section, annotation in section_fields(Config).items():
-        if is_dataclass(annotation):
-            walk(section, annotation)
-        else:
-            assert f"## [{section}]" in doc, section
+    for section, field in Config.model_fields.items():
+        walk(section, field.annotation)
 
 
 def test_dbt_pass_env_takes_variable_names_but_never_martflows_secrets(tmp_path):

@@ -38,9 +38,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "init": (
         "martflow.commands.project:init",
-        "Create a new analytics repo: dbt project, config.toml, .sqlfluff, CI, git.",
+        "Create a new analytics repo, or adopt an existing one with --existing.",
     ),
-    "lint": ("martflow.commands.lint:lint", "Lint models with sqlfluff (exit 1 on violations)."),
+    "lint": (
+        "martflow.commands.lint:lint",
+        "Lint models with sqlfluff (exit 1 on violations, 2 on a usage or config problem).",
+    ),
     "publish": (
         "martflow.commands.pipeline:publish",
         "Publish the ticket's mart as a Tableau workbook.",

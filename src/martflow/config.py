@@ -1,12 +1,12 @@
 """config.toml -> a typed, validated Config; where the file is found; project paths.
 
 Each section is a frozen dataclass whose fields carry docstrings; `config_schema` reads
-TOML into it strictly (see there why not pydantic).
+TOML into it strictly, and offers pydantic's model interface on it (docs/configuration.md
+says why the schema is not pydantic: the TUI's first frame reads this file).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import tomllib
@@ -14,7 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from martflow.config_schema import Above, AtLeast, Finite, SchemaError, read_section, validates
+from martflow.config_schema import (
+    EXTRA,
+    Above,
+    AtLeast,
+    Finite,
+    SchemaError,
+    Section,
+    read_section,
+    validates,
+)
 from martflow.core.models import STEP_NAMES
 from martflow.core.naming import branch_pattern_problem
 from martflow.errors import ConfigError
@@ -27,12 +36,8 @@ Seconds = Annotated[float, Finite(), Above(0)]
 """A time in seconds: a finite number above zero (an integer is fine)."""
 
 
-class _Section:
-    """What every section offers besides its fields."""
-
-    def as_dict(self) -> dict[str, Any]:
-        """Field name -> value, nested sections as dicts."""
-        return dataclasses.asdict(self)  # type: ignore[call-overload, no-any-return]
+class _Section(Section):
+    """A config section: a frozen dataclass read strictly (unknown keys refused)."""
 
 
 @dataclass(frozen=True)
@@ -238,6 +243,14 @@ class ConfluenceConfig(_Section):
 
 
 @dataclass(frozen=True)
+class KeysConfig(_Section):
+    """TUI key bindings: binding id -> key (e.g. `run_all = "ctrl+r"`)."""
+
+    model_extra: dict[str, Any] = field(default_factory=dict, metadata={EXTRA: True})
+    """Every key of the section; the TUI checks the ids and keys when it opens."""
+
+
+@dataclass(frozen=True)
 class Config(_Section):
     """The whole config.toml."""
 
@@ -249,8 +262,7 @@ class Config(_Section):
     git: GitConfig = GitConfig()
     tableau: TableauConfig = TableauConfig()
     confluence: ConfluenceConfig = ConfluenceConfig()
-    keys: dict[str, Any] = field(default_factory=dict)
-    """TUI key bindings: binding id -> key (e.g. `run_all = "ctrl+r"`); checked by the TUI."""
+    keys: KeysConfig = KeysConfig()
 
 
 class Project:

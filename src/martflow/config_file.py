@@ -7,9 +7,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel
-
 from martflow.config import Config
+from martflow.config_schema import Section
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 HEADER = """\
@@ -38,7 +37,7 @@ def render_config(
 
 def _section(
     name: str,
-    model: BaseModel,
+    model: Section,
     doc: str,
     values: Mapping[str, Mapping[str, Any]],
     notes: Mapping[str, str],
@@ -50,7 +49,7 @@ def _section(
     given = values.get(name, {})
     for key, field in type(model).model_fields.items():
         default = getattr(model, key)
-        if isinstance(default, BaseModel):
+        if isinstance(default, Section):
             nested += _section(f"{name}.{key}", default, "", values, notes)
             continue
         for line in (field.description or "").split("\n"):

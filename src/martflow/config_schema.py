@@ -12,6 +12,12 @@ Field types understood: str, bool, int, float, Literal[...], X | None, list[T],
 dict[str, T], Any, a nested section, and Annotated[T, constraint, ...] with the
 constraints below. A section checks one field further with ``@validates("field")`` on a
 classmethod that returns the value or raises ValueError with the reason.
+
+Sections derive from `Section`, which offers the part of pydantic's model interface the
+rest of martflow uses (`model_validate`, `model_dump`, `model_fields` with each field's
+annotation, default and docstring, `model_extra`), spelled the same so code and tests
+written against the schema read as they did when it was pydantic. docs/configuration.md
+says why the schema is not pydantic.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ import math
 import types
 import typing
 from collections.abc import Callable
-from typing import Any, Literal, TypeVar, Union
+from typing import Any, Literal, NamedTuple, TypeVar, Union
 
 S = TypeVar("S")
 
@@ -66,6 +72,44 @@ class AtLeast:
         return f"list should have at least {self.items} item{'s' * (self.items != 1)}"
 
 
+EXTRA = "extra"
+"""Field metadata key: this dict field takes the keys the section does not declare."""
+
+
+class FieldInfo(NamedTuple):
+    """One field of a section: its type (constraints stripped), default and docstring."""
+
+    annotation: Any
+    default: Any
+    description: str | None
+
+
+class _ModelFields:
+    """``Section.model_fields``: computed on first use (it reads the source's docstrings)."""
+
+    def __get__(self, instance: object, owner: type) -> dict[str, FieldInfo]:
+        cache = owner.__dict__.get("_model_fields_cache")
+        if cache is None:
+            cache = _field_infos(owner)
+            owner._model_fields_cache = cache  # type: ignore[attr-defined]
+        return cache
+
+
+class Section:
+    """Base of a config section (a frozen dataclass); see the module docstring."""
+
+    model_fields = _ModelFields()
+
+    @classmethod
+    def model_validate(cls: type[S], data: object) -> S:
+        """The section from a TOML table, checked strictly; SchemaError names the problem."""
+        return read_section(cls, data)
+
+    def model_dump(self) -> dict[str, Any]:
+        """Field name -> value, nested sections as dicts."""
+        return dataclasses.asdict(self)  # type: ignore[call-overload, no-any-return]
+
+
 def validates(field_name: str) -> Callable[[Any], Any]:
     """Mark a classmethod ``(cls, value) -> value`` (raising ValueError) as a field's check."""
 
@@ -81,9 +125,13 @@ def read_section(cls: type[S], data: object, loc: tuple[str, ...] = ()) -> S:
     if not isinstance(data, dict):
         raise SchemaError(loc, f"input should be a table, got {_shown(data)}")
     hints = _hints(cls)
-    names = [f.name for f in dataclasses.fields(cls) if f.init]  # type: ignore[arg-type]
+    fields = [f for f in dataclasses.fields(cls) if f.init]  # type: ignore[arg-type]
+    extra = next((f.name for f in fields if f.metadata.get(EXTRA)), None)
+    names = [f.name for f in fields if f.name != extra]
     checks = _checks(cls)
     values: dict[str, Any] = {}
+    if extra is not None:
+        values[extra] = {k: v for k, v in data.items() if k not in names}
     for name in names:
         if name in data:
             value = _read(hints[name], data[name], (*loc, name))
@@ -94,7 +142,7 @@ def read_section(cls: type[S], data: object, loc: tuple[str, ...] = ()) -> S:
                     raise SchemaError((*loc, name), str(exc)) from None
             values[name] = value
     for key in data:
-        if key not in names:
+        if key not in names and extra is None:
             near = difflib.get_close_matches(key, names, n=1, cutoff=0.5)
             hint = f"did you mean '{near[0]}'?" if near else f"valid: {', '.join(names)}"
             raise SchemaError((*loc, key), f"unknown key ({hint})")
@@ -104,6 +152,42 @@ def read_section(cls: type[S], data: object, loc: tuple[str, ...] = ()) -> S:
 def section_fields(cls: type) -> dict[str, Any]:
     """Field name -> resolved type of a section (Annotated stripped)."""
     return {name: _strip(tp) for name, tp in _hints(cls).items()}
+
+
+def _field_infos(cls: type) -> dict[str, FieldInfo]:
+    docs = _attribute_docstrings(cls)
+    infos = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if f.metadata.get(EXTRA):
+            continue
+        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        infos[f.name] = FieldInfo(_strip(_hints(cls)[f.name]), default, docs.get(f.name))
+    return infos
+
+
+def _attribute_docstrings(cls: type) -> dict[str, str]:
+    """Field name -> the string literal right after its assignment in the class body."""
+    import ast  # only `config init` and the docs read docstrings: not at start-up
+    import inspect
+    import itertools
+    import textwrap
+
+    try:
+        body = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0]
+    except (OSError, TypeError, SyntaxError):
+        return {}
+    docs: dict[str, str] = {}
+    statements = body.body if isinstance(body, ast.ClassDef) else []
+    for statement, after in itertools.pairwise(statements):
+        if (
+            isinstance(statement, ast.AnnAssign)
+            and isinstance(statement.target, ast.Name)
+            and isinstance(after, ast.Expr)
+            and isinstance(after.value, ast.Constant)
+            and isinstance(after.value.value, str)
+        ):
+            docs[statement.target.id] = inspect.cleandoc(after.value.value)
+    return docs
 
 
 _NOUNS = {str: "string", bool: "boolean", int: "integer", float: "number"}
@@ -117,12 +201,12 @@ _HINTS = {
 def _read(tp: Any, value: Any, loc: tuple[str, ...]) -> Any:
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin is typing.Annotated:
-        value = _read(args[0], value, loc)
+        read = _read(args[0], value, loc)
         for constraint in tp.__metadata__:
-            problem = constraint.problem(value)
+            problem = constraint.problem(read)
             if problem:
-                raise SchemaError(loc, f"{problem}, got {_shown(value)}")
-        return value
+                raise SchemaError(loc, f"{problem}, got {_shown(value)}")  # as written
+        return read
     if origin in (Union, types.UnionType):
         options = [a for a in args if a is not type(None)]
         if value is None or len(options) != 1:

@@ -141,7 +141,7 @@ def test_importing_the_module_does_not_import_jira() -> None:
 
 def _config(**values: object) -> TrackerConfig:
     base: dict[str, object] = {"kind": "jira", "url": "https://x.atlassian.net", "user": USER}
-    return TrackerConfig(**{**base, **values})  # type: ignore[arg-type]
+    return TrackerConfig.model_validate({**base, **values})
 
 
 def test_from_config_reads_the_token_from_the_environment_and_removes_it(

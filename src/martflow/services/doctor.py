@@ -112,11 +112,7 @@ def _tracker(context: DoctorPorts) -> str:
 
 def _statuses(context: DoctorPorts) -> str:
     available = {s.lower() for s in context.tracker.statuses()}
-<<<<<<< HEAD:src/martflow/services/doctor.py
     wanted = context.project.config.tracker.statuses.model_dump()
-=======
-    wanted = context.config.tracker.statuses.as_dict()
->>>>>>> 01cd01d (Performance (issue 16): lazy CLI, a TUI first frame that loads only the list, a config reader without pydantic, a background-loaded shared sqlfluff linter on every core, a dbt worker that does not rewrite a reused manifest, and make bench against every peer):src/martflow/commands/checks.py
     missing = sorted({v for v in wanted.values() if v and v.lower() not in available})
     if missing:
         raise MartflowError(f"not in the project's workflow: {', '.join(missing)}")

@@ -50,7 +50,7 @@ class MartflowApp(App[int]):
         # The list goes first so a bad `[keys]` entry's dialog opens on top of it.
         self.push_screen(TicketListScreen())
         try:
-            configured = self.context.config.keys
+            configured = self.context.config.keys.model_extra or {}
             self.set_keymap(keymap(configured, REMAPPABLE_IDS))
         except MartflowError as exc:
             self.show_error(exc.title, exc.message)

@@ -105,7 +105,7 @@ class JiraTracker:
             auth=config.auth,
             jql=config.jql,
             timeout=config.timeout,
-            wanted_statuses=[v for v in config.statuses.as_dict().values() if v],
+            wanted_statuses=[v for v in config.statuses.model_dump().values() if v],
             transition_fields=config.transition_fields,
         )
 
