@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 
 from martflow.core.models import LintReport, LintViolation
@@ -75,6 +74,8 @@ def _github(report: LintReport, paths: Sequence[str]) -> str:
 
 
 def _junit(report: LintReport, paths: Sequence[str]) -> str:
+    import xml.etree.ElementTree as ET  # only this format needs it: not on every lint's path
+
     grouped = _by_file(report.violations)
     names = sorted({*paths, *grouped})
     unnamed_clean = max(0, report.files - len(names))

@@ -148,6 +148,10 @@ class Warehouse(Protocol):
 class Scaffolder(Protocol):
     """Plans and writes the dbt models a spec asks for."""
 
+    def preload(self) -> None:
+        """Start loading what ``plan`` needs in the background (returns at once)."""
+        ...
+
     def plan(
         self,
         spec: TicketSpec,

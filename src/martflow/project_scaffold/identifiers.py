@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -44,9 +46,36 @@ def is_plain(sql: str) -> bool:
     return bool(IDENTIFIER_RE.fullmatch(sql))
 
 
-@lru_cache(maxsize=8)
+_PRELOADS: dict[str, threading.Thread] = {}
+_PRELOADS_LOCK = threading.Lock()
+
+
+def preload_policy(dialect: str = "duckdb") -> None:
+    """Start building ``dialect``'s policy in a thread: sqlfluff's dialect takes a while to
+    load, and scaffolding can wait for the dbt worker meanwhile."""
+    with _PRELOADS_LOCK:
+        if dialect in _PRELOADS:
+            return
+        thread = threading.Thread(target=_quiet_build, args=(dialect,), daemon=True)
+        _PRELOADS[dialect] = thread
+    thread.start()
+
+
+def _quiet_build(dialect: str) -> None:
+    with contextlib.suppress(Exception):  # identifier_policy() raises it again, in context
+        _build_policy(dialect)
+
+
 def identifier_policy(dialect: str = "duckdb") -> IdentifierPolicy:
-    """Build the policy for a sqlfluff dialect name (``duckdb``, ``snowflake``...)."""
+    """The policy for a sqlfluff dialect name (``duckdb``, ``snowflake``...)."""
+    preloading = _PRELOADS.get(dialect)
+    if preloading is not None:
+        preloading.join()
+    return _build_policy(dialect)
+
+
+@lru_cache(maxsize=8)
+def _build_policy(dialect: str) -> IdentifierPolicy:
     # sqlfluff is heavy to import; only scaffolding and lint need it.
     import regex
     from sqlfluff.core.dialects import dialect_selector

@@ -32,6 +32,15 @@ def template_dir(name: str, override: Path | None) -> Path:
     return builtin_templates() / name
 
 
+def preload_renderer() -> None:
+    """Import cookiecutter and Jinja in a thread (scaffolding waits for dbt meanwhile)."""
+    threading.Thread(target=_import_renderer, daemon=True).start()
+
+
+def _import_renderer() -> None:
+    import cookiecutter.generate  # noqa: F401
+
+
 def render(rendering: Rendering, templates: Path) -> dict[str, str]:
     """Render one template; return {path relative to the models folder: text}.
 

@@ -20,7 +20,7 @@ from martflow.project_scaffold.contexts import (
     mart_rendering,
     staging_rendering,
 )
-from martflow.project_scaffold.identifiers import identifier_policy
+from martflow.project_scaffold.identifiers import identifier_policy, preload_policy
 from martflow.project_scaffold.manifest import MANIFEST_NAME, load_manifest, save_manifest, sha256
 from martflow.project_scaffold.naming import validate_identifier
 from martflow.project_scaffold.properties import (
@@ -29,7 +29,7 @@ from martflow.project_scaffold.properties import (
     sources_yaml,
     staging_models_yaml,
 )
-from martflow.project_scaffold.render import render, template_dir
+from martflow.project_scaffold.render import preload_renderer, render, template_dir
 from martflow.project_scaffold.staging import StagedTable, existing_table, stage_table
 
 
@@ -70,6 +70,12 @@ class ProjectScaffolder:
         self.source_schemas = dict(source_schemas or {})
         self.dialect = dialect
         self.mart_config = dict(mart_config or {})
+
+    def preload(self) -> None:
+        """Load the lint dialect's identifier rules and the template engine in the
+        background, so they are ready when ``plan`` needs them (dbt starts meanwhile)."""
+        preload_policy(self.dialect)
+        preload_renderer()
 
     @property
     def manifest_path(self) -> Path:

@@ -49,6 +49,7 @@ def plan_scaffold(
         DbtError: the project does not parse.
     """
     settings = services.settings
+    services.scaffolder().preload()  # the lint dialect and templates load while dbt parses
     index = services.dbt().project_index()
     inputs = resolve_inputs(
         spec.sources,
