@@ -8,12 +8,15 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from martflow.core import sqlite
 from martflow.core.document import Document
 from martflow.core.models import Comment, Ticket
-from martflow.core.ports import TransitionResult
 from martflow.errors import TicketNotFoundError, UsageError
+
+if TYPE_CHECKING:
+    from martflow.core.ports import TransitionResult
 
 DEFAULT_WORKFLOW: tuple[str, ...] = ("To Do", "In Progress", "In Review", "Done")
 """The statuses a local project moves through, like a default Jira software workflow."""
