@@ -92,3 +92,8 @@ def test_good_values_are_kept_and_defaults_fill_the_rest():
     )
     assert isinstance(read.seconds, float)
     assert read_section(Outer, {}) == Outer()
+
+
+def test_a_nested_section_may_be_given_built() -> None:
+    inner = Inner(name="y")
+    assert read_section(Outer, {"inner": inner}).inner is inner

@@ -229,6 +229,8 @@ def _read(tp: Any, value: Any, loc: tuple[str, ...]) -> Any:
     if tp is Any:
         return value
     if dataclasses.is_dataclass(tp):
+        if isinstance(value, tp):  # a section built already (as pydantic accepts)
+            return value
         return read_section(tp, value, loc)  # type: ignore[arg-type]
     if tp in _NOUNS:
         return _scalar(tp, value, loc)
