@@ -11,7 +11,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 import click
-from click.utils import make_default_short_help
 
 from martflow import __version__
 from martflow.commands.state import CliState, is_tty
@@ -90,7 +89,7 @@ class LazyGroup(click.Group):
         if name in self.commands or name not in self.lazy_commands:
             command = self.commands.get(name)
             return command.get_short_help_str(limit) if command else ""
-        return make_default_short_help(self.lazy_commands[name][1], limit)
+        return click.Command(name, help=self.lazy_commands[name][1]).get_short_help_str(limit)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         names = self.list_commands(ctx)

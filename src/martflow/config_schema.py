@@ -91,6 +91,7 @@ class _ModelFields:
         cache = owner.__dict__.get("_model_fields_cache")
         if cache is None:
             cache = _field_infos(owner)
+            # mypy: the cache is set on the section class itself, which declares no such field
             owner._model_fields_cache = cache  # type: ignore[attr-defined]
         return cache
 
@@ -107,7 +108,8 @@ class Section:
 
     def model_dump(self) -> dict[str, Any]:
         """Field name -> value, nested sections as dicts."""
-        return dataclasses.asdict(self)  # type: ignore[call-overload, no-any-return]
+        # mypy: every Section subclass is a dataclass, which the base class cannot declare
+        return dataclasses.asdict(self)  # type: ignore[call-overload]
 
 
 def validates(field_name: str) -> Callable[[Any], Any]:
@@ -125,6 +127,7 @@ def read_section(cls: type[S], data: object, loc: tuple[str, ...] = ()) -> S:
     if not isinstance(data, dict):
         raise SchemaError(loc, f"input should be a table, got {_shown(data)}")
     hints = _hints(cls)
+    # mypy: sections are dataclasses; the generic ``type[S]`` cannot say so
     fields = [f for f in dataclasses.fields(cls) if f.init]  # type: ignore[arg-type]
     extra = next((f.name for f in fields if f.metadata.get(EXTRA)), None)
     names = [f.name for f in fields if f.name != extra]
@@ -157,7 +160,7 @@ def section_fields(cls: type) -> dict[str, Any]:
 def _field_infos(cls: type) -> dict[str, FieldInfo]:
     docs = _attribute_docstrings(cls)
     infos = {}
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+    for f in dataclasses.fields(cls):
         if f.metadata.get(EXTRA):
             continue
         default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
@@ -229,8 +232,9 @@ def _read(tp: Any, value: Any, loc: tuple[str, ...]) -> Any:
     if tp is Any:
         return value
     if dataclasses.is_dataclass(tp):
-        if isinstance(value, tp):  # a section built already (as pydantic accepts)
+        if isinstance(tp, type) and isinstance(value, tp):  # built already, as pydantic accepts
             return value
+        # mypy: is_dataclass() narrows to an instance or a class; here it is a class
         return read_section(tp, value, loc)  # type: ignore[arg-type]
     if tp in _NOUNS:
         return _scalar(tp, value, loc)

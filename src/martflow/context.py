@@ -229,7 +229,7 @@ class AppContext:
                     rules=lint.rules,
                     cache_dir=self.project.state_dir / "lint-cache",
                 )
-            return self._linter  # type: ignore[no-any-return]
+            return self._linter
 
     def publisher(self) -> BiPublisher:
         from martflow.integrations.mart_reader import AdapterMartReader

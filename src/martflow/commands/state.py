@@ -32,6 +32,7 @@ class CliState:
             from martflow.context import AppContext
 
             self.use(AppContext.load(self.config_path, on_event=self.render_event))
+        # mypy: use() has just set it
         return self._context  # type: ignore[return-value]
 
     def use(self, context: AppContext) -> None:
