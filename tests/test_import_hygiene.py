@@ -75,6 +75,7 @@ FIRST_FRAME_MODULES = {
     "martflow.integrations.tracker.local",
     "martflow.services",
     "martflow.services.outbox",
+    "martflow.services.ports",
     "martflow.services.tickets",
     "martflow.tui",
     "martflow.tui.app",
