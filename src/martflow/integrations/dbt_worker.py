@@ -9,6 +9,7 @@ End of stdin (the parent closed it or died) ends the process.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import decimal
 import json
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from martflow.integrations import adapter_reads as reads
+from martflow.integrations.warehouse_idle import release_idle_warehouse
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _WATCHED_DIR_KEYS: tuple[tuple[str, list[str]], ...] = (
@@ -355,6 +357,9 @@ def serve(session: DbtSession, lines: IO[str], out: IO[str]) -> None:
         except Exception as exc:  # a bug or a dbt internal error: report it, keep serving
             reply = {"id": rid, "kind": "result", "ok": False, "error": one_line(repr(exc))}
         reply["commands"] = session.commands[before:]
+        # Released before the reply: once the parent hears back, the file is free.
+        with contextlib.suppress(Exception):  # a failed close shows on the next open
+            release_idle_warehouse()
         send(reply)
 
 
