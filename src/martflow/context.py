@@ -193,17 +193,28 @@ class AppContext:
             )
         return ping(self._dbt_process())
 
+    def templates_dir(self) -> Path | None:
+        """``[scaffold] templates_dir`` checked (ConfigError when unusable); None: martflow's."""
+        from martflow.project_scaffold.render import check_templates_dir
+
+        setting = self.config.scaffold.templates_dir
+        if not setting:
+            return None
+        folder = self.project.root / setting
+        check_templates_dir(folder)
+        return folder
+
     def scaffolder(self) -> Scaffolder:
         from martflow.project_scaffold.materialization import mart_config
         from martflow.project_scaffold.scaffolder import ProjectScaffolder
 
-        templates = self.config.scaffold.templates_dir
+        templates = self.templates_dir()
         models = self.config.models
         dialect = self.config.lint.dialect or "duckdb"
         return ProjectScaffolder(
             self.project.dbt_project_dir,
             models_dir=self.config.scaffold.models_dir,
-            templates_dir=(self.project.root / templates) if templates else None,
+            templates_dir=templates,
             state_dir=self.project.state_dir,
             source_schemas=self.config.scaffold.source_schemas,
             dialect=dialect,

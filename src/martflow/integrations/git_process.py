@@ -6,6 +6,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sysconfig
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -29,6 +30,7 @@ def run_git(
     it started (ssh, hooks).
     """
     extra = {"LANGUAGE": "C", "LC_ALL": "C", **(env or {})}
+    extra.setdefault("PATH", own_scripts_first(os.environ.get("PATH", "")))
     try:
         proc = subprocess.Popen(
             ["git", *args],
@@ -55,6 +57,21 @@ def run_git(
         proc.wait()
         raise
     return proc.returncode, _decode(out), _decode(err)
+
+
+def own_scripts_first(path: str) -> str:
+    """``path`` with the folder of the running ``martflow`` first, if it is not on it.
+
+    A pre-commit hook runs ``martflow lint``: when martflow itself commits from a venv
+    that is not activated, the hook finds this same martflow instead of failing.
+    """
+    scripts = sysconfig.get_path("scripts")
+    if not scripts or not os.access(Path(scripts) / "martflow", os.X_OK):
+        return path
+    parts = path.split(os.pathsep) if path else []
+    if scripts in parts:
+        return path
+    return os.pathsep.join([scripts, *parts])
 
 
 def first_line(stderr: str) -> str:

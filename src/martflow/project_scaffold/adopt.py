@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import configparser
-import json
 import os
 import subprocess
 from collections.abc import Mapping
@@ -305,10 +304,10 @@ def _ci_step(root: Path, branch: str) -> AdoptStep:
         )
     if ref_name_problem(branch) is not None:
         return AdoptStep(CI_WORKFLOW, "left alone", f"branch {branch!r} is not a valid name")
+    from martflow.project_scaffold.ci_install import install_requirement, workflow_text
+
     template = TEMPLATE_DIR / "{{cookiecutter.repo_dir}}" / ".github" / "workflows" / "lint.yml"
-    text = template.read_text(encoding="utf-8").replace(
-        "branches: [main]", f"branches: [{json.dumps(branch)}]"
-    )
+    text = workflow_text(template.read_text(encoding="utf-8"), install_requirement(), branch)
     return AdoptStep(CI_WORKFLOW, "create", "lint the models a pull request changes", text)
 
 
@@ -317,7 +316,7 @@ def _pre_commit_step(root: Path) -> AdoptStep:
         return AdoptStep(
             PRE_COMMIT,
             "left alone",
-            "exists: add the martflow-lint hook (entry: martflow lint --changed) yourself",
+            "exists: add the martflow-lint hook yourself (docs/install.md, pre-commit)",
         )
     text = (TEMPLATE_DIR / "{{cookiecutter.repo_dir}}" / PRE_COMMIT).read_text(encoding="utf-8")
     return AdoptStep(PRE_COMMIT, "create", "lint changed models before each commit", text)

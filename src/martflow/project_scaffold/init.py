@@ -158,7 +158,15 @@ def _render(context: dict[str, str], staging: Path) -> Path:
 
 
 def _add_shipped_files(repo: Path) -> None:
-    """Copy sqlfluff's ``adapter`` stand-in in verbatim (cookiecutter would render it)."""
+    """Copy sqlfluff's ``adapter`` stand-in in verbatim (cookiecutter would render it);
+    give the CI workflow the requirement martflow installs from."""
+    from martflow.project_scaffold.ci_install import install_requirement, workflow_text
+
+    workflow = repo / ".github" / "workflows" / "lint.yml"
+    workflow.write_text(
+        workflow_text(workflow.read_text(encoding="utf-8"), install_requirement()),
+        encoding="utf-8",
+    )
     (repo / LINT_LIBRARY).mkdir(exist_ok=True)
     for module in (TEMPLATE_DIR.parent / LINT_LIBRARY).glob("*.py"):
         shutil.copyfile(module, repo / LINT_LIBRARY / module.name)

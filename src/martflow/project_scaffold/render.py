@@ -9,7 +9,7 @@ import threading
 from importlib import resources
 from pathlib import Path
 
-from martflow.errors import ScaffoldError
+from martflow.errors import ConfigError, ScaffoldError
 from martflow.project_scaffold.contexts import Rendering
 
 TEMPLATE_NAMES = ("staging", "intermediate", "mart")
@@ -18,6 +18,8 @@ TEMPLATE_NAMES = ("staging", "intermediate", "mart")
 _RENDER_LOCK = threading.Lock()
 MAX_LINE_LENGTH = 100  # the line length of martflow's .sqlfluff
 _PLACEHOLDER = re.compile(r"__MARTFLOW_COLUMN_\d+__")
+# A placeholder the template changed (a filter, a slice) is never filled: refuse the file.
+_LEFTOVER = re.compile(r"__martflow|martflow_column", re.IGNORECASE)
 
 
 def builtin_templates() -> Path:
@@ -41,6 +43,27 @@ def _import_renderer() -> None:
     import cookiecutter.generate  # noqa: F401
 
 
+def check_templates_dir(override: Path, setting: str = "[scaffold] templates_dir") -> list[str]:
+    """The templates ``override`` replaces; ConfigError when it cannot replace any.
+
+    Each of ``staging/``, ``intermediate/`` and ``mart/`` is optional, but one that is
+    there must be a cookiecutter template (its ``cookiecutter.json`` beside the tree).
+    """
+    if not override.is_dir():
+        what = "is not a folder" if override.exists() else "does not exist"
+        raise ConfigError(f"{setting}: {override} {what}")
+    present = [name for name in TEMPLATE_NAMES if (override / name).is_dir()]
+    if not present:
+        raise ConfigError(
+            f"{setting}: {override} has none of {', '.join(n + '/' for n in TEMPLATE_NAMES)} "
+            "(see docs/templates.md)"
+        )
+    for name in present:
+        if not (override / name / "cookiecutter.json").is_file():
+            raise ConfigError(f"{setting}: {override / name} has no cookiecutter.json")
+    return present
+
+
 def render(rendering: Rendering, templates: Path) -> dict[str, str]:
     """Render one template; return {path relative to the models folder: text}.
 
@@ -49,6 +72,7 @@ def render(rendering: Rendering, templates: Path) -> dict[str, str]:
     """
     from cookiecutter.exceptions import CookiecutterException
     from cookiecutter.generate import generate_files
+    from jinja2 import TemplateError
 
     defaults = _private_settings(templates)
     context = {"cookiecutter": {**defaults, **rendering.context}}
@@ -56,14 +80,41 @@ def render(rendering: Rendering, templates: Path) -> dict[str, str]:
         try:
             # No hooks: rendering must not run code, and plan() must not touch the project.
             generate_files(repo_dir=templates, context=context, output_dir=tmp, accept_hooks=False)
-        except (CookiecutterException, OSError) as exc:
-            raise ScaffoldError(f"template {templates} failed to render: {exc}") from exc
+        except (CookiecutterException, TemplateError, OSError) as exc:
+            raise ScaffoldError(f"template {templates} failed to render: {_why(exc)}") from None
+        except Exception as exc:  # a template's own code: {{ 1 / 0 }}, a filter on None
+            why = f"{type(exc).__name__}: {exc}"
+            raise ScaffoldError(f"template {templates} failed to render: {why}") from None
         out = Path(tmp)
         files: dict[str, str] = {}
         for path in sorted(p for p in out.rglob("*") if p.is_file()):
-            text = path.read_text(encoding="utf-8")
-            files[path.relative_to(out).as_posix()] = _fill(text, rendering)
+            rel = path.relative_to(out).as_posix()
+            text = _fill(path.read_text(encoding="utf-8"), rendering)
+            if _LEFTOVER.search(text):
+                raise ScaffoldError(
+                    f"template {templates}: {rel} changed a column reference instead of "
+                    "printing it as given (use {{ col.source }} without filters)"
+                )
+            files[rel] = text
     return files
+
+
+def _why(exc: Exception) -> str:
+    """One line: cookiecutter's message, and Jinja's file and line when it has them."""
+    from jinja2 import TemplateError
+
+    inner = getattr(exc, "error", None)
+    parts = [str(exc).splitlines()[0] if str(exc) else type(exc).__name__]
+    if isinstance(inner, TemplateError):
+        parts = [f"{type(inner).__name__}: {inner.message or inner}"]
+    where = inner if isinstance(inner, TemplateError) else exc
+    name, line = (
+        getattr(where, "filename", None) or getattr(where, "name", None),
+        getattr(where, "lineno", None),
+    )
+    if name and line:
+        parts.append(f"({Path(str(name)).name}, line {line})")
+    return " ".join(parts)
 
 
 def _fill(text: str, rendering: Rendering) -> str:
