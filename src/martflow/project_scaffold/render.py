@@ -70,9 +70,7 @@ def render(rendering: Rendering, templates: Path) -> dict[str, str]:
     The rendered tree's top folder is the context's ``layer`` (staging, intermediate,
     marts), so the template decides the file names and the scaffolder checks each path.
     """
-    from cookiecutter.exceptions import CookiecutterException
     from cookiecutter.generate import generate_files
-    from jinja2 import TemplateError
 
     defaults = _private_settings(templates)
     context = {"cookiecutter": {**defaults, **rendering.context}}
@@ -80,10 +78,8 @@ def render(rendering: Rendering, templates: Path) -> dict[str, str]:
         try:
             # No hooks: rendering must not run code, and plan() must not touch the project.
             generate_files(repo_dir=templates, context=context, output_dir=tmp, accept_hooks=False)
-        except (CookiecutterException, TemplateError, OSError) as exc:
-            raise ScaffoldError(f"template {templates} failed to render: {_why(exc)}") from None
-        except Exception as exc:  # a template's own code: {{ 1 / 0 }}, a filter on None
-            why = f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # Jinja's errors, and a template's own: {{ 1 / 0 }}
+            why = _why(exc, templates)
             raise ScaffoldError(f"template {templates} failed to render: {why}") from None
         out = Path(tmp)
         files: dict[str, str] = {}
@@ -99,22 +95,43 @@ def render(rendering: Rendering, templates: Path) -> dict[str, str]:
     return files
 
 
-def _why(exc: Exception) -> str:
-    """One line: cookiecutter's message, and Jinja's file and line when it has them."""
+def _why(exc: BaseException, templates: Path) -> str:
+    """One line: what went wrong, and in which template file and line."""
     from jinja2 import TemplateError
 
-    inner = getattr(exc, "error", None)
-    parts = [str(exc).splitlines()[0] if str(exc) else type(exc).__name__]
-    if isinstance(inner, TemplateError):
-        parts = [f"{type(inner).__name__}: {inner.message or inner}"]
-    where = inner if isinstance(inner, TemplateError) else exc
-    name, line = (
-        getattr(where, "filename", None) or getattr(where, "name", None),
-        getattr(where, "lineno", None),
-    )
-    if name and line:
-        parts.append(f"({Path(str(name)).name}, line {line})")
-    return " ".join(parts)
+    inner = getattr(exc, "error", None)  # cookiecutter keeps Jinja's own error here
+    cause = inner if isinstance(inner, TemplateError) else exc
+    text = getattr(cause, "message", None) or str(cause).splitlines()[0:1] or [""]
+    what = f"{type(cause).__name__}: {text if isinstance(text, str) else text[0]}"
+    where = _template_line(cause, templates)
+    return f"{what} ({where})" if where else what
+
+
+def _template_line(exc: BaseException, templates: Path) -> str:
+    """``file, line N`` of the template where ``exc`` happened, if Jinja says."""
+    name, line = getattr(exc, "filename", None) or getattr(exc, "name", None), _syntax_line(exc)
+    tb = exc.__traceback__
+    while tb is not None:  # Jinja adds a frame per template line to the traceback
+        frame_file = tb.tb_frame.f_code.co_filename
+        # cookiecutter renders from inside the template: its files have relative names
+        if not Path(frame_file).is_absolute() or Path(frame_file).is_relative_to(templates):
+            name, line = frame_file, tb.tb_lineno
+        tb = tb.tb_next
+    if not name or not line:
+        return ""
+    path = Path(str(name))
+    if path.is_absolute() and path.is_relative_to(templates):
+        path = path.relative_to(templates)
+    elif not path.is_absolute():
+        found = [p.relative_to(templates) for p in templates.rglob(path.name)]
+        path = found[0] if len(found) == 1 else path
+    return f"{path}, line {line}"
+
+
+def _syntax_line(exc: BaseException) -> int | None:
+    """The line a Jinja syntax error names (None for other errors)."""
+    line = getattr(exc, "lineno", None)
+    return line if isinstance(line, int) else None
 
 
 def _fill(text: str, rendering: Rendering) -> str:
