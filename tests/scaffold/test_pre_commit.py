@@ -1,0 +1,77 @@
+"""The pre-commit hook `init` ships lints exactly the staged models, with real git and pre-commit."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from martflow.project_scaffold.init import init_repo
+
+pytestmark = pytest.mark.slow
+
+CLEAN = "select\n    order_id,\n    amount\nfrom {{ ref('stg_shop__orders') }}\n"
+DIRTY = "SELECT order_id,amount FROM {{ ref('stg_shop__orders') }}\n"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A new repo with the hook installed; ``martflow`` is on PATH as pipx would put it."""
+    root = init_repo(tmp_path / "analytics")
+    bin_dir = Path(sys.executable).parent
+    env = {
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "HOME": str(tmp_path / "home"),
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-cache"),
+        "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
+        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t",
+    }  # fmt: skip
+    done = run(root, env, str(bin_dir / "pre-commit"), "install")
+    assert done.returncode == 0, done.stdout
+    return root, env
+
+
+def run(root: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """``args`` in ``root``; git's and the hook's output together in ``stdout``."""
+    return subprocess.run(
+        list(args), cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, timeout=300, check=False,
+    )  # fmt: skip
+
+
+def commits(root: Path, env: dict[str, str]) -> int:
+    return int(run(root, env, "git", "rev-list", "--count", "HEAD").stdout)
+
+
+def test_only_staged_models_are_linted_and_a_violation_stops_the_commit(
+    repo: tuple[Path, dict[str, str]],
+) -> None:
+    root, env = repo
+    marts = root / "models" / "marts"
+    (marts / "fct_clean.sql").write_text(CLEAN)
+    (marts / "fct_dirty.sql").write_text(DIRTY)  # on disk, never staged
+
+    run(root, env, "git", "add", "models/marts/fct_clean.sql")
+    ok = run(root, env, "git", "commit", "-m", "clean model")
+    assert ok.returncode == 0, ok.stdout
+    assert "martflow lint (staged models)" in ok.stdout and "Passed" in ok.stdout
+    assert commits(root, env) == 2
+
+    # The clean file staged, then made dirty without staging: the staged text is linted.
+    (marts / "fct_clean.sql").write_text(CLEAN + "-- reviewed\n")
+    run(root, env, "git", "add", "models/marts/fct_clean.sql")
+    (marts / "fct_clean.sql").write_text(DIRTY)
+    ok = run(root, env, "git", "commit", "-m", "reviewed")
+    assert ok.returncode == 0, ok.stdout
+    assert (marts / "fct_clean.sql").read_text() == DIRTY  # the unstaged edit is back
+
+    run(root, env, "git", "add", "models/marts/fct_dirty.sql")
+    refused = run(root, env, "git", "commit", "-m", "dirty model")
+    assert refused.returncode == 1
+    assert "Failed" in refused.stdout and "fct_dirty.sql" in refused.stdout
+    assert "CP01" in refused.stdout  # sqlfluff's finding, shown to the committer
+    assert "fct_clean.sql" not in refused.stdout
+    assert commits(root, env) == 3
