@@ -18,6 +18,8 @@ from martflow.commands.state import CliState, is_tty
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
+    from martflow.services.ports import HasProject
+
 COMMANDS: dict[str, tuple[str, str]] = {
     "build": (
         "martflow.commands.pipeline:build",
@@ -172,6 +174,7 @@ def cli(ctx: click.Context, config_path: str | None, json_output: bool, verbose:
     state = ctx.ensure_object(CliState)
     state.config_path = Path(config_path) if config_path else None
     state.json, state.verbose = json_output, verbose
+    state.extra_checks = [("keys", _keys_check)]
     if ctx.invoked_subcommand is None:
         if is_tty():
             ctx.exit(_open_tui(state))
@@ -196,6 +199,18 @@ def _open_tui(state: CliState) -> int:
     finally:
         state.close()
     return app.return_code or 0
+
+
+def _keys_check(context: HasProject) -> str:
+    """doctor's `[keys]` line: the remaps checked against the TUI's own binding table."""
+    from martflow.tui.app import MartflowApp
+    from martflow.tui.keys import keymap
+
+    configured = context.project.config.keys.model_extra or {}
+    remaps = keymap(configured, MartflowApp.remappable_ids())
+    if not remaps:
+        return "no remaps: the TUI's own keys (see docs/tui.md)"
+    return "remapped " + ", ".join(f"{binding} = {key!r}" for binding, key in remaps.items())
 
 
 def main() -> None:

@@ -30,9 +30,21 @@ def render_config(
     config = Config()
     lines = [HEADER]
     for section, field in Config.model_fields.items():
+        if section == "keys":
+            lines.append(keys_section())
+            continue
         model = getattr(config, section)
         lines += _section(section, model, field.description or "", values, notes or {})
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def keys_section() -> str:
+    """``[keys]`` with every binding id commented out at its default, as new repos get it."""
+    from importlib import resources
+
+    template = resources.files("martflow") / "templates" / "repo" / "{{cookiecutter.repo_dir}}"
+    text = (template / "config.toml").read_text(encoding="utf-8")
+    return text[text.index("\n[keys]\n") + 1 :]
 
 
 def _section(

@@ -204,6 +204,16 @@ class AppContext:
         check_templates_dir(folder)
         return folder
 
+    def own_templates(self) -> tuple[Path, list[str], list[str]] | None:
+        """``[scaffold] templates_dir`` checked, the templates it replaces, those it leaves."""
+        from martflow.project_scaffold.render import TEMPLATE_NAMES, check_templates_dir
+
+        folder = self.templates_dir()
+        if folder is None:
+            return None
+        own = check_templates_dir(folder)
+        return folder, own, [name for name in TEMPLATE_NAMES if name not in own]
+
     def scaffolder(self) -> Scaffolder:
         from martflow.project_scaffold.materialization import mart_config
         from martflow.project_scaffold.scaffolder import ProjectScaffolder

@@ -534,9 +534,9 @@ def test_doctor_names_statuses_missing_from_the_workflow(cloud: FakeJira) -> Non
 def test_doctor_stops_at_bad_credentials(cloud: FakeJira) -> None:
     tracker = JiraTracker(cloud.url, "DEMO", "bad-token", user=USER, timeout=5)
     lines = tracker.doctor()
-    assert [ok for _, ok, _ in lines] == [True, False, False, False]
+    assert [ok for _, ok, _ in lines] == [True, False, None, None]
     assert "JIRA_API_TOKEN" in lines[1][2]
-    assert lines[2][2].startswith("skipped")
+    assert lines[2][2] == "jira authentication failed"
 
 
 def test_doctor_reports_an_unreachable_server() -> None:

@@ -125,8 +125,8 @@ def test_the_contexts_hold_only_documented_variables(tmp_path: Path) -> None:
 def test_scaffold_exits_2_on_a_missing_templates_dir_and_1_on_a_broken_template(
     tmp_path: Path,
 ) -> None:
-    from martflow.project_scaffold.demo import DEMO_TICKETS, prepare_repo
     from martflow.context import AppContext
+    from martflow.project_scaffold.demo import DEMO_TICKETS, prepare_repo
 
     root, _ = prepare_repo(tmp_path / "demo", 200, 7)
     context = AppContext.load(root / "config.toml")

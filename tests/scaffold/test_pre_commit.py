@@ -1,4 +1,4 @@
-"""The pre-commit hook `init` ships lints exactly the staged models, with real git and pre-commit."""
+"""The pre-commit hook `init` ships lints exactly the staged models (real git, pre-commit)."""
 
 from __future__ import annotations
 

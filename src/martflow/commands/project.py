@@ -136,16 +136,25 @@ def doctor(state: CliState) -> None:
     """Check config, credentials, tracker, warehouse, Tableau and git."""
     from martflow.services.doctor import Check, run_checks
 
-    results = run_checks(state.context())
+    results = run_checks(state.context(), state.extra_checks)
     data = [
-        {"check": c.name, "ok": c.ok, "detail": c.detail, "warning": c.warning} for c in results
+        {
+            "check": c.name,
+            "ok": c.ok,
+            "detail": c.detail,
+            "warning": c.warning,
+            "skipped": c.skipped,
+        }
+        for c in results
     ]
 
     def mark(check: Check) -> str:
+        if check.skipped:
+            return "SKIP"
         return "WARN" if check.warning else "ok  " if check.ok else "FAIL"
 
     output(state, data, lambda: "\n".join(f"{mark(c)}  {c.name}: {c.detail}" for c in results))
-    if not all(c.ok for c in results):
+    if any(c.failed for c in results):
         raise SystemExit(int(ExitCode.PROBLEMS))
 
 

@@ -6,9 +6,10 @@ Kept free of heavy imports: the root group imports it for `--help` and `--versio
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from martflow.context import AppContext
@@ -25,6 +26,8 @@ class CliState:
         self.json = json
         self.verbose = verbose
         self._context: AppContext | None = None
+        self.extra_checks: list[tuple[str, Callable[[Any], str]]] = []
+        """Checks `doctor` runs for the front ends (the root adds the TUI's `[keys]`)."""
 
     def context(self) -> AppContext:
         if self._context is None:

@@ -24,8 +24,8 @@ from martflow.core.project import ProjectIndex, Relation
 
 TransitionResult = Literal["moved", "already", "unreachable"]
 
-DoctorLine = tuple[str, bool, str]
-"""One line of an adapter's own setup checks: (name, ok, detail)."""
+DoctorLine = tuple[str, bool | None, str]
+"""One line of an adapter's own setup checks: (name, ok, detail); ok None: skipped."""
 
 
 @runtime_checkable

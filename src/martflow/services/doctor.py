@@ -9,11 +9,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
-from martflow.core.ports import own_checks
+from martflow.core.ports import BiPublisher, own_checks
 from martflow.errors import MartflowError
 from martflow.services.ports import (
     HasDbt,
@@ -35,6 +36,14 @@ class DoctorPorts(HasProject, HasTracker, HasDbt, HasWarehouse, HasRepository, P
         """``[git] default_branch`` as a ref that exists, or None."""
         ...
 
+    def own_templates(self) -> tuple[Path, list[str], list[str]] | None:
+        """``[scaffold] templates_dir``, the templates it replaces and those it leaves."""
+        ...
+
+    def publisher(self) -> BiPublisher:
+        """The configured Tableau publisher (server mode checks itself)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Check:
@@ -45,26 +54,50 @@ class Check:
     detail: str
     warning: bool = False
     """Passes, but deserves a look (shown as WARN)."""
+    skipped: bool = False
+    """Not run (shown as SKIP): the detail says why."""
+
+    @property
+    def failed(self) -> bool:
+        return not self.ok and not self.skipped
 
 
-def run_checks(context: DoctorPorts) -> list[Check]:
-    """Every check, in order; a failing check never stops the others."""
-    checks: list[tuple[str, Callable[[DoctorPorts], str]]] = [
-        ("config", _config),
-        ("tracker", _tracker),
-        ("statuses", _statuses),
-        ("dbt project", _dbt_project),
-        ("warehouse", _warehouse),
-        ("git", _git),
-        ("default branch", _default_branch),
-        ("tableau", _tableau),
+CheckFn = Callable[["DoctorPorts"], str]
+"""A check: its detail line when it passes; a MartflowError saying why when it fails."""
+
+
+def run_checks(context: DoctorPorts, extra: Sequence[tuple[str, CheckFn]] = ()) -> list[Check]:
+    """Every check, in order; a failing check never stops the others.
+
+    ``extra`` are the front ends' own checks (the TUI's ``[keys]``). A check that needs
+    one that failed is skipped, saying which. An adapter with its own ``doctor()`` (Jira,
+    Tableau Server) replaces the default checks for it.
+    """
+    checks: list[tuple[str, CheckFn, str | None]] = [
+        ("config", _config, None),
+        ("tracker", _tracker, None),
+        ("statuses", _statuses, "tracker"),
+        ("dbt project", _dbt_project, None),
+        ("warehouse", _warehouse, "dbt project"),
+        ("git", _git, None),
+        ("default branch", _default_branch, "git"),
+        ("tableau", _tableau, None),
+        ("templates", _templates, None),
+        *((name, check, None) for name, check in extra),
     ]
-    results = []
-    tracker_checks = _tracker_checks(context)
+    results: list[Check] = []
+    tracker_checks = _adapter_checks("tracker", lambda: context.tracker)
     if tracker_checks is not None:
         checks = [c for c in checks if c[0] not in ("tracker", "statuses")]
         results.extend(tracker_checks)
-    for name, check in checks:
+    for name, check, needs in checks:
+        if name == "tableau" and context.project.config.tableau.mode == "server":
+            results.extend(_adapter_checks("tableau", context.publisher) or [])
+            continue
+        failed = next((c for c in results if c.name == needs and c.failed), None)
+        if failed is not None:
+            results.append(Check(name, False, f"{failed.name} failed", skipped=True))
+            continue
         try:
             results.append(Check(name, True, check(context)))
         except MartflowError as exc:
@@ -85,16 +118,15 @@ def dotenv_checks(context: HasProject) -> list[Check]:
     ]
 
 
-def _tracker_checks(context: DoctorPorts) -> list[Check] | None:
-    """The tracker's own checks (Jira: reachability, authentication, project, statuses).
-
-    None when the tracker has no ``doctor()``: the default checks below apply.
-    """
+def _adapter_checks(name: str, adapter: Callable[[], object]) -> list[Check] | None:
+    """The adapter's own ``doctor()`` lines (ok None: skipped); None without the capability."""
     try:
-        lines = own_checks(context.tracker)
+        lines = own_checks(adapter())
     except MartflowError as exc:
-        return [Check("tracker", False, exc.message)]
-    return None if lines is None else [Check(name, ok, detail) for name, ok, detail in lines]
+        return [Check(name, False, exc.message)]
+    if lines is None:
+        return None
+    return [Check(n, bool(ok), detail, skipped=ok is None) for n, ok, detail in lines]
 
 
 def _config(context: DoctorPorts) -> str:
@@ -171,17 +203,19 @@ def _git(context: DoctorPorts) -> str:
 
 
 def _tableau(context: DoctorPorts) -> str:
-    tableau = context.project.config.tableau
-    if tableau.mode == "local":
-        out = context.project.output_dir
-        out.mkdir(parents=True, exist_ok=True)
-        if not os.access(out, os.W_OK):
-            raise MartflowError(f"{out} is not writable")
-        return f"local mode, workbooks go to {out}"
-    if not tableau.server_url or not tableau.token_name:
-        raise MartflowError("server mode needs [tableau] server_url and token_name")
-    from martflow.secrets import SECRETS
+    """Local mode: the output folder is writable (server mode: the publisher's doctor)."""
+    out = context.project.output_dir
+    out.mkdir(parents=True, exist_ok=True)
+    if not os.access(out, os.W_OK):
+        raise MartflowError(f"{out} is not writable")
+    return f"local mode, workbooks go to {out}"
 
-    if not SECRETS.get("TABLEAU_TOKEN_SECRET"):
-        raise MartflowError(SECRETS.how_to_set("TABLEAU_TOKEN_SECRET"))
-    return f"server mode, {tableau.server_url}"
+
+def _templates(context: DoctorPorts) -> str:
+    """``[scaffold] templates_dir``: usable, and which templates it replaces."""
+    found = context.own_templates()
+    if found is None:
+        return "martflow's own (no [scaffold] templates_dir)"
+    folder, own, builtin = found
+    rest = f"; {', '.join(builtin)}: martflow's" if builtin else ""
+    return f"{folder}: {', '.join(own)}{rest}"

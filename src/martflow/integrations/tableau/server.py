@@ -31,6 +31,7 @@ from martflow.integrations.tableau.package import (
     build_package,
     model_name,
 )
+from martflow.integrations.tableau.server_doctor import DoctorLine, run_doctor
 
 API_VERSION = "3.19"
 """REST API version spoken (Tableau Server 2023.1 and later; PATs need 3.6+)."""
@@ -151,22 +152,8 @@ class TableauServerPublisher:
         ids = self._publish_files(name, None, twb, secret, journal, credentials)
         return PublishResult(location=ids["workbook_url"], artifacts={"twb": str(twb), **ids})
 
-    def _check_config(self) -> None:
-        for field in ("server_url", "token_name", "project"):
-            if not getattr(self.config, field):
-                raise ConfigError(f"[tableau] {field} is empty: set it for mode = 'server'")
-
-    def _publish_files(
-        self,
-        name: str,
-        hyper: Path | None,
-        twbx: Path,
-        secret: str,
-        journal: PublishJournal,
-        credentials: tuple[str, int, str, str] | None = None,
-    ) -> dict[str, str]:
-        """Publish the extract (unless ``hyper`` is None: a live workbook) and the workbook."""
-        # TSC pulls in requests and its models; loaded only when publishing to a server.
+    def connect(self, secret: str) -> tuple[Any, Any]:
+        """A TSC server (timeout, Retry-After probe) and the token sign-in (TSC loads here)."""
         import requests
         import tableauserverclient as tsc
 
@@ -182,6 +169,30 @@ class TableauServerPublisher:
         )
         server.version = API_VERSION
         auth = tsc.PersonalAccessTokenAuth(self.config.token_name, secret, site_id=self.config.site)
+        return server, auth
+
+    def doctor(self) -> list[DoctorLine]:
+        """(name, ok, detail) lines: signed in, the project; ok None: skipped."""
+        return run_doctor(self)
+
+    def _check_config(self) -> None:
+        for field in ("server_url", "token_name", "project"):
+            if not getattr(self.config, field):
+                raise ConfigError(f"[tableau] {field} is empty: set it for mode = 'server'")
+
+    def _publish_files(
+        self,
+        name: str,
+        hyper: Path | None,
+        twbx: Path,
+        secret: str,
+        journal: PublishJournal,
+        credentials: tuple[str, int, str, str] | None = None,
+    ) -> dict[str, str]:
+        """Publish the extract (unless ``hyper`` is None: a live workbook) and the workbook."""
+        import tableauserverclient as tsc
+
+        server, auth = self.connect(secret)
         self._signed_in = lambda: server.auth.sign_in(auth)
         self._read("sign in to Tableau", self._signed_in)
         try:

@@ -30,7 +30,8 @@ __all__ = ["TOKEN_ENV", "JiraTracker"]
 
 _COMMENT_PAGE = 100
 _MAX_COMMENT_PAGES = 200
-DoctorLine = tuple[str, bool, str]
+DoctorLine = tuple[str, bool | None, str]
+"""(check, ok, detail); ok None: skipped, the detail says why."""
 
 
 class JiraTracker:

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 
 def run_doctor(tracker: JiraTracker) -> list[DoctorLine]:
-    """Each check as (name, ok, detail); after a failure the checks that need it are skipped."""
+    """Each check as (name, ok, detail); after a failure the rest are skipped (ok None)."""
     lines: list[DoctorLine] = []
     checks = [
         ("jira reachable", _reachable),
@@ -25,8 +25,7 @@ def run_doctor(tracker: JiraTracker) -> list[DoctorLine]:
             lines.append((name, True, check(tracker)))
         except MartflowError as exc:
             lines.append((name, False, exc.message))
-            skipped = f"skipped: {name} failed"
-            lines.extend((later, False, skipped) for later, _ in checks[index + 1 :])
+            lines.extend((later, None, f"{name} failed") for later, _ in checks[index + 1 :])
             break
     return lines
 
