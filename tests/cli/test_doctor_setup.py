@@ -112,3 +112,20 @@ def test_a_refused_tableau_sign_in_skips_the_project_check(
     assert f"ok    templates: {repo / 'house'}: mart; staging, intermediate: martflow's" in lines
     assert "ok    keys: remapped refresh = 'ctrl+r'" in lines
     assert not any("FAIL" in line and "skipped" in line for line in lines)
+
+
+def test_hints_name_a_martflow_the_shell_can_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Outside an activated venv, `martflow` is not on PATH: hints give its full path."""
+    import sys
+
+    from martflow.commands.common import martflow_command
+
+    own = Path(sys.executable).parent / "martflow"
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    assert martflow_command() == str(own)
+    result = CliRunner().invoke(cli, ["init", str(tmp_path / "a")])
+    assert result.stdout.splitlines()[-1] == f"next: cd {tmp_path / 'a'} && {own} doctor"
+    monkeypatch.setenv("PATH", f"{own.parent}:/usr/bin:/bin")
+    assert martflow_command() == "martflow"

@@ -222,8 +222,10 @@ def test_dry_run_says_where_and_sends_nothing(
     secrets = FakeSecrets(None)
     publisher = make_publisher(reader, tmp_path, server.url, waits, secrets=secrets)
     result = publisher.publish(make_spec(), "DEMO-1", dry_run=True)
-    assert "'fct_customer_orders'" in result.location
-    assert f"project 'martflow' on {server.url}" in result.location
+    assert result.location == (
+        f"{server.url}, project 'martflow', workbook and data source 'fct_customer_orders'"
+    )
+    assert "would" not in result.location  # the CLI says "would publish to ..." once
     assert result.artifacts["workbook"] == "fct_customer_orders"
     assert server.received == []
     assert secrets.asked == []

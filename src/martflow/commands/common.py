@@ -102,3 +102,20 @@ def _event_line(event: Event, verbose: bool) -> str:
         case UpdateFailed(kind=kind, target=target):
             return f"   tracker: {kind} {target} FAILED (why: below)"
     return ""
+
+
+def martflow_command() -> str:
+    """How a shell runs this martflow: ``martflow`` when PATH finds it, else its full path."""
+    import shlex
+    import shutil
+    import sys
+    import sysconfig
+    from pathlib import Path
+
+    own = Path(sysconfig.get_path("scripts")) / "martflow"
+    found = shutil.which("martflow")
+    if found and own.exists() and Path(found).resolve() == own.resolve():
+        return "martflow"
+    if own.exists():
+        return shlex.quote(str(own))
+    return f"{shlex.quote(sys.executable)} -m martflow"

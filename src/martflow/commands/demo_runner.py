@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from martflow.commands.common import CliState, output
+from martflow.commands.common import CliState, martflow_command, output
 from martflow.commands.render import status_document, status_text
 from martflow.context import AppContext
 from martflow.core.models import StepState
@@ -67,8 +67,9 @@ def _summary(root: Path, status: str, document: dict[str, object], elapsed: floa
     publish = steps.get("publish", {})
     if publish.get("state") == StepState.SUCCEEDED.value:
         lines.append(f"  dashboard: {publish.get('detail', '').removeprefix('published to ')}")
+    martflow = martflow_command()  # the venv's full path when it is not activated
     lines += [
-        f"  comments:  martflow --config {root / 'config.toml'} show {DEMO_KEY}",
-        f"  TUI:       cd {root} && martflow",
+        f"  comments:  {martflow} --config {root / 'config.toml'} show {DEMO_KEY}",
+        f"  TUI:       cd {root} && {martflow}",
     ]
     return "\n".join(lines)

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from martflow.commands.common import CliState, closing, json_option, output, pass_state
+from martflow.commands.common import (
+    CliState,
+    closing,
+    json_option,
+    martflow_command,
+    output,
+    pass_state,
+)
 from martflow.errors import ExitCode
 
 
@@ -55,7 +62,8 @@ def init(
     from martflow.project_scaffold.init import init_repo
 
     root = init_repo(directory, project_name=project_name, tracker_project=tracker_project)
-    output(state, {"path": str(root)}, f"created {root}\nnext: cd {directory} && martflow doctor")
+    hint = f"next: cd {directory} && {martflow_command()} doctor"
+    output(state, {"path": str(root)}, f"created {root}\n{hint}")
 
 
 def _adopt(
@@ -91,7 +99,7 @@ def _adopt(
         if written:
             lines.append(
                 f"next: git add {' '.join(written)} && git commit -m 'Adopt martflow' "
-                "&& martflow doctor"
+                f"&& {martflow_command()} doctor"
             )
         return "\n".join(lines)
 

@@ -110,11 +110,9 @@ class TableauServerPublisher:
             "workbook": name,
         }
         if dry_run:
-            where = f"project '{self.config.project}' on {self.config.server_url}"
-            return PublishResult(
-                location=f"would publish workbook and data source '{name}' to {where}",
-                artifacts=target,
-            )
+            where = f"{self.config.server_url}, project '{self.config.project}'"
+            location = f"{where}, workbook and data source '{name}'"
+            return PublishResult(location=location, artifacts=target)
         secret = self.secrets.get(TOKEN_VARIABLE)
         if not secret:
             raise AuthenticationError(
