@@ -75,3 +75,27 @@ def test_only_staged_models_are_linted_and_a_violation_stops_the_commit(
     assert "CP01" in refused.stdout  # sqlfluff's finding, shown to the committer
     assert "fct_clean.sql" not in refused.stdout
     assert commits(root, env) == 3
+
+
+def test_the_documented_plain_git_hook_lints_staged_models(tmp_path: Path) -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "install.md").read_text()
+    snippet = doc.split("cat > .git/hooks/pre-commit <<'HOOK'", 1)[1].split("```", 1)[0]
+    root = init_repo(tmp_path / "analytics")
+    env = {
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "HOME": str(tmp_path / "home"),
+        "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
+        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t",
+    }  # fmt: skip
+    installed = run(root, env, "sh", "-c", "cat > .git/hooks/pre-commit <<'HOOK'" + snippet)
+    assert installed.returncode == 0, installed.stdout
+    marts = root / "models" / "marts"
+    (marts / "fct_clean.sql").write_text(CLEAN)
+    (marts / "fct_dirty.sql").write_text(DIRTY)
+    run(root, env, "git", "add", "models/marts/fct_clean.sql")
+    ok = run(root, env, "git", "commit", "-m", "clean")
+    assert ok.returncode == 0, ok.stdout
+    run(root, env, "git", "add", "models/marts/fct_dirty.sql")
+    refused = run(root, env, "git", "commit", "-m", "dirty")
+    assert refused.returncode == 1 and "fct_dirty.sql" in refused.stdout, refused.stdout
+    assert commits(root, env) == 2
