@@ -37,6 +37,7 @@ def test_doctor_warns_about_the_env_file_without_failing_on_it(repo):
         "check": ".env",
         "ok": True,
         "warning": True,
+        "skipped": False,
         "detail": f"{repo / 'shop' / '.env'}: {DOTENV_WARNING}",
     }
     human = CliRunner().invoke(cli, ["doctor"]).stdout
