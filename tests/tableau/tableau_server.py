@@ -117,6 +117,13 @@ class TableauLoopback:
         pattern = rf"{API}.*{re.escape(path_part)}"
         self.routes.insert(0, Route(method, pattern, status, body, headers or {}, times, hang))
 
+    def assert_signed_in_once(self, secret: str, site: str = "Samples") -> None:
+        """One token sign-in reached the server, with the token name, secret and site."""
+        (sign_in,) = self.requests("POST", "/auth/signin")
+        assert b'personalAccessTokenName="martflow-ci"' in sign_in.body
+        assert f'personalAccessTokenSecret="{secret}"'.encode() in sign_in.body
+        assert f'<site contentUrl="{site}"'.encode() in sign_in.body
+
     def requests(self, method: str, path_part: str) -> list[Received]:
         with self._lock:
             return [r for r in self.received if r.method == method and path_part in r.path]

@@ -82,10 +82,7 @@ def test_publish_signs_in_creates_the_project_and_overwrites_both_items(
     assert result.artifacts["workbook_id"] == WORKBOOK_ID
     assert Path(result.artifacts["twbx"]).is_file()
 
-    (sign_in,) = server.requests("POST", "/auth/signin")
-    assert b'personalAccessTokenName="martflow-ci"' in sign_in.body
-    assert b'personalAccessTokenSecret="pat-s3cret"' in sign_in.body
-    assert b'<site contentUrl="Samples"' in sign_in.body
+    server.assert_signed_in_once("pat-s3cret")
 
     (lookup,) = server.requests("GET", f"/sites/{SITE}/projects")
     assert lookup.query["filter"] == ["name:eq:martflow"]

@@ -30,10 +30,7 @@ def test_doctor_signs_in_finds_the_project_and_signs_out(
          f"{server.url}: signed in to site 'Samples' with token 'martflow-ci'"),
         ("tableau project", True, "project 'default' exists"),
     ]  # fmt: skip
-    (sign_in,) = server.requests("POST", "/auth/signin")
-    assert b'personalAccessTokenName="martflow-ci"' in sign_in.body
-    assert b'personalAccessTokenSecret="pat"' in sign_in.body
-    assert b'<site contentUrl="Samples"' in sign_in.body
+    server.assert_signed_in_once("pat")
     (lookup,) = server.requests("GET", f"/sites/{SITE}/projects")
     assert lookup.query["filter"] == ["name:eq:default"]
     assert server.requests("POST", "/auth/signout")
