@@ -99,3 +99,20 @@ def test_the_documented_plain_git_hook_lints_staged_models(tmp_path: Path) -> No
     refused = run(root, env, "git", "commit", "-m", "dirty")
     assert refused.returncode == 1 and "fct_dirty.sql" in refused.stdout, refused.stdout
     assert commits(root, env) == 2
+
+
+def test_martflows_own_commit_finds_martflow_for_the_hook(
+    repo: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The commit step runs hooks; the venv need not be activated for them to find martflow."""
+    from martflow.integrations.git_process import run_git
+
+    root, env = repo
+    (root / "models" / "marts" / "fct_clean.sql").write_text(CLEAN)
+    run(root, env, "git", "add", "models/marts/fct_clean.sql")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("PATH", "/usr/local/bin:/usr/bin:/bin")  # no martflow on it
+    status, out, err = run_git(root, ["commit", "-m", "clean model"], timeout=300)
+    assert status == 0, out + err
+    assert "martflow lint (staged models)" in out + err and "Passed" in out + err
