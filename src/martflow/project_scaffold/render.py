@@ -101,8 +101,8 @@ def _why(exc: BaseException, templates: Path) -> str:
 
     inner = getattr(exc, "error", None)  # cookiecutter keeps Jinja's own error here
     cause = inner if isinstance(inner, TemplateError) else exc
-    text = getattr(cause, "message", None) or str(cause).splitlines()[0:1] or [""]
-    what = f"{type(cause).__name__}: {text if isinstance(text, str) else text[0]}"
+    message = getattr(cause, "message", None) or (str(cause).splitlines() or [""])[0]
+    what = f"{type(cause).__name__}: {message}"
     where = _template_line(cause, templates)
     return f"{what} ({where})" if where else what
 
