@@ -144,6 +144,8 @@ def test_doctor_and_lint_changed_on_the_demo_repo(tmp_path, monkeypatch):
         "git": True,
         "default branch": True,
         "tableau": True,
+        "templates": True,
+        "keys": True,
     }
     assert doctor.exit_code == 0
 
@@ -162,7 +164,10 @@ def test_doctor_and_lint_changed_on_the_demo_repo(tmp_path, monkeypatch):
     config.write_text(config.read_text().replace('mode = "local"', 'mode = "server"', 1))
     broken = runner.invoke(cli, ["doctor"])
     assert broken.exit_code == 1
-    assert "FAIL  tableau: server mode needs [tableau] server_url and token_name" in broken.stdout
+    lines = broken.stdout.splitlines()
+    empty_url = "[tableau] server_url is empty: set it for mode = 'server'"
+    assert f"FAIL  tableau sign-in: {empty_url}" in lines
+    assert "SKIP  tableau project: tableau sign-in failed" in lines
 
 
 def test_dry_runs_show_the_plan_and_write_nothing(tmp_path, monkeypatch):
