@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from martflow.errors import AuthenticationError, MartflowError
 from martflow.integrations.tableau.faults import TOKEN_VARIABLE
@@ -48,11 +48,11 @@ def run_doctor(publisher: TableauServerPublisher) -> list[DoctorLine]:
     return lines
 
 
-def _project(publisher: TableauServerPublisher, server: object) -> str:
+def _project(publisher: TableauServerPublisher, server: Any) -> str:
     wanted = publisher.config.project
 
     def find() -> bool:
-        projects = server.projects.filter(name=wanted)  # type: ignore[attr-defined]
+        projects = server.projects.filter(name=wanted)
         return any(p.name == wanted and not p.parent_id for p in projects)
 
     if publisher._read(f"look up project {wanted!r}", find):
