@@ -78,6 +78,12 @@ class FakePorts:
     def default_branch_ref(self) -> str | None:
         return self.default_branch
 
+    def own_templates(self) -> tuple[Path, list[str], list[str]] | None:
+        return None  # martflow's own templates
+
+    def publisher(self) -> Any:
+        raise AssertionError("local mode: doctor does not need the publisher")
+
 
 class SelfCheckingTracker(MemoryTracker):
     """A ``MemoryTracker`` that declares the optional ``doctor()`` capability."""

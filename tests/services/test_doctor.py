@@ -54,10 +54,22 @@ def test_a_tracker_without_its_own_checks_gets_the_default_ones(ports: FakePorts
 
     assert checks["tracker"] == Check("tracker", True, "local tracker reachable, 1 tickets")
     assert checks["statuses"].ok
-    assert checks["warehouse"].detail.startswith("the warehouse answered select 1; dbt parses shop")
     assert checks["git"] == Check("git", True, "on branch DEMO-1-orders")
     assert not checks["dbt project"].ok  # no dbt_project.yml in the fake repo
     assert checks["dbt project"].detail.startswith("missing ")
+    # The warehouse check needs the dbt project: skipped, saying why.
+    assert checks["warehouse"] == Check("warehouse", False, "dbt project failed", skipped=True)
+    assert checks["templates"] == Check(
+        "templates", True, "martflow's own (no [scaffold] templates_dir)"
+    )
+
+
+def test_the_warehouse_is_checked_once_the_dbt_project_is_there(ports: FakePorts) -> None:
+    (ports.root / "dbt_project.yml").write_text("name: shop\n")
+    (ports.root / "profiles.yml").write_text("shop: {}\n")
+    checks = by_name(run_checks(ports))
+    assert checks["dbt project"].ok
+    assert checks["warehouse"].detail.startswith("the warehouse answered select 1; dbt parses shop")
 
 
 def test_a_tracker_that_checks_itself_replaces_the_default_tracker_checks(
