@@ -203,11 +203,10 @@ def _open_tui(state: CliState) -> int:
 
 def _keys_check(context: HasProject) -> str:
     """doctor's `[keys]` line: the remaps checked against the TUI's own binding table."""
-    from martflow.tui.app import MartflowApp
-    from martflow.tui.keys import keymap
+    from martflow.tui.keys import REMAPPABLE_IDS, keymap
 
     configured = context.project.config.keys.model_extra or {}
-    remaps = keymap(configured, MartflowApp.remappable_ids())
+    remaps = keymap(configured, REMAPPABLE_IDS)
     if not remaps:
         return "no remaps: the TUI's own keys (see docs/tui.md)"
     return "remapped " + ", ".join(f"{binding} = {key!r}" for binding, key in remaps.items())
