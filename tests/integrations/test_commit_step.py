@@ -90,3 +90,22 @@ def test_a_blank_or_huge_message_fails_the_step_and_commits_nothing(
     assert report.failed == "commit"
     assert reason in engine.ledger.step(KEY, "commit").detail
     assert git(tmp_path / "work", "log", "--format=%s") == "initial"
+
+
+def test_a_failed_push_leaves_the_commit_succeeded_with_the_push_failure_named(engine, tmp_path):
+    missing = tmp_path / "no-such-remote.git"
+    report = engine.run(KEY, only=["commit"], options={"push": True})
+    record = engine.ledger.step(KEY, "commit")
+    assert report.failed is None and record.state is StepState.SUCCEEDED
+    assert record.artifacts["pushed"] is False and record.artifacts["push_error"]
+    assert "; push failed: " in record.detail and record.detail.startswith("commit ")
+    assert git(tmp_path / "work", "log", "-1", "--format=%s") == "DEMO-1: Customer orders"
+
+    # Run again once the remote exists: the push goes.
+    git(tmp_path, "init", "-q", "--bare", str(missing))
+    git(tmp_path / "work", "remote", "add", "origin", str(missing))
+    engine.run(KEY, only=["commit"], options={"push": True})
+    record = engine.ledger.step(KEY, "commit")
+    assert record.artifacts["pushed"] is True and "push_error" not in record.artifacts
+    assert record.detail.endswith("and pushed to origin")
+    assert git(missing, "log", "-1", "--format=%s", "main") == "DEMO-1: Customer orders"

@@ -202,22 +202,43 @@ def test_save_refuses_a_specs_folder_or_file_linked_outside(
 
 
 def test_load_prefills_from_the_spec_file_then_the_description(context: FakePorts) -> None:
-    assert load_draft(context, "DEMO-1") == SpecDraft()  # no spec anywhere
+    assert load_draft(context, "DEMO-1").draft == SpecDraft()  # no spec anywhere
 
     described = context.tracker.create_ticket(
         "With a spec", f"Please build:\n\n```yaml\n{draft_to_yaml(good_draft())}```\n"
     )
-    assert load_draft(context, described.key) == good_draft()
+    assert load_draft(context, described.key).draft == good_draft()
 
     save_spec(context, "DEMO-1", draft_to_yaml(good_draft()))
-    assert load_draft(context, "DEMO-1") == good_draft()
+    loaded = load_draft(context, "DEMO-1")
+    assert loaded.draft == good_draft() and loaded.problems == ()
 
 
-def test_an_invalid_spec_loads_as_an_empty_draft(context: FakePorts) -> None:
+def test_an_invalid_spec_loads_as_far_as_it_parses_with_the_broken_fields_named(
+    context: FakePorts,
+) -> None:
     broken = context.tracker.create_ticket(
-        "Broken", "```yaml\nmartflow:\n  sources: [shop.payments]\n  grian: [x]\n```\n"
+        "Broken",
+        "```yaml\nmartflow:\n  sources: [shop.payments]\n  mart: payments\n"
+        "  grain: [payments.payment_id]\n  measures:\n    - {name: total}\n"
+        "  dashboard: Payments\n```\n",
     )
-    assert load_draft(context, broken.key) == SpecDraft()
+    loaded = load_draft(context, broken.key)
+    assert loaded.draft.sources == ["shop.payments"]
+    assert loaded.draft.mart == "payments"
+    assert loaded.draft.grain == ["payments.payment_id"]
+    assert loaded.draft.dashboard == "Payments"
+    assert loaded.problems and "measures" in loaded.broken
+    assert "sources" not in loaded.broken and "mart" not in loaded.broken
+
+
+def test_yaml_that_does_not_parse_loads_as_an_empty_draft_with_its_problem(
+    context: FakePorts,
+) -> None:
+    broken = context.tracker.create_ticket("Broken", "```yaml\nmartflow: [unclosed\n```\n")
+    loaded = load_draft(context, broken.key)
+    assert loaded.draft == SpecDraft()
+    assert loaded.problems and "not valid YAML" in loaded.problems[0]
 
 
 # -- posting -------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ def test_clean_lint_summarises_files_and_fixes() -> None:
 def test_violations_are_listed_with_file_line_rule_message() -> None:
     record = lint(StepState.FAILED, files=2, violations=3, fixed=0, findings=[FINDING] * 3)
     results = lint_results(record)
-    assert results.summary == "3 violations"
+    assert results.summary == "3 violations in 1 file"
     assert results.findings[0] == Finding("models/a.sql", 3, "CP01", "Lower!")
     assert len(results.findings) == 3
 
@@ -82,3 +82,20 @@ def test_record_of_finds_a_step_by_name() -> None:
     steps = [StepRecord("start", StepState.SUCCEEDED), lint(StepState.PENDING)]
     assert record_of(steps, "lint") is steps[1]
     assert record_of(steps, "build") is None
+
+
+def test_the_tab_the_step_and_the_cli_count_the_same_files() -> None:
+    """7 violations in 1 file of 3 linted: the CLI, the step detail and the tab agree."""
+    from martflow.core.lint_format import render
+    from martflow.core.models import LintReport, LintViolation
+    from martflow.core.workflow.steps import _lint_outcome
+
+    violations = tuple(
+        LintViolation("models/a.sql", line, 1, "CP01", "Lower!") for line in range(1, 8)
+    )
+    report = LintReport(files=3, violations=violations)
+    outcome = _lint_outcome(report)
+    record = lint(StepState.FAILED, outcome.detail, **outcome.artifacts)
+    assert "7 violations in 1 file" in render(report, "human")
+    assert outcome.detail.startswith("7 violations in 1 file of 3;")
+    assert lint_results(record).summary == "7 violations in 1 file"

@@ -67,19 +67,19 @@ async def test_demo_ticket_from_list_to_published_dashboard(demo_context) -> Non
         await settle(pilot)
         assert steps.states["build"] is StepState.SUCCEEDED, steps.details["build"]
         views = screen.query_one("#views", TabbedContent)
-        assert views.active == "tab-buildpanel"
-        built = screen.query_one("#buildpanel").query_one(DataTable)
+        assert views.active == "tab-build"
+        built = screen.query_one("#build").query_one(DataTable)
         assert "fct_customer_orders" in cell_texts(built, 0)
 
-        views.active = "tab-lineagepanel"
+        views.active = "tab-lineage"
         await settle(pilot)
-        lineage = screen.query_one("#lineagepanel").query_one(Tree)
+        lineage = screen.query_one("#lineage").query_one(Tree)
         labels = [str(node.label) for node in lineage.root.children]
         assert len(labels) == 5
 
-        views.active = "tab-previewpanel"  # the mart before publishing
+        views.active = "tab-preview"  # the mart before publishing
         await settle(pilot)
-        rows = screen.query_one("#previewpanel").query_one(DataTable)
+        rows = screen.query_one("#preview").query_one(DataTable)
         assert rows.row_count > 0
 
         steps.focus()
@@ -113,7 +113,7 @@ async def test_demo_ticket_from_list_to_published_dashboard(demo_context) -> Non
         assert str(screen.query_one(OutboxBar).render()) == "Tracker up to date"
         location = str(demo_context.ledger.step(KEY, "publish").artifacts["location"])
         assert location.endswith(".twbx") and Path(location).is_file()
-        assert location in str(screen.query_one("#publish-result", Static).render())
+        assert location in str(screen.query_one("#publish-text", Static).render())
 
         await pilot.press("escape")
         await settle(pilot)

@@ -69,7 +69,7 @@ async def test_a_step_that_cannot_run_yet_is_a_notice_and_records_nothing(empty_
         assert app.screen is screen  # no publish dialog, no error dialog
         assert notices(seen) == [
             "publish cannot run yet: start, scaffold, lint, build and commit have not succeeded",
-            "lint cannot run yet: start and scaffold have not succeeded",
+            "Nothing to fix yet: run the scaffold step first.",
         ]
         assert set(steps.states.values()) == {StepState.PENDING}
     assert all(r.state is StepState.PENDING for r in empty_context.ledger.steps("DEMO-1"))

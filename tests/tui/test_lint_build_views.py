@@ -93,7 +93,7 @@ async def test_lint_tab_lists_a_violation_and_f_fixes_it(demo_context: AppContex
         screen = await open_ticket(pilot)
         await run(pilot, screen, ["start", "scaffold", "lint"])
         summary = screen.query_one("#lint-summary", Static)
-        table = screen.query_one("#lint-findings", DataTable)
+        table = screen.query_one("#lint-table", DataTable)
         assert text(summary) == "5 files clean"
         assert table.row_count == 0
 
@@ -103,7 +103,7 @@ async def test_lint_tab_lists_a_violation_and_f_fixes_it(demo_context: AppContex
 
         assert isinstance(app.screen, ErrorDialog)  # a failed step still says so
         await pilot.press("escape")
-        assert screen.query_one("#views", TabbedContent).active == "tab-lintpanel"
+        assert screen.query_one("#views", TabbedContent).active == "tab-lint"
         assert rows(table) == [[MART_FILE, "1", "CP01", "Keywords must be lower case."]]
         assert text(summary) == "1 violation"
         assert mart.read_text() != clean
@@ -127,8 +127,8 @@ async def test_build_tab_lists_models_then_tests_with_row_counts(demo_context: A
         screen = await open_ticket(pilot)
         await run(pilot, screen, ["start", "scaffold", "lint", "build"])
 
-        assert screen.query_one("#views", TabbedContent).active == "tab-buildpanel"
-        table = screen.query_one("#build-nodes", DataTable)
+        assert screen.query_one("#views", TabbedContent).active == "tab-build"
+        table = screen.query_one("#build-table", DataTable)
         listed = rows(table)
         assert [str(c.label) for c in table.columns.values()] == [
             "Node",
@@ -217,7 +217,7 @@ async def test_ui_stays_responsive_during_a_build_and_x_cancels_it(demo_context:
         mart.write_text(fast)
         await run(pilot, screen, ["build"])
         assert steps.states["build"] is StepState.SUCCEEDED
-        assert screen.query_one("#build-nodes", DataTable).row_count == 9
+        assert screen.query_one("#build-table", DataTable).row_count == 9
 
 
 def test_failing_nodes_are_red_and_cells_are_not_markup() -> None:

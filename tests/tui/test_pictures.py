@@ -55,7 +55,7 @@ async def test_lineage_tree_reads_sources_to_dashboard(empty_context: AppContext
     app = MartflowApp(empty_context)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_ticket(pilot, "DEMO-1")
-        await show_tab(pilot, screen, "tab-lineagepanel")
+        await show_tab(pilot, screen, "tab-lineage")
         tree = screen.query_one("#lineage-tree", Tree)
 
         assert tree.display and tree.root.is_expanded
@@ -86,7 +86,7 @@ async def test_lineage_of_an_invalid_spec_says_so(empty_context: AppContext):
     app = MartflowApp(empty_context)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_ticket(pilot, "DEMO-1")
-        await show_tab(pilot, screen, "tab-lineagepanel")
+        await show_tab(pilot, screen, "tab-lineage")
 
         assert text(screen.query_one("#lineage-message", Static)) == NO_SPEC
         tree = screen.query_one("#lineage-tree", Tree)
@@ -98,7 +98,7 @@ async def test_preview_before_a_build_asks_for_it(empty_context: AppContext):
     app = MartflowApp(empty_context)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_ticket(pilot, "DEMO-1")
-        await show_tab(pilot, screen, "tab-previewpanel")
+        await show_tab(pilot, screen, "tab-preview")
 
         assert text(screen.query_one("#preview-status", Static)) == NOT_BUILT
         assert screen.query_one("#preview-rows", DataTable).row_count == 0
@@ -129,7 +129,7 @@ async def test_preview_tab_shows_rows_and_a_chart_per_measure(built_demo: AppCon
     app = MartflowApp(built_demo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_ticket(pilot, "DEMO-1")
-        await show_tab(pilot, screen, "tab-previewpanel")
+        await show_tab(pilot, screen, "tab-preview")
 
         table = screen.query_one("#preview-rows", DataTable)
         assert [str(c.label) for c in table.columns.values()] == [
@@ -175,7 +175,7 @@ async def test_publish_shows_preview_and_where_then_cancel_publishes_nothing(
         twbx = Path(location.removeprefix("It will publish to "))
         assert twbx.suffix == ".twbx" and twbx.is_relative_to(output)
         # Behind the dialog, the ticket screen switched to the preview of the mart.
-        assert screen.query_one("#views", TabbedContent).active == "tab-previewpanel"
+        assert screen.query_one("#views", TabbedContent).active == "tab-preview"
         assert screen.query_one(PreviewPanel).query_one(DataTable).row_count == 20
 
         assert dialog.query_one("#publish-confirm", Button).has_focus

@@ -1,4 +1,7 @@
-"""Snapshot tests: what each screen of the shell looks like, pinned to 120x36.
+"""Snapshot tests: what each screen and dialog looks like at 80x24, 120x40 and 200x60.
+
+At 80x24 every tab title, every dialog button and the footer's `? Keys` must be on
+screen; at every size numbers are whole and columns fit their content.
 
 Regenerate after a deliberate change to the look (then review the SVGs in the diff):
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
 from pathlib import Path
+from time import monotonic
 
 import pytest
 from textual.pilot import Pilot
@@ -28,25 +32,37 @@ from martflow.core.models import (
     LintReport,
     LintViolation,
     NodeResult,
+    PlannedFile,
+    ScaffoldPlan,
     StepOutcome,
     StepState,
 )
+from martflow.core.workflow.events import StepProgress, StepStarted
 from martflow.core.workflow.steps import _build_outcome, _lint_outcome
 from martflow.errors import RemoteUnavailableError
 from martflow.project_scaffold.demo import DEMO_TICKETS
 from martflow.tui.app import MartflowApp
-from martflow.tui.dialogs.confirm_publish import publish_flow
+from martflow.tui.dialogs.scaffold_preview import ScaffoldPreviewDialog
 from martflow.tui.panels.base import TicketPanel
 from martflow.tui.panels.build import BuildPanel
 from martflow.tui.panels.lineage import LineagePanel
 from martflow.tui.panels.lint import LintPanel
 from martflow.tui.panels.publish import PublishPanel
 from martflow.tui.panels.scaffold import ScaffoldPanel
-from martflow.tui.screens import ticket as ticket_screen
+from martflow.tui.screens import ticket_runs as ticket_screen
 from martflow.tui.screens.ticket import TicketScreen
+from martflow.tui.widgets.steps import StepList
 from tests.tui.pilot_support import settle
 
-SIZE = (120, 36)
+SIZES = [(80, 24), (120, 40), (200, 60)]
+
+
+@pytest.fixture(params=SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+def size(request: pytest.FixtureRequest) -> tuple[int, int]:
+    """Each picture is taken at a small, a laptop and a large terminal."""
+    return request.param
+
+
 OUTPUT_DIR = "/srv/dashboards"
 """Where workbooks go: absolute, since a path under tmp_path would differ on every run."""
 
@@ -90,7 +106,7 @@ def on_tab(key: str, panel: type[TicketPanel]) -> Callable[[Pilot[int]], Awaitab
     async def run_before(pilot: Pilot[int]) -> None:
         await opened(key)(pilot)
         tabs = pilot.app.screen.query_one("#views", TabbedContent)
-        tabs.active = f"tab-{panel.__name__.lower()}"
+        tabs.active = f"tab-{panel.ID}"
         await settle(pilot)
 
     return run_before
@@ -104,19 +120,6 @@ def running_step(key: str, step: str) -> Callable[[Pilot[int]], Awaitable[None]]
         screen = pilot.app.screen
         assert isinstance(screen, TicketScreen)
         screen.action_run_step(step)
-        await settle(pilot)
-
-    return run_before
-
-
-def publish_flow_of(key: str) -> Callable[[Pilot[int]], Awaitable[None]]:
-    """A run_before that opens ``key`` and its publish flow, without the order check."""
-
-    async def run_before(pilot: Pilot[int]) -> None:
-        await opened(key)(pilot)
-        screen = pilot.app.screen
-        assert isinstance(screen, TicketScreen)
-        publish_flow(screen)
         await settle(pilot)
 
     return run_before
@@ -239,31 +242,31 @@ def walked(context: AppContext, until: str | None = None) -> AppContext:
 # -- the ticket list ----------------------------------------------------------------------
 
 
-def test_ticket_list_empty(snap_compare, shop):
+def test_ticket_list_empty(snap_compare, shop, size):
     """No tickets: an empty table, the status line says how to file one
     (`martflow tickets create`), the outbox bar says the tracker is up to date."""
-    assert snap_compare(MartflowApp(shop), terminal_size=SIZE, run_before=settle)
+    assert snap_compare(MartflowApp(shop), terminal_size=size, run_before=settle)
 
 
-def test_ticket_list_loaded(snap_compare, filed):
+def test_ticket_list_loaded(snap_compare, filed, size):
     """Three tickets DEMO-1..3 with status To Do and progress 0/6, their summaries in full,
     the cursor row on the first; the status line says "3 tickets"; the footer lists
     Filter, Refresh, Keys, Sync, Quit."""
-    assert snap_compare(MartflowApp(filed), terminal_size=SIZE, run_before=settle)
+    assert snap_compare(MartflowApp(filed), terminal_size=size, run_before=settle)
 
 
-def test_ticket_list_filtered(snap_compare, filed):
+def test_ticket_list_filtered(snap_compare, filed, size):
     """The filter box holds "cust" and only DEMO-1 (Customer lifetime value) is listed;
     the status line says "1 of 3 tickets match"; the table has the focus again."""
     assert snap_compare(
         MartflowApp(filed),
-        terminal_size=SIZE,
+        terminal_size=size,
         run_before=settle,
         press=["slash", *"cust", "enter"],
     )
 
 
-def test_ticket_list_tracker_failed(snap_compare, shop):
+def test_ticket_list_tracker_failed(snap_compare, shop, size):
     """The tracker is down: the table is empty and the status line reads
     "Could not load tickets: connection refused" - no dialog, the app keeps running."""
 
@@ -272,13 +275,13 @@ def test_ticket_list_tracker_failed(snap_compare, shop):
             raise RemoteUnavailableError("connection refused")
 
     shop.__dict__["tracker"] = DownTracker()
-    assert snap_compare(MartflowApp(shop), terminal_size=SIZE, run_before=settle)
+    assert snap_compare(MartflowApp(shop), terminal_size=size, run_before=settle)
 
 
 # -- dialogs -------------------------------------------------------------------------------
 
 
-def test_error_dialog_open(snap_compare, tmp_path):
+def test_error_dialog_open(snap_compare, tmp_path, size):
     """A `[keys]` typo at start-up: the error dialog (red frame) over the ticket list, titled
     "Configuration error", saying "[keys] run_nxt: no such key binding; did you mean
     'run_next'?", with a focused OK button."""
@@ -287,17 +290,17 @@ def test_error_dialog_open(snap_compare, tmp_path):
     (root / "config.toml").write_text('[keys]\nrun_nxt = "ctrl+n"\n')
     context = AppContext.load(root / "config.toml")
     try:
-        assert snap_compare(MartflowApp(context), terminal_size=SIZE, run_before=settle)
+        assert snap_compare(MartflowApp(context), terminal_size=size, run_before=settle)
     finally:
         context.close()
 
 
-def test_help_screen_open(snap_compare, filed):
+def test_help_screen_open(snap_compare, filed, size):
     """The Keys dialog over the ticket list: martflow's keys first with their binding ids
     (/ filter, r refresh, esc clear_filter, ? help, s sync, q quit), then the table's
     navigation keys; the hint below says how to remap a key in config.toml."""
     assert snap_compare(
-        MartflowApp(filed), terminal_size=SIZE, run_before=settle, press=["question_mark"]
+        MartflowApp(filed), terminal_size=size, run_before=settle, press=["question_mark"]
     )
 
 
@@ -311,20 +314,20 @@ class TestTicketScreenSnapshots:
     def pinned_clock(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(ticket_screen, "now", lambda: datetime(2024, 5, 1, 9, 30))
 
-    def test_ticket_screen_valid_spec(self, snap_compare, filed):
+    def test_ticket_screen_valid_spec(self, snap_compare, filed, size):
         """DEMO-1: title "DEMO-1 · To Do · Customer lifetime value"; the step list with
         every step pending and `start` marked next (bold, cursor on it); the Ticket tab
         with the description and the parsed spec (fact fct_customer_orders, its sources,
         grain, joins, dimensions, measures, dashboard); an empty log; the outbox bar
         says the tracker is up to date; the footer lists the ticket's keys."""
-        assert snap_compare(MartflowApp(filed), terminal_size=SIZE, run_before=opened("DEMO-1"))
+        assert snap_compare(MartflowApp(filed), terminal_size=size, run_before=opened("DEMO-1"))
 
-    def test_ticket_screen_invalid_spec(self, snap_compare, filed):
+    def test_ticket_screen_invalid_spec(self, snap_compare, filed, size):
         """DEMO-3: the description, then the spec box in red saying "Spec does not validate"
         and listing the problem with the misspelt `grian` key."""
-        assert snap_compare(MartflowApp(filed), terminal_size=SIZE, run_before=opened("DEMO-3"))
+        assert snap_compare(MartflowApp(filed), terminal_size=size, run_before=opened("DEMO-3"))
 
-    def test_ticket_screen_step_running(self, snap_compare, filed):
+    def test_ticket_screen_step_running(self, snap_compare, filed, size):
         """DEMO-1 mid-run, on the Build tab: start, scaffold and lint ✔ with their results
         (the branch, "5 models; 8 files created, 0 updated", "5 files clean, 2 fixed"), build
         ▶ "running…", commit and publish pending; the tab says "The build step is running…";
@@ -332,84 +335,160 @@ class TestTicketScreenSnapshots:
         walked(filed, until="build")
         filed.ledger.mark_running("DEMO-1", "build")
         assert snap_compare(
-            MartflowApp(filed), terminal_size=SIZE, run_before=on_tab("DEMO-1", BuildPanel)
+            MartflowApp(filed), terminal_size=size, run_before=on_tab("DEMO-1", BuildPanel)
         )
 
-    def test_ticket_screen_lint_failed(self, snap_compare, filed):
-        """Lint failed: the step list shows lint ✘ "3 violations in 5 files, 2 …" (cut to
+    def test_ticket_screen_lint_failed(self, snap_compare, filed, size):
+        """Lint failed: the step list shows lint ✘ "3 violations in 2 files of 5, …" (cut to
         the column) and lint bold (next); the Lint tab says "3 violations, 2 fixed" over a
         table of file (the long intermediate path cut from the left, keeping its file name),
         line, rule (RF02, AL03, LT05) and the start of each message."""
         walked(filed, until="lint")
         record(filed, "lint", _lint_outcome(LintReport(5, LINT_FINDINGS, fixed=2)))
         assert snap_compare(
-            MartflowApp(filed), terminal_size=SIZE, run_before=on_tab("DEMO-1", LintPanel)
+            MartflowApp(filed), terminal_size=size, run_before=on_tab("DEMO-1", LintPanel)
         )
 
-    def test_ticket_screen_models_tab(self, snap_compare, filed):
+    def test_ticket_screen_models_tab(self, snap_compare, filed, size):
         """After scaffold, on the Models tab: "5 models; 8 files created, 0 updated", the five
         models from stg_shop__orders to fct_customer_orders, then the eight files under
         models/; lint is next in the step list."""
         walked(filed, until="lint")
         assert snap_compare(
-            MartflowApp(filed), terminal_size=SIZE, run_before=on_tab("DEMO-1", ScaffoldPanel)
+            MartflowApp(filed), terminal_size=size, run_before=on_tab("DEMO-1", ScaffoldPanel)
         )
 
-    def test_ticket_screen_build_tab(self, snap_compare, filed):
+    def test_ticket_screen_build_tab(self, snap_compare, filed, size):
         """After build, on the Build tab: the summary "5 models built, 5/5 tests passed;
         fct_customer_orders has 100 rows", then the five models (with times and row counts)
         before the five tests (no rows), the long relationships test name cut with "…"."""
         walked(filed, until="commit")
         assert snap_compare(
-            MartflowApp(filed), terminal_size=SIZE, run_before=on_tab("DEMO-1", BuildPanel)
+            MartflowApp(filed), terminal_size=size, run_before=on_tab("DEMO-1", BuildPanel)
         )
 
-    def test_ticket_screen_build_failed(self, snap_compare, filed):
+    def test_ticket_screen_build_failed(self, snap_compare, filed, size):
         """A failing test: build ✘ "1 failed: unique_fct_customer_orders_customer_id" in the
         step list; on the Build tab that test's row is red, the models' rows are not."""
         walked(filed, until="build")
         record(filed, "build", built(failing_test=True))
         assert snap_compare(
-            MartflowApp(filed), terminal_size=SIZE, run_before=on_tab("DEMO-1", BuildPanel)
+            MartflowApp(filed), terminal_size=size, run_before=on_tab("DEMO-1", BuildPanel)
         )
 
-    def test_ticket_screen_lineage_tab(self, snap_compare, filed):
+    def test_ticket_screen_lineage_tab(self, snap_compare, filed, size):
         """After publish, on the Lineage tab: the legend, then the tree "DEMO-1 ·
         fct_customer_orders" with sources ▪ shop.orders/customers/payments, the staging,
         intermediate and mart models ● built with their .sql files, and the dashboard
         ★ "Customer lifetime value" published at /srv/dashboards/fct_customer_orders.twbx."""
         walked(filed)
         assert snap_compare(
-            MartflowApp(filed), terminal_size=SIZE, run_before=on_tab("DEMO-1", LineagePanel)
+            MartflowApp(filed), terminal_size=size, run_before=on_tab("DEMO-1", LineagePanel)
         )
 
-    def test_ticket_screen_publish_tab(self, snap_compare, filed):
+    def test_ticket_screen_publish_tab(self, snap_compare, filed, size):
         """After publish, on the Publish tab: "Published" /srv/dashboards/fct_customer_orders.twbx,
         "Commit" 3f2a9c1b7e (not pushed), "Branch" DEMO-1-customer-lifetime-value; every
         step ✔; the title says Done."""
         walked(filed)
         assert snap_compare(
-            MartflowApp(filed), terminal_size=SIZE, run_before=on_tab("DEMO-1", PublishPanel)
+            MartflowApp(filed), terminal_size=size, run_before=on_tab("DEMO-1", PublishPanel)
         )
 
-    def test_commit_dialog_open(self, snap_compare, filed):
+    def test_commit_dialog_open(self, snap_compare, filed, size):
         """Enter on commit after a build: the dialog "Commit DEMO-1" lists the 8 files the
         pipeline wrote, the message "DEMO-1: Customer lifetime value" in an editable box with
         the focus, the push switch off ("Push to origin after committing"), Commit and Cancel."""
         walked(filed, until="commit")
         assert snap_compare(
-            MartflowApp(filed), terminal_size=SIZE, run_before=running_step("DEMO-1", "commit")
+            MartflowApp(filed), terminal_size=size, run_before=running_step("DEMO-1", "commit")
         )
 
-    def test_confirm_publish_dialog_open(self, snap_compare, filed):
-        """The publish flow: the dialog "Publish DEMO-1: Customer lifetime value?" says "It will
-        publish to /srv/dashboards/fct_customer_orders.twbx" (the dry run's answer), Publish
-        focused; behind it the Preview tab says the mart is not built yet (the flow is opened
-        directly with the build pending, so no dbt runs; Enter on publish would refuse)."""
-        walked(filed, until="build")
+    def test_confirm_publish_dialog_open(self, snap_compare, filed, size):
+        """Enter on publish after commit: the dialog "Publish DEMO-1: Customer lifetime
+        value?" names the workbook and the data (fct_customer_orders, 100 rows at the last
+        build), says "It will publish to /srv/dashboards/fct_customer_orders.twbx" (the dry
+        run's answer); Publish (ctrl+s) focused, Cancel (esc), and the dialog's own keys in
+        the footer."""
+        walked(filed, until="publish")
         assert snap_compare(
-            MartflowApp(filed), terminal_size=SIZE, run_before=publish_flow_of("DEMO-1")
+            MartflowApp(filed), terminal_size=size, run_before=running_step("DEMO-1", "publish")
         )
+
+    def test_run_all_confirmation(self, snap_compare, filed, size):
+        """`a` on DEMO-1 with nothing run: "Run all remaining steps of DEMO-1?" says it runs
+        start..publish without stopping and will commit and publish with the defaults;
+        Run all (y) focused, Cancel (n), the dialog's keys in the footer."""
+        assert snap_compare(
+            MartflowApp(filed), terminal_size=size, run_before=pressed("DEMO-1", "a")
+        )
+
+    def test_scaffold_preview_dialog_open(self, snap_compare, filed, size):
+        """The scaffold preview of a plan with a new file and an update: the summary "2 files:
+        1 create, 1 update. Write (w) …", the file table, the first file's content with line
+        numbers; the Write 1 files (w) and Cancel (esc) buttons and the footer stay on screen
+        even at 80x24."""
+
+        class Planned(ScaffoldPreviewDialog):
+            def load_plan(self) -> None:  # type: ignore[override]  # no warehouse here
+                self.post_message(self.PlanLoaded(PLAN))
+
+        async def run_before(pilot: Pilot[int]) -> None:
+            await opened("DEMO-1")(pilot)
+            await pilot.app.push_screen(Planned(filed, "DEMO-1"))
+            await settle(pilot)
+
+        assert snap_compare(MartflowApp(filed), terminal_size=size, run_before=run_before)
+
+    def test_ticket_screen_build_running_with_dbt_count(self, snap_compare, filed, size):
+        """A build this screen started, mid-run: build shows the spinner's first frame,
+        "4 of 9 · 0s"; the Build tab is cleared ("The build step is running…") rather than
+        showing the last run's nodes; the log has dbt's line."""
+        walked(filed, until="build")
+
+        async def run_before(pilot: Pilot[int]) -> None:
+            await on_tab("DEMO-1", BuildPanel)(pilot)
+            screen = pilot.app.screen
+            assert isinstance(screen, TicketScreen)
+            monkey = screen.query_one(StepList)
+            screen.show_event(StepStarted("DEMO-1", "build"))
+            screen.show_event(StepProgress("DEMO-1", "build", "4 of 9 START sql table model x"))
+            if monkey.ticker is not None:
+                monkey.ticker.stop()  # a still picture: the spinner and clock stay put
+            monkey.started = monotonic()
+            monkey._redraw_steps()
+            await pilot.pause()
+
+        assert snap_compare(MartflowApp(filed), terminal_size=size, run_before=run_before)
+
+
+PLAN = ScaffoldPlan(
+    files=(
+        PlannedFile(
+            "models/marts/fct_customer_orders.sql",
+            "select\n    customer_id,\n    count(*) as order_count\nfrom {{ ref('x') }}\n"
+            "group by 1\n",
+            "create",
+        ),
+        PlannedFile(
+            "models/staging/shop/_shop__sources.yml",
+            "version: 2\n",
+            "update",
+            "--- a\n+++ b\n@@ -1 +1 @@\n-version: 1\n+version: 2\n",
+        ),
+    ),
+)
+
+
+def pressed(key: str, *keys: str) -> Callable[[Pilot[int]], Awaitable[None]]:
+    """A run_before that opens ``key`` and presses ``keys``."""
+
+    async def run_before(pilot: Pilot[int]) -> None:
+        await opened(key)(pilot)
+        await pilot.press(*keys)
+        await settle(pilot)
+
+    return run_before
 
 
 # -- the spec editor -----------------------------------------------------------------------
@@ -435,20 +514,20 @@ def editing(key: str, mart: str = "") -> Callable[[Pilot[int]], Awaitable[None]]
     return run_before
 
 
-def test_spec_editor_empty(snap_compare, unspecified):
+def test_spec_editor_empty(snap_compare, unspecified, size):
     """The spec editor on DEMO-1 (no spec yet): the title names specs/DEMO-1.yml; the
     catalog pane says there are no source tables and how to configure them; the form's
     fields are empty (grey examples in them), the mart name focused; the YAML preview shows
     the empty spec and the problems box (red) says sources, mart, grain and measures are
     missing."""
-    assert snap_compare(MartflowApp(unspecified), terminal_size=SIZE, run_before=editing("DEMO-1"))
+    assert snap_compare(MartflowApp(unspecified), terminal_size=size, run_before=editing("DEMO-1"))
 
 
-def test_spec_editor_invalid_mart_name(snap_compare, unspecified):
+def test_spec_editor_invalid_mart_name(snap_compare, unspecified, size):
     """ "Customer Orders!" typed as the mart name: the field shows it, the YAML preview has
     `mart: Customer Orders!` and the problems box names the bad mart name."""
     assert snap_compare(
         MartflowApp(unspecified),
-        terminal_size=SIZE,
+        terminal_size=size,
         run_before=editing("DEMO-1", "Customer Orders!"),
     )

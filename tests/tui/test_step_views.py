@@ -17,6 +17,7 @@ from martflow.tui.dialogs.error import ErrorDialog
 from martflow.tui.dialogs.scaffold_preview import ScaffoldPreviewDialog
 from martflow.tui.screens.ticket import TicketScreen
 from martflow.tui.widgets.steps import StepList
+from tests.tui.pilot_support import settle as settle_pilot
 
 KEY = "DEMO-1"
 EDITED = "Reviewed in the TUI"
@@ -34,9 +35,7 @@ martflow:
 
 async def settle(app: MartflowApp, pilot: Pilot[int]) -> None:
     """Until no worker runs: a finished run starts a reload, which may post more work."""
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+    await settle_pilot(pilot)
 
 
 async def open_ticket(app: MartflowApp, pilot: Pilot[int], key: str) -> TicketScreen:
@@ -73,7 +72,7 @@ async def test_scaffold_preview_commit_and_publish_views(demo_context):
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_ticket(app, pilot, KEY)
         steps = screen.query_one(StepList)
-        assert "Not scaffolded yet" in text_of(screen, "#scaffold-written")
+        assert "Not scaffolded yet" in text_of(screen, "#models-text")
         screen.start_run(["start"], {})
         await settle(app, pilot)
         assert steps.states["start"] is StepState.SUCCEEDED
@@ -107,8 +106,8 @@ async def test_scaffold_preview_commit_and_publish_views(demo_context):
         assert app.screen is screen
         assert all((dbt_dir / p).is_file() for p in paths)
         assert steps.states["scaffold"] is StepState.SUCCEEDED
-        assert screen.query_one("#views", TabbedContent).active == "tab-scaffoldpanel"
-        models = text_of(screen, "#scaffold-written")
+        assert screen.query_one("#views", TabbedContent).active == "tab-models"
+        models = text_of(screen, "#models-text")
         assert all(p in models for p in paths) and "fct_customer_orders" in models
 
         screen.start_run(["lint", "build"], {})
@@ -135,11 +134,11 @@ async def test_scaffold_preview_commit_and_publish_views(demo_context):
         assert set(paths) <= set(committed.split())
 
         # Publish: the tab shows the .twbx path, the commit and the branch.
-        assert "Not published yet" in text_of(screen, "#publish-result")
+        assert "Not published yet" in text_of(screen, "#publish-text")
         screen.start_run(["publish"], {})
         await settle(app, pilot)
         assert steps.states["publish"] is StepState.SUCCEEDED, steps.details["publish"]
-        published = text_of(screen, "#publish-result")
+        published = text_of(screen, "#publish-text")
         location = published.splitlines()[0].split(maxsplit=1)[1]
         assert location.endswith(".twbx") and Path(location).is_file()
         sha = git(demo_context.project.root, "rev-parse", "HEAD").strip()

@@ -151,20 +151,86 @@ def _parse(yaml_text: str, source: str) -> TicketSpec:
 # -- loading, saving, posting ------------------------------------------------------------
 
 
-def load_draft(context: SpecDraftPorts, key: str) -> SpecDraft:
-    """The ticket's spec as a draft (``specs/KEY.yml``, else the description), if it parses.
+@dataclass(frozen=True)
+class LoadedDraft:
+    """A ticket's spec as far as it parses: the draft, the spec's problems, the fields at
+    fault (``sources``, ``grain``…; ``martflow`` when the YAML itself is broken)."""
 
-    A missing or invalid spec gives an empty draft. Raises the tracker's errors when the
-    description must be read and cannot be.
+    draft: SpecDraft
+    problems: tuple[str, ...] = ()
+    broken: frozenset[str] = frozenset()
+
+
+def load_draft(context: SpecDraftPorts, key: str) -> LoadedDraft:
+    """The ticket's spec (``specs/KEY.yml``, else the description) as a draft.
+
+    An invalid spec still fills every field that reads as text (one typo must not mean
+    retyping everything); its problems and the fields they name come with it. No spec at
+    all gives an empty draft. Raises the tracker's errors when the description must be
+    read and cannot be.
     """
-    from martflow.core.spec import load_spec
+    from martflow.core.spec import extract_spec_text, load_spec
 
     path = spec_path(context, key)
     description = "" if path.exists() else context.tracker.get_ticket(key).description
     try:
-        return SpecDraft.from_spec(load_spec(description, path, key=key))
-    except SpecError:
+        return LoadedDraft(SpecDraft.from_spec(load_spec(description, path, key=key)))
+    except SpecError as exc:
+        problems = tuple(exc.problems)
+        text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else None
+        text = text if text is not None else extract_spec_text(description)
+        if text is None:
+            return LoadedDraft(SpecDraft())
+        return LoadedDraft(lenient_draft(text), problems, broken_fields(problems))
+
+
+def lenient_draft(text: str) -> SpecDraft:
+    """Every field of ``text``'s ``martflow:`` mapping that reads as text or a list of text."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
         return SpecDraft()
+    body = data.get("martflow") if isinstance(data, dict) else None
+    if not isinstance(body, dict):
+        return SpecDraft()
+
+    def items(name: str) -> list[str]:
+        value = body.get(name)
+        values = value if isinstance(value, list) else [] if value is None else [value]
+        return [str(v) for v in values if not isinstance(v, dict | list)]
+
+    measures = [
+        MeasureDraft(str(m.get("name", "")), str(m.get("expr", "")))
+        if isinstance(m, dict)
+        else MeasureDraft("", str(m))
+        for m in (body.get("measures") if isinstance(body.get("measures"), list) else [])
+    ]
+    kind = body.get("kind")
+    return SpecDraft(
+        sources=items("sources"),
+        joins=items("joins"),
+        mart=str(body.get("mart") or ""),
+        kind=kind if kind in ("fact", "dimension") else "fact",
+        grain=items("grain"),
+        dimensions=items("dimensions"),
+        measures=measures,
+        dashboard=str(body.get("dashboard") or ""),
+    )
+
+
+DRAFT_FIELDS = ("sources", "joins", "mart", "kind", "grain", "dimensions", "measures", "dashboard")
+
+
+def broken_fields(problems: tuple[str, ...]) -> frozenset[str]:
+    """The draft fields the problems name (``martflow.grain[0]: …`` -> ``grain``)."""
+    broken = set()
+    for problem in problems:
+        for name in DRAFT_FIELDS:
+            if f"martflow.{name}" in problem:
+                broken.add(name)
+    return frozenset(broken)
 
 
 def spec_path(context: HasProject, key: str) -> Path:

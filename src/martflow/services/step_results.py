@@ -72,7 +72,10 @@ def lint_results(record: StepRecord | None) -> LintResults:
     else:
         shown = f" (first {len(findings)} listed)" if len(findings) < count else ""
     plural = "violation" if count == 1 else "violations"
-    return LintResults(findings, f"{count} {plural}{fixed_text}{shown}")
+    files = len({f.path for f in findings})
+    # Files with violations, as `martflow lint` says it (when every finding is listed).
+    where = f" in {files} file{'s' if files != 1 else ''}" if len(findings) == count else ""
+    return LintResults(findings, f"{count} {plural}{where}{fixed_text}{shown}")
 
 
 def build_results(record: StepRecord | None) -> BuildResults:

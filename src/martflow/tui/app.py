@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from martflow.errors import MartflowError
-from martflow.tui.keys import REMAPPABLE_IDS, keymap
+from martflow.tui.keys import keymap
 from martflow.tui.messages import ErrorRaised, QueueChanged, SyncFinished
 from martflow.tui.screens.tickets import TicketListScreen
 from martflow.tui.widgets.outbox import OutboxBar
@@ -49,11 +49,11 @@ class MartflowApp(App[int]):
         self.title = f"martflow · {self.context.project.root.name}"
         # The list goes first so a bad `[keys]` entry's dialog opens on top of it.
         self.push_screen(TicketListScreen())
-        try:
-            configured = self.context.config.keys.model_extra or {}
-            self.set_keymap(keymap(configured, REMAPPABLE_IDS))
-        except MartflowError as exc:
-            self.show_error(exc.title, exc.message)
+        remaps = keymap(self.context.config.keys.model_extra or {})
+        self.set_keymap(remaps.keys)
+        if remaps.problems:
+            # The other remaps apply; each refused entry is named.
+            self.show_error("Configuration error", "\n".join(remaps.problems))
         self.count_queued()
 
     # -- errors -----------------------------------------------------------------------
@@ -136,8 +136,34 @@ class MartflowApp(App[int]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
+    async def action_quit(self) -> None:
+        """Quit; during a run, ask first, then cancel it and quit once it has wound down."""
+        running = [s for s in self.screen_stack if getattr(s, "running", False)]
+        if not running:
+            self.exit()
+            return
+        from martflow.tui.dialogs.confirm import ConfirmDialog
+
+        screen = running[0]
+        step = getattr(screen, "running_step", None) or "a step"
+        question = ConfirmDialog(
+            "Quit during a run?",
+            f"{step} is running. Quitting cancels the run (the step is recorded as cancelled "
+            "and can be run again) and then closes martflow.",
+            "Cancel and quit",
+            danger=True,
+        )
+
+        def answered(quit_now: bool | None) -> None:
+            if quit_now:
+                screen.cancel_then_quit()
+
+        self.push_screen(question, answered)
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title != "Keys":  # Textual's key panel: "Key bindings" below lists them
+                yield command
         yield SystemCommand("Sync", "Deliver queued tracker updates", self.action_sync)
         yield SystemCommand("Key bindings", "List every key and its binding id", self.action_help)
         commands = getattr(screen, "commands", None)  # the ticket screen's step commands

@@ -39,11 +39,13 @@ class TicketsFailed(Message):
 
 
 class TicketViewLoaded(Message):
-    """One ticket, its spec and its pipeline were read."""
+    """One ticket, its spec and its pipeline were read (after a run: ``failed`` names the
+    step that failed, whose dialog shows once the view is in)."""
 
-    def __init__(self, view: TicketView) -> None:
+    def __init__(self, view: TicketView, failed: str | None = None) -> None:
         super().__init__()
         self.view = view
+        self.failed = failed
 
 
 class PipelineEvent(Message):

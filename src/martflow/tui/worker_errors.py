@@ -6,18 +6,37 @@ bubble it, so without this a crash in a screen's worker would pass silently.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from textual.worker import Worker, WorkerState
 
-from martflow.errors import MartflowError
+from martflow.errors import MartflowError, SpecError
+
+
+class ShowsErrors(Protocol):
+    """The app, as far as errors go."""
+
+    def show_error(self, title: str, message: str) -> None: ...
 
 
 class ForwardsWorkerErrors:
     """Mix into a Screen or Widget whose workers may fail unexpectedly."""
 
+    app: object
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
-            # mypy: a mixin: the host is a Widget or Screen
-            show_worker_error(self.app, event.worker)  # type: ignore[attr-defined]
+            show_worker_error(self.app, event.worker)
+
+
+def error_text(error: MartflowError) -> str:
+    """A MartflowError's message; a spec's problems in full, with the key that fixes them."""
+    if isinstance(error, SpecError) and len(error.problems) > 1:
+        problems = "\n".join(f"  • {problem}" for problem in error.problems)
+        return f"{len(error.problems)} problems:\n{problems}\n\nNext: press e to edit the spec."
+    if isinstance(error, SpecError):
+        return f"{error.message}\n\nNext: press e to edit the spec."
+    return error.message
 
 
 def show_worker_error(app: object, worker: Worker[object]) -> None:
@@ -26,8 +45,9 @@ def show_worker_error(app: object, worker: Worker[object]) -> None:
     if error is None:
         return
     if isinstance(error, MartflowError):
-        title, message = error.title, error.message
+        title, message = error.title, error_text(error)
     else:
         title, message = "Something went wrong", f"{type(error).__name__}: {error}"
-    # mypy: MartflowApp.show_error; the app is passed untyped
-    app.show_error(title, message)  # type: ignore[attr-defined]
+    # mypy: the app is passed untyped; it is the martflow app (app.py)
+    shows: ShowsErrors = app  # type: ignore[assignment]
+    shows.show_error(title, message)

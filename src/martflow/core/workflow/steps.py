@@ -13,7 +13,7 @@ from martflow.core.ports import BiPublisher, DbtRunner, Linter, Repository, Scaf
 from martflow.core.safe_text import visible
 from martflow.core.workflow import comments
 from martflow.core.workflow.engine import StepContext, StepFn
-from martflow.errors import NothingToCommitError, UsageError
+from martflow.errors import GitError, NothingToCommitError, RemoteUnavailableError, UsageError
 
 MAX_LISTED = 5
 MAX_FINDINGS = 500
@@ -157,24 +157,37 @@ def build_steps(services: Services) -> dict[str, StepFn]:
         if not paths:
             return StepOutcome(ok=False, detail="nothing to commit: run the scaffold step first")
         repository = services.repository()
+        push = bool(context.options.get("push", settings.push))
         try:
             sha = repository.commit(paths, message, context.pipeline_id)
         except NothingToCommitError:
-            return StepOutcome(
-                ok=True,
-                detail=f"nothing to commit: the {len(paths)} files are already in HEAD",
-                artifacts={"files": paths, "pushed": False},
-            )
-        pushed = bool(context.options.get("push", settings.push))
-        if pushed:
-            context.emit(f"pushing to {settings.remote}")
-            repository.push(settings.remote)
-        where = f" and pushed to {settings.remote}" if pushed else ""
+            if not push:
+                return StepOutcome(
+                    ok=True,
+                    detail=f"nothing to commit: the {len(paths)} files are already in HEAD",
+                    artifacts={"files": paths, "pushed": False},
+                )
+            sha = ""  # already committed: a re-run pushes what an earlier push failed to
+        push_error = _push(repository, settings.remote, context) if push else ""
+        pushed = push and not push_error
+        committed = f"commit {sha[:10]} ({len(paths)} files)" if sha else "already committed"
+        if push_error:
+            # The commit exists: the step succeeded, and the push is named as its own failure.
+            detail = f"{committed}; push failed: {push_error} (run commit again to push)"
+        else:
+            detail = committed + (f" and pushed to {settings.remote}" if pushed else "")
+        artifacts: dict[str, object] = {"files": paths, "pushed": pushed}
+        if sha:
+            artifacts["sha"] = sha
+        if push_error:
+            artifacts["push_error"] = push_error
         return StepOutcome(
             ok=True,
-            detail=f"commit {sha[:10]} ({len(paths)} files){where}",
-            artifacts={"sha": sha, "files": paths, "pushed": pushed},
-            comment=comments.committed(sha[:10], len(paths), settings.remote if pushed else None),
+            detail=detail,
+            artifacts=artifacts,
+            comment=comments.committed(sha[:10], len(paths), settings.remote if pushed else None)
+            if sha
+            else None,
         )
 
     def publish(context: StepContext) -> StepOutcome:
@@ -242,6 +255,20 @@ def _web_link(location: str, title: str) -> tuple[str, str] | None:
     return location, f"Dashboard: {title}"
 
 
+def _push(repository: Repository, remote: str, context: StepContext) -> str:
+    """Push; "" when it went, else why not (the commit stays, whatever the push did)."""
+    context.emit(f"pushing to {remote}")
+    try:
+        repository.push(remote)
+    except (GitError, RemoteUnavailableError) as exc:
+        return exc.message
+    return ""
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def _lint_outcome(report: LintReport) -> StepOutcome:
     count = len(report.violations)
     fixed = f", {report.fixed} fixed" if report.fixed else ""
@@ -259,9 +286,12 @@ def _lint_outcome(report: LintReport) -> StepOutcome:
             comment=comments.lint_clean(report.files, report.fixed),
         )
     first = report.violations[0]
+    by_file = {v.path for v in report.violations}
     return StepOutcome(
         ok=False,
-        detail=f"{count} violations in {report.files} files{fixed}; first: "
+        # Files with violations, as `martflow lint` counts them (not every linted file).
+        detail=f"{_counted(count, 'violation')} in {_counted(len(by_file), 'file')} of "
+        f"{report.files}{fixed}; first: "
         f"{first.path}:{first.line}:{first.column} {first.code} {first.description}",
         artifacts=artifacts,
         comment=comments.lint_failed(report.violations, MAX_LISTED),
@@ -287,6 +317,7 @@ def _build_outcome(
                 "status": n.status,
                 "seconds": n.execution_time,
                 "rows": n.rows,
+                "message": n.message,
             }
             for n in report.nodes
         ],

@@ -4,29 +4,32 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Static
 
 from martflow.core.safe_text import visible
+from martflow.tui.dialogs.base import MartflowDialog
 
 
-class ErrorDialog(ModalScreen[None]):
-    """Shows one failure; nothing behind it is lost."""
+class ErrorDialog(MartflowDialog[None]):
+    """Shows one failure (its cause in full, then what to do next); nothing behind it is lost."""
 
+    FRAME_ID = "error-dialog"
+    DEFAULT_CSS = """
+    ErrorDialog #error-dialog { border: thick $error; }
+    """
     BINDINGS = [Binding("escape,enter", "dismiss", "Close", id="close_dialog")]
 
     def __init__(self, title: str, message: str) -> None:
         super().__init__()
-        self.error_title = title
+        self.title_text = self.error_title = title
         self.error_message = message
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="error-dialog", classes="dialog"):
-            yield Label(self.error_title, id="error-title", classes="dialog-title", markup=False)
-            shown = visible(self.error_message, keep_newlines=True, keep_tabs=True)
-            yield Static(shown, id="error-message", markup=False)
-            yield Button("OK", id="error-ok", variant="error")
+    def compose_body(self) -> ComposeResult:
+        shown = visible(self.error_message, keep_newlines=True, keep_tabs=True)
+        yield Static(shown, id="error-message", markup=False)
+
+    def compose_buttons(self) -> ComposeResult:
+        yield Button("OK", id="error-ok", variant="error")
 
     def on_mount(self) -> None:
         self.query_one("#error-ok", Button).focus()

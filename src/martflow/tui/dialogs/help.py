@@ -5,30 +5,36 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Label, Static
+from textual.screen import Screen
+from textual.widgets import DataTable, Static
+
+from martflow.tui.dialogs.base import MartflowDialog
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(MartflowDialog[None]):
     """Lists the keys (after remapping from `[keys]`) with their binding ids."""
 
+    FRAME_ID = "help-dialog"
+    DEFAULT_CSS = """
+    HelpScreen #help-hint { color: $text-muted; width: 1fr; }
+    """
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="close_dialog")]
 
     def __init__(self, below: Screen[object]) -> None:
         super().__init__()
         self.below = below
+        self.title_text = "Keys"
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="help-dialog", classes="dialog"):
-            yield Label("Keys", classes="dialog-title")
-            yield DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
-            yield Static(
-                'Remap any key in config.toml, e.g. [keys] run_all = "ctrl+r" '
-                "(the id is the last column). Ctrl+P opens the command palette.",
-                id="help-hint",
-                markup=False,
-            )
+    def compose_body(self) -> ComposeResult:
+        yield DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
+
+    def compose_buttons(self) -> ComposeResult:
+        yield Static(
+            'Remap any key in config.toml, e.g. [keys] run_all = "ctrl+r" '
+            "(the id is the last column). Ctrl+P opens the command palette.",
+            id="help-hint",
+            markup=False,
+        )
 
     def on_mount(self) -> None:
         table = self.query_one("#help-keys", DataTable)
@@ -36,6 +42,7 @@ class HelpScreen(ModalScreen[None]):
         for row in key_rows(self.below):
             table.add_row(*(Text(cell) for cell in row))
 
+    # mypy: narrows ModalScreen.action_dismiss to no result
     # mypy: narrows ModalScreen.action_dismiss to no result
     def action_dismiss(self, result: None = None) -> None:  # type: ignore[override]
         self.dismiss(result)

@@ -9,42 +9,40 @@ from rich.syntax import Syntax
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, ScrollableContainer, Vertical
+from textual.containers import ScrollableContainer
 from textual.message import Message
-from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Label, LoadingIndicator, Static
+from textual.widgets import Button, DataTable, LoadingIndicator, Static
 from textual.worker import Worker, WorkerState
 
 from martflow.core.safe_text import visible
-from martflow.tui.worker_errors import ForwardsWorkerErrors
+from martflow.tui.dialogs.base import MartflowDialog
 
 if TYPE_CHECKING:
     from martflow.context import AppContext
     from martflow.core.models import PlannedFile, ScaffoldPlan
-    from martflow.tui.app import MartflowApp
-    from martflow.tui.screens.ticket import TicketScreen
 
 LEXERS = {".sql": "sql", ".yml": "yaml", ".yaml": "yaml", ".md": "markdown"}
 ScaffoldOptions = dict[str, object]
 
 
-class ScaffoldPreviewDialog(ForwardsWorkerErrors, ModalScreen[ScaffoldOptions | None]):
+class ScaffoldPreviewDialog(MartflowDialog[ScaffoldOptions | None]):
     """Loads the plan in a worker; dismisses with the step's options, or None on cancel.
 
     Conflicting files (not written by martflow, or edited since) are only overwritten
     when the user picks Overwrite, which adds ``force``.
     """
 
+    FRAME_ID = "scaffold-dialog"
     DEFAULT_CSS = """
-    #scaffold-dialog { width: 95%; max-width: 160; height: 90%; }
-    #scaffold-summary { margin-bottom: 1; }
-    #scaffold-summary.-conflict { color: $error; }
-    #scaffold-files { height: auto; max-height: 12; }
-    #scaffold-file-title { margin-top: 1; color: $text-muted; }
-    #scaffold-diff-scroll { height: 1fr; border: round $primary 50%; }
-    #scaffold-diff { width: auto; }
-    #scaffold-buttons { height: auto; margin-top: 1; }
-    #scaffold-buttons Button { margin-right: 2; }
+    ScaffoldPreviewDialog #scaffold-dialog { width: 95%; max-width: 160; height: 1fr; }
+    ScaffoldPreviewDialog .dialog-body { height: 1fr; max-height: 1fr; }
+    ScaffoldPreviewDialog #scaffold-summary.-conflict { color: $error; }
+    ScaffoldPreviewDialog #scaffold-files { height: auto; max-height: 8; }
+    ScaffoldPreviewDialog #scaffold-file-title { margin-top: 1; color: $text-muted; }
+    ScaffoldPreviewDialog #scaffold-diff-scroll {
+        height: 1fr; min-height: 4; border: round $primary 50%;
+    }
+    ScaffoldPreviewDialog #scaffold-diff { width: auto; }
     """
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="close_dialog"),
@@ -63,24 +61,24 @@ class ScaffoldPreviewDialog(ForwardsWorkerErrors, ModalScreen[ScaffoldOptions | 
         super().__init__()
         self.context = context
         self.key = key
+        self.title_text = f"Scaffold {key}"
         self.plan: ScaffoldPlan | None = None
 
     @property
     def conflicts(self) -> list[PlannedFile]:
         return [f for f in self.plan.files if f.action == "conflict"] if self.plan else []
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="scaffold-dialog", classes="dialog"):
-            yield Label(f"Scaffold {self.key}", classes="dialog-title")
-            yield Static("Reading the source tables' columns…", id="scaffold-summary", markup=False)
-            yield LoadingIndicator(id="scaffold-loading")
-            yield DataTable(id="scaffold-files", cursor_type="row", zebra_stripes=True)
-            yield Static("", id="scaffold-file-title", markup=False)
-            with ScrollableContainer(id="scaffold-diff-scroll"):
-                yield Static("", id="scaffold-diff")
-            with Horizontal(id="scaffold-buttons"):
-                yield Button("Write", id="scaffold-confirm", variant="primary", disabled=True)
-                yield Button("Cancel", id="scaffold-cancel")
+    def compose_body(self) -> ComposeResult:
+        yield Static("Reading the source tables' columns…", id="scaffold-summary", markup=False)
+        yield LoadingIndicator(id="scaffold-loading")
+        yield DataTable(id="scaffold-files", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="scaffold-file-title", markup=False)
+        with ScrollableContainer(id="scaffold-diff-scroll"):
+            yield Static("", id="scaffold-diff")
+
+    def compose_buttons(self) -> ComposeResult:
+        yield Button("Write", id="scaffold-confirm", variant="primary", disabled=True)
+        yield Button("Cancel (esc)", id="scaffold-cancel")
 
     def on_mount(self) -> None:
         table = self.query_one("#scaffold-files", DataTable)
@@ -116,12 +114,12 @@ class ScaffoldPreviewDialog(ForwardsWorkerErrors, ModalScreen[ScaffoldOptions | 
         confirm.disabled = False
         if self.conflicts:
             count = len(self.conflicts)
-            confirm.label = f"Overwrite {count} file{'s' if count > 1 else ''}"
+            confirm.label = f"Overwrite {count} file{'s' if count > 1 else ''} (o)"
             confirm.variant = "error"
         elif not plan.changes:
-            confirm.label, confirm.variant = "Run anyway", "default"
+            confirm.label, confirm.variant = "Run anyway (w)", "default"
         else:
-            confirm.label = f"Write {len(plan.changes)} files"
+            confirm.label = f"Write {len(plan.changes)} files (w)"
         self.refresh_bindings()
         table.focus()
         if plan.files:
@@ -170,7 +168,7 @@ class ScaffoldPreviewDialog(ForwardsWorkerErrors, ModalScreen[ScaffoldOptions | 
 
 def plan_summary(plan: ScaffoldPlan) -> str:
     """One line per concern: the counts, then what a conflict or an empty plan means."""
-    counts: Counter[str] = Counter(f.action for f in plan.files)
+    counts = Counter(f.action for f in plan.files)
     order = ("create", "update", "conflict", "unchanged")
     line = f"{len(plan.files)} files: " + ", ".join(f"{counts[a]} {a}" for a in order if counts[a])
     conflicts = counts["conflict"]
@@ -199,15 +197,3 @@ def file_view(planned: PlannedFile) -> tuple[str, Syntax]:
     title = f"{planned.path} - {planned.action}: diff against the file on disk"
     diff = visible(planned.diff, keep_newlines=True, keep_tabs=True)
     return title, Syntax(diff, "diff", theme="ansi_dark")
-
-
-def scaffold_flow(screen: TicketScreen) -> None:
-    """Preview the plan; Write (or Overwrite, or Run anyway) runs the scaffold step."""
-    # mypy: Textual types screen.app as App[object]
-    app: MartflowApp = screen.app  # type: ignore[assignment]
-
-    def answered(options: ScaffoldOptions | None) -> None:
-        if options is not None:
-            screen.start_run(["scaffold"], options)
-
-    app.push_screen(ScaffoldPreviewDialog(app.context, screen.key), answered)

@@ -34,6 +34,7 @@ NO_SPEC = "No valid spec yet: the lineage appears once the spec validates (see t
 class LineagePanel(TicketPanel):
     """Sources -> staging -> intermediate -> mart -> dashboard, and how far each got."""
 
+    ID = "lineage"
     TITLE = "Lineage"
     DEFAULT_CSS = """
     LineagePanel #lineage-message {

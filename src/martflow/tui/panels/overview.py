@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 class OverviewPanel(TicketPanel):
     """What the PM asked for and what martflow understood."""
 
+    ID = "ticket"
     TITLE = "Ticket"
 
     def compose(self) -> ComposeResult:

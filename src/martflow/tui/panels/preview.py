@@ -15,12 +15,12 @@ from textual.worker import Worker, WorkerState
 from martflow.core.models import StepState, TicketSpec
 from martflow.errors import MartflowError
 from martflow.tui.panels.base import TicketPanel
+from martflow.tui.screens.base import host_of
 from martflow.tui.widgets.measure_chart import MeasureChart
 
 if TYPE_CHECKING:
     from martflow.services.mart_preview import MartPreview
     from martflow.services.tickets import TicketView
-    from martflow.tui.app import MartflowApp
 
 Token = tuple[str, object]
 """What a loaded preview shows: the mart model and when its build finished."""
@@ -33,6 +33,7 @@ RUNNING = "A run is in progress; the preview loads when it ends."
 class PreviewPanel(TicketPanel):
     """What the dashboard will show. Loads in a worker when the tab is shown, or on p."""
 
+    ID = "preview"
     TITLE = "Preview"
     DEFAULT_CSS = """
     PreviewPanel #preview-status {
@@ -119,18 +120,13 @@ class PreviewPanel(TicketPanel):
     def load(self, spec: TicketSpec, token: Token) -> None:
         from martflow.services.mart_preview import mart_preview
 
-        context = self.martflow.context
+        context = host_of(self).context
         try:
             preview = mart_preview(context, spec)
         except MartflowError as exc:
             self.post_message(self.Failed(exc.message, token))
             return
         self.post_message(self.Loaded(preview, token))
-
-    @property
-    def martflow(self) -> MartflowApp:
-        # mypy: Textual types self.app as App[object]
-        return self.app  # type: ignore[return-value]
 
     # -- showing ------------------------------------------------------------------------
 

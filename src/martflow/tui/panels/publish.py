@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual.app import ComposeResult
-from textual.containers import VerticalScroll
-from textual.widgets import Static
-
 from martflow.core.models import StepState
-from martflow.tui.panels.base import TicketPanel
+from martflow.tui.panels.base import TextPanel
 
 if TYPE_CHECKING:
     from martflow.services.tickets import TicketView
@@ -17,21 +13,15 @@ if TYPE_CHECKING:
 NOT_PUBLISHED = "Not published yet: run the publish step (select it and press Enter)."
 
 
-class PublishPanel(TicketPanel):
+class PublishPanel(TextPanel):
     """The published location (a URL or a .twbx path) and the commit sha and branch."""
 
+    ID = "publish"
     TITLE = "Publish"
     STEP = "publish"
-    DEFAULT_CSS = """
-    PublishPanel #publish-result { padding: 1 1; }
-    """
 
-    def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Static(NOT_PUBLISHED, id="publish-result", markup=False)
-
-    def show(self, view: TicketView) -> None:
-        self.query_one("#publish-result", Static).update(publish_text(view))
+    def text(self, view: TicketView) -> str:
+        return publish_text(view)
 
 
 def publish_text(view: TicketView) -> str:
@@ -43,6 +33,8 @@ def publish_text(view: TicketView) -> str:
     sha = commit.get("sha")
     if sha:
         pushed = "pushed" if commit.get("pushed") else "not pushed"
+        if commit.get("push_error"):
+            pushed = f"not pushed: {commit.get('push_error')}; run commit again to push"
         lines.append(f"Commit      {str(sha)[:10]} ({pushed})")
     else:
         lines.append("Commit      not committed yet")

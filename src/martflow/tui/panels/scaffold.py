@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual.app import ComposeResult
-from textual.containers import VerticalScroll
-from textual.widgets import Static
-
 from martflow.core.models import StepRecord, StepState
 from martflow.core.safe_text import visible
 from martflow.services.step_results import record_of
-from martflow.tui.panels.base import TicketPanel
+from martflow.tui.panels.base import TextPanel
 
 if TYPE_CHECKING:
     from martflow.services.tickets import TicketView
@@ -19,23 +15,15 @@ if TYPE_CHECKING:
 HINT = "Not scaffolded yet: select the scaffold step and press Enter to preview the models."
 
 
-class ScaffoldPanel(TicketPanel):
+class ScaffoldPanel(TextPanel):
     """The models and files the scaffold step recorded."""
 
+    ID = "models"
     TITLE = "Models"
     STEP = "scaffold"
-    DEFAULT_CSS = """
-    ScaffoldPanel #scaffold-written { padding: 1 1; }
-    """
 
-    def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Static(HINT, id="scaffold-written", markup=False)
-
-    def show(self, view: TicketView) -> None:
-        record = record_of(view.steps, "scaffold")
-        shown = visible(scaffold_text(record), keep_newlines=True)
-        self.query_one("#scaffold-written", Static).update(shown)
+    def text(self, view: TicketView) -> str:
+        return visible(scaffold_text(record_of(view.steps, "scaffold")), keep_newlines=True)
 
 
 def scaffold_text(record: StepRecord | None) -> str:

@@ -10,22 +10,28 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Header, Input, Select, Static
 
 from martflow.errors import MartflowError
 from martflow.services.catalog import CatalogTable
-from martflow.services.spec_draft import PostResult, SpecDraft, draft_to_yaml, validate_text
+from martflow.services.spec_draft import (
+    LoadedDraft,
+    PostResult,
+    SpecDraft,
+    draft_to_yaml,
+    validate_text,
+)
+from martflow.tui.dialogs.confirm import ConfirmDialog
 from martflow.tui.messages import ErrorRaised
+from martflow.tui.screens.base import MartflowScreen
 from martflow.tui.widgets.source_tree import SourceTree
 from martflow.tui.widgets.spec_form import SpecForm
-from martflow.tui.worker_errors import ForwardsWorkerErrors
 
 if TYPE_CHECKING:
-    from martflow.tui.app import MartflowApp
+    from collections.abc import Awaitable
 
 
-class SpecEditorScreen(ForwardsWorkerErrors, Screen[None]):
+class SpecEditorScreen(MartflowScreen[None]):
     """Edit ``specs/KEY.yml``: validated on every change, saved only when valid."""
 
     BINDINGS = [
@@ -47,11 +53,11 @@ class SpecEditorScreen(ForwardsWorkerErrors, Screen[None]):
     """
 
     class DraftLoaded(Message):
-        """The ticket's current spec was read (empty when it has none or it is invalid)."""
+        """The ticket's current spec was read, as far as it parses."""
 
-        def __init__(self, draft: SpecDraft, warning: str = "") -> None:
+        def __init__(self, loaded: LoadedDraft, warning: str = "") -> None:
             super().__init__()
-            self.draft = draft
+            self.loaded = loaded
             self.warning = warning
 
     class CatalogLoaded(Message):
@@ -65,9 +71,10 @@ class SpecEditorScreen(ForwardsWorkerErrors, Screen[None]):
     class SpecSaved(Message):
         """The spec file was written (and, if asked, the comment posted or queued)."""
 
-        def __init__(self, path: Path, posted: PostResult | None) -> None:
+        def __init__(self, path: Path, posted: PostResult | None, yaml_text: str) -> None:
             super().__init__()
             self.path = path
+            self.yaml_text = yaml_text
             self.posted = posted
 
     def __init__(self, key: str) -> None:
@@ -75,11 +82,8 @@ class SpecEditorScreen(ForwardsWorkerErrors, Screen[None]):
         self.key = key
         self.yaml_text = ""
         self.problems: list[str] = []
-
-    @property
-    def martflow(self) -> MartflowApp:
-        # mypy: Textual types self.app as App[object]
-        return self.app  # type: ignore[return-value]
+        self.saved_yaml: str | None = None
+        """The YAML as loaded or last saved; None until the draft is in."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -90,7 +94,7 @@ class SpecEditorScreen(ForwardsWorkerErrors, Screen[None]):
                 yield SourceTree(id="source-tree")
             yield SpecForm(id="spec-form", disabled=True)
         with Horizontal(id="editor-bottom"):
-            with VerticalScroll(id="preview-pane"):
+            with VerticalScroll(id="preview-pane", can_focus=False):
                 yield Static("", id="yaml-preview", markup=False)
             yield Static("", id="problems", markup=False)
         yield Footer()
@@ -107,22 +111,36 @@ class SpecEditorScreen(ForwardsWorkerErrors, Screen[None]):
         from martflow.services.spec_draft import load_draft
 
         try:
-            draft = load_draft(self.martflow.context, self.key)
+            loaded = load_draft(self.martflow.context, self.key)
         except MartflowError as exc:
-            self.post_message(self.DraftLoaded(SpecDraft(), f"{exc.title}: {exc.message}"))
+            self.post_message(
+                self.DraftLoaded(LoadedDraft(SpecDraft()), f"{exc.title}: {exc.message}")
+            )
             return
-        self.post_message(self.DraftLoaded(draft))
+        self.post_message(self.DraftLoaded(loaded))
 
     def on_spec_editor_screen_draft_loaded(self, message: DraftLoaded) -> None:
         form = self.query_one(SpecForm)
-        form.fill(message.draft)
+        loaded = message.loaded
+        form.fill(loaded.draft)
+        form.mark_broken(loaded.broken)
         form.disabled = False
         self.query_one("#editor-title", Static).update(
             f"Spec of {self.key} · specs/{self.key}.yml · ctrl+s saves, escape closes"
         )
         if message.warning:
             self.notify(f"{message.warning}; starting from an empty spec.", severity="warning")
-        form.input_for("mart").focus()
+        elif loaded.problems:
+            count = len(loaded.problems)
+            self.notify(
+                f"The spec does not validate ({count} problem{'s' if count > 1 else ''}): "
+                "the fields at fault are marked.",
+                severity="warning",
+            )
+        self.revalidate()
+        self.saved_yaml = self.yaml_text
+        first = next((n for n in form.FIELD_ORDER if n in loaded.broken), "mart")
+        form.focus_field(first)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="spec-catalog")
     def load_catalog(self) -> None:
@@ -225,9 +243,11 @@ class SpecEditorScreen(ForwardsWorkerErrors, Screen[None]):
                 posted = post_spec(context, self.key, yaml_text)
             except MartflowError as exc:
                 self.post_message(ErrorRaised("Spec saved but not posted", exc.message))
-        self.post_message(self.SpecSaved(path, posted))
+        self.post_message(self.SpecSaved(path, posted, yaml_text))
 
     def on_spec_editor_screen_spec_saved(self, message: SpecSaved) -> None:
+        self.saved_yaml = message.yaml_text
+        self.query_one(SpecForm).mark_broken(frozenset())
         self.notify(f"Saved specs/{message.path.name}", title=self.key)
         posted = message.posted
         if posted is not None:
@@ -241,5 +261,20 @@ class SpecEditorScreen(ForwardsWorkerErrors, Screen[None]):
             else:
                 self.notify("Posted the spec to the ticket.")
 
-    def action_close_editor(self) -> None:
-        self.dismiss(None)
+    @property
+    def unsaved(self) -> bool:
+        """True when the form differs from the spec as loaded or last saved."""
+        return self.saved_yaml is not None and self.yaml_text != self.saved_yaml
+
+    def action_close_editor(self) -> Awaitable[None] | None:
+        if not self.unsaved:
+            return self.dismiss(None)
+        question = ConfirmDialog(
+            "Discard unsaved edits?",
+            f"The spec of {self.key} has edits that are not saved. Close and lose them, "
+            "or cancel and press ctrl+s to save (a spec saves once it validates).",
+            "Discard",
+            danger=True,
+        )
+        self.app.push_screen(question, lambda discard: self.dismiss(None) if discard else None)
+        return None

@@ -1,62 +1,53 @@
-"""The ticket screen: what was asked, the pipeline's steps with live state, each step's view."""
+"""The ticket screen: what was asked, the pipeline's steps with live state, each step's view.
+
+The dialogs that come before a step (scaffold preview, commit, publish, run all) are
+awaited here, in worker methods: a dialog only returns its answer, this screen acts on it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import datetime
+from collections.abc import Iterable
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, RichLog, Static, TabbedContent, TabPane
-from textual.worker import Worker, get_current_worker
 
 from martflow.core.models import STEP_NAMES, StepState
 from martflow.core.safe_text import visible
-from martflow.core.workflow.events import (
-    Event,
-    StepFinished,
-    StepProgress,
-    StepStarted,
-    UpdateDelivered,
-    UpdateFailed,
-    UpdateQueued,
-)
-from martflow.core.workflow.order import order_problem
-from martflow.errors import MartflowError, StepOrderError
+from martflow.errors import MartflowError
+from martflow.services.step_results import record_of
 from martflow.tui.dialogs.commit import CommitDialog
+from martflow.tui.dialogs.confirm import ConfirmDialog
 from martflow.tui.dialogs.confirm_publish import ConfirmPublishDialog
 from martflow.tui.dialogs.scaffold_preview import ScaffoldPreviewDialog
-from martflow.tui.messages import (
-    ErrorRaised,
-    PipelineEvent,
-    PipelineFinished,
-    StepRefused,
-    TicketViewLoaded,
-)
+from martflow.tui.messages import ErrorRaised, TicketViewLoaded
 from martflow.tui.panels import PANELS
 from martflow.tui.panels.preview import PreviewPanel
 from martflow.tui.screens.spec_editor import SpecEditorScreen
-from martflow.tui.step_flows import STEP_FLOWS
+from martflow.tui.screens.ticket_runs import PipelineRuns, now
 from martflow.tui.widgets.outbox import OutboxBar
 from martflow.tui.widgets.source_tree import SourceTree
 from martflow.tui.widgets.steps import StepList
-from martflow.tui.worker_errors import ForwardsWorkerErrors
+from martflow.tui.worker_errors import error_text
 
 if TYPE_CHECKING:
     from martflow.services.tickets import TicketView
-    from martflow.tui.app import MartflowApp
+
+__all__ = ["TicketScreen", "now"]
+
+NARROW_SCREEN = 100
+"""Below this width the steps pane shrinks to icon and name (app.tcss)."""
+FLOW = "step-flow"
+"""The worker group of the flows that wait for a dialog's answer."""
+
+TAB_KEYS = [Binding(str(n), f"show_tab({n})", show=False) for n in range(1, len(PANELS) + 1)]
 
 
-def now() -> datetime:
-    """The log pane's clock (snapshot tests pin it)."""
-    return datetime.now()
-
-
-class TicketScreen(ForwardsWorkerErrors, Screen[None]):
+class TicketScreen(PipelineRuns):
     """One ticket, walked step by step. Work runs in workers; the screen never blocks."""
 
     BINDINGS = [
@@ -64,10 +55,11 @@ class TicketScreen(ForwardsWorkerErrors, Screen[None]):
         Binding("n", "run_next", "Run next", id="run_next"),
         Binding("a", "run_all", "Run all", id="run_all"),
         Binding("x", "cancel", "Cancel", id="cancel"),
-        Binding("r", "reload", "Reload", id="reload"),
+        Binding("r", "reload", "Reload", show=False, id="reload"),
         Binding("e", "edit_spec", "Edit spec", id="edit_spec"),
         Binding("f", "lint_fix", "Fix lint", id="lint_fix"),
         Binding("p", "preview_mart", "Preview", id="preview_mart"),
+        *TAB_KEYS,
     ]
     KEYED: ClassVar[list[type]] = [
         SpecEditorScreen,
@@ -75,29 +67,9 @@ class TicketScreen(ForwardsWorkerErrors, Screen[None]):
         ConfirmPublishDialog,
         ScaffoldPreviewDialog,
         CommitDialog,
+        ConfirmDialog,
     ]
     """Other classes whose bindings are remappable from `[keys]` (dialogs opened from here)."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__()
-        self.key = key
-        self.view: TicketView | None = None
-        self.run_worker_: Worker[None] | None = None
-        self.running_step: str | None = None
-
-    @property
-    def martflow(self) -> MartflowApp:
-        # mypy: Textual types self.app as App[object]
-        return self.app  # type: ignore[return-value]
-
-    @property
-    def running(self) -> bool:
-        """True from start_run until the run's PipelineFinished arrives.
-
-        Not the worker's state: Textual marks a cancelled worker finished at once, while
-        the engine thread still winds down holding the ticket's lock.
-        """
-        return self.run_worker_ is not None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -106,11 +78,12 @@ class TicketScreen(ForwardsWorkerErrors, Screen[None]):
             yield StepList(id="steps")
             with TabbedContent(id="views"):
                 for panel in PANELS:
-                    with TabPane(panel.TITLE, id=f"tab-{panel.__name__.lower()}"):
-                        yield panel(id=panel.__name__.lower())
+                    # Titles without their number key: at 80 columns every tab must fit.
+                    with TabPane(panel.TITLE, id=f"tab-{panel.ID}"):
+                        yield panel(id=panel.ID)
         yield RichLog(id="log", markup=False, wrap=True, max_lines=2000)
         yield OutboxBar(id="outbox")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(StepList).focus()
@@ -119,21 +92,24 @@ class TicketScreen(ForwardsWorkerErrors, Screen[None]):
     def on_screen_resume(self) -> None:
         self.martflow.refresh_outbox_bars()
 
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < NARROW_SCREEN, "-narrow")
+
     # -- loading ----------------------------------------------------------------------
 
     def action_reload(self) -> None:
         self.load_view()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="ticket-view")
-    def load_view(self) -> None:
+    def load_view(self, failed: str | None = None) -> None:
         from martflow.services.tickets import ticket_view
 
         try:
             view = ticket_view(self.martflow.context, self.key)
         except MartflowError as exc:
-            self.post_message(ErrorRaised(exc.title, exc.message))
+            self.post_message(ErrorRaised(exc.title, error_text(exc)))
             return
-        self.post_message(TicketViewLoaded(view))
+        self.post_message(TicketViewLoaded(view, failed))
 
     def on_ticket_view_loaded(self, message: TicketViewLoaded) -> None:
         view = self.view = message.view
@@ -145,7 +121,41 @@ class TicketScreen(ForwardsWorkerErrors, Screen[None]):
         if not self.running:
             self.query_one(StepList).show_records(view.steps)
         for panel in PANELS:
-            self.query_one(f"#{panel.__name__.lower()}", panel).show(view)
+            self.query_one(f"#{panel.ID}", panel).show(view)
+        self.refresh_bindings()
+        if message.failed:
+            self.show_failure(view, message.failed)
+
+    # -- which keys apply now -----------------------------------------------------------
+
+    def unavailable(self, action: str) -> str | None:
+        """Why ``action`` cannot be done now (its key is greyed), or None when it can."""
+        states = self.query_one(StepList).states
+        if action in ("run_next", "run_all", "lint_fix", "edit_spec") and self.running:
+            return f"{self.running_step or 'A step'} is running; press x to cancel it."
+        if action == "cancel" and not self.running:
+            return "Nothing is running."
+        if action == "lint_fix" and states["scaffold"] is not StepState.SUCCEEDED:
+            return "Nothing to fix yet: run the scaffold step first."
+        if action in ("run_next", "run_all") and self.query_one(StepList).next_step is None:
+            return "Every step has succeeded."
+        return None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Hidden from the footer while it does not apply (80 columns must show `? Keys`).
+        if not self.is_mounted or not self.query(StepList):
+            return True
+        return not self.unavailable(action)
+
+    def on_key(self, event: events.Key) -> None:
+        """A key that does not apply now says why; nothing runs, nothing is recorded."""
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+            reason = self.unavailable(binding.action)
+            if reason:
+                event.stop()
+                event.prevent_default()
+                self.notify(reason, title=self.key, timeout=3)
+                return
 
     # -- running steps ----------------------------------------------------------------
 
@@ -160,174 +170,157 @@ class TicketScreen(ForwardsWorkerErrors, Screen[None]):
             return
         self.action_run_step(step)
 
-    def action_run_all(self) -> None:
-        self.start_run(None, {})
-
     def action_run_step(self, name: str) -> None:
-        """Run one step; scaffold and commit first show their dialog (see step_flows)."""
+        """Run one step; scaffold, commit and publish first ask in their dialog."""
         if self.refuse_if_running() or self.refuse_if_out_of_order([name]):
             return
-        flow = STEP_FLOWS.get(name)
+        flows = {
+            "scaffold": self.scaffold_flow,
+            "commit": self.commit_flow,
+            "publish": self.publish_flow,
+        }
+        flow = flows.get(name)
         if flow is not None:
-            flow(self)
+            flow()
         else:
             self.start_run([name], {})
 
-    def refuse_if_running(self) -> bool:
-        if self.running:
-            self.notify(f"{self.running_step or 'A step'} is running; press x to cancel it.")
-            return True
-        return False
-
-    def refuse_if_out_of_order(self, only: list[str] | None) -> bool:
-        """Say, as a notice, why a step cannot run yet; nothing is recorded as failed.
-
-        The engine checks again (the list may be a moment old) and the worker shows its
-        refusal the same way.
-        """
-        if self.view is None:  # the list is not loaded yet: the engine decides
-            return False
-        problem = order_problem(only or [], self.query_one(StepList).states)
-        if problem is None:
-            return False
-        self.notify(problem.reason, title=self.key, severity="warning")
-        return True
-
-    def start_run(self, only: list[str] | None, options: Mapping[str, object]) -> None:
-        """Run ``only`` those steps (None: every remaining one) in a worker."""
-        if self.refuse_if_running() or self.refuse_if_out_of_order(only):
-            return
-        what = ", ".join(only) if only else "every remaining step"
-        self.log_line(f"running {what}")
-        self.run_worker_ = self.run_steps(only, dict(options))
-
-    @work(thread=True, exit_on_error=False, group="pipeline")
-    def run_steps(self, only: list[str] | None, options: dict[str, object]) -> None:
-        worker = get_current_worker()
-        context = self.martflow.context
-
-        def forward(event: Event) -> None:
-            self.post_message(PipelineEvent(event))
-
-        engine = context.engine(on_event=forward)
-        report = None
-        try:
-            report = engine.run(
-                self.key, only=only, options=options, should_stop=lambda: worker.is_cancelled
-            )
-        except StepOrderError as exc:
-            self.post_message(StepRefused(exc.reason))
-        except MartflowError as exc:
-            self.post_message(ErrorRaised(exc.title, exc.message))
-        finally:
-            self.post_message(PipelineFinished(self.key, report))
-
-    def action_cancel(self) -> None:
-        if not self.running or self.run_worker_ is None:
-            self.notify("Nothing is running.")
-            return
-        self.run_worker_.cancel()
-        if self.running_step == "build":
-            self.log_line("cancelling: stopping dbt…")
-        else:
-            self.log_line(f"cancelling: the run stops after {self.running_step or 'this step'}…")
-        self.martflow.context.interrupt()
-
-    def on_step_refused(self, message: StepRefused) -> None:
-        self.log_line(message.reason)
-        self.notify(message.reason, title=self.key, severity="warning")
-
-    def on_pipeline_event(self, message: PipelineEvent) -> None:
-        self.show_event(message.event)
-
-    def show_event(self, event: Event) -> None:
+    @work(exclusive=True, exit_on_error=False, group=FLOW)
+    async def run_all_flow(self) -> None:
+        """Run every remaining step, asking once first if that would commit or publish."""
         steps = self.query_one(StepList)
-        if isinstance(event, StepStarted):
-            self.running_step = event.step
-            steps.set_state(event.step, StepState.RUNNING, "")
-            self.log_line(f"{event.step}: started")
-        elif isinstance(event, StepProgress):
-            self.log_line(f"{event.step}: {event.message}")
-        elif isinstance(event, StepFinished):
-            self.running_step = None
-            steps.set_state(event.step, event.state, event.detail)
-            self.log_line(f"{event.step}: {event.state.value} - {event.detail}")
-            self.focus_panel_for(event.step)
-        elif isinstance(event, UpdateDelivered):
-            self.log_line(f"tracker: {event.kind} delivered ({event.target})")
-        elif isinstance(event, UpdateQueued):
-            self.log_line(f"tracker: {event.kind} queued - {event.reason}")
-        elif isinstance(event, UpdateFailed):
-            self.log_line(f"tracker: {event.kind} FAILED - {event.reason}")
-
-    def on_pipeline_finished(self, message: PipelineFinished) -> None:
-        self.running_step = None
-        self.run_worker_ = None
-        report = message.report
-        self.load_view()
-        self.martflow.count_queued(report.delivery.unreachable if report else "")
-        if report is None:
-            return
-        if report.cancelled:
-            self.log_line("run cancelled")
-        elif report.failed:
-            detail = self.query_one(StepList).details.get(report.failed, "")
-            self.martflow.show_error(f"The {report.failed} step failed", detail)
-        elif report.delivery.errors:
-            self.martflow.show_error("The tracker refused an update", report.delivery.errors[0])
-        elif report.queued:
-            self.notify(
-                f"Tracker unreachable; {report.delivery.queued} update(s) queued. Press s to sync.",
-                severity="warning",
+        remaining = [n for n in STEP_NAMES if steps.states[n] is not StepState.SUCCEEDED]
+        final = [n for n in ("commit", "publish") if n in remaining]
+        if final:
+            question = ConfirmDialog(
+                f"Run all remaining steps of {self.key}?",
+                f"This runs {', '.join(remaining)} without stopping to ask: it will "
+                f"{' and '.join(final)} with the defaults (no preview of the files, "
+                "the generated commit message). Run one step at a time (n) to see each first.",
+                "Run all",
             )
+            if not await self.app.push_screen_wait(question):
+                return
+        self.start_run(None, {})
 
-    def focus_panel_for(self, step: str) -> None:
-        """Switch to the tab that shows ``step``'s results, if there is one."""
-        for panel in PANELS:
-            if step == panel.STEP:
-                self.query_one("#views", TabbedContent).active = f"tab-{panel.__name__.lower()}"
+    def action_run_all(self) -> None:
+        if not self.refuse_if_running():
+            self.run_all_flow()
 
-    def log_line(self, text: str) -> None:
-        """Append a timestamped line to the log pane."""
-        # Details and progress quote ticket text and tool output: escapes shown, not run.
-        self.query_one("#log", RichLog).write(f"{now():%H:%M:%S}  {visible(text)}")
+    @work(exclusive=True, exit_on_error=False, group=FLOW)
+    async def scaffold_flow(self) -> None:
+        """Preview the plan; Write (or Overwrite, or Run anyway) runs the scaffold step."""
+        dialog = ScaffoldPreviewDialog(self.martflow.context, self.key)
+        options = await self.app.push_screen_wait(dialog)
+        if options is not None:
+            self.start_run(["scaffold"], options)
+
+    @work(exclusive=True, exit_on_error=False, group=FLOW)
+    async def commit_flow(self) -> None:
+        """Show what will be committed and let the message be edited; Commit runs the step."""
+        from martflow.core.workflow.steps import commit_message
+        from martflow.services.commit_preview import commit_files
+
+        view = self.view
+        if view is None:
+            self.notify("The ticket is still loading.")
+            return
+        context = self.martflow.context
+        files = commit_files(context, view)
+        if not files:
+            self.notify("Nothing to commit yet: run the scaffold step first.", severity="warning")
+            return
+        git = context.config.git
+        message = commit_message(view.ticket.key, view.ticket.summary)
+        dialog = CommitDialog(view.ticket.key, files, message, push=git.push, remote=git.remote)
+        options = await self.app.push_screen_wait(dialog)
+        if options is not None:
+            self.start_run(["commit"], options)
+
+    @work(exclusive=True, exit_on_error=False, group=FLOW)
+    async def publish_flow(self) -> None:
+        """Say what will be published and where; Publish runs the publish step."""
+        view = self.view
+        if view is None or view.spec is None:
+            self.start_run(["publish"], {})  # the step reports why the spec does not validate
+            return
+        spec, key, context = view.spec, view.ticket.key, self.martflow.context
+
+        def locate() -> str:
+            try:
+                result = context.publisher().publish(spec, key, dry_run=True)
+            except MartflowError as exc:
+                return f"Cannot tell where it will publish: {exc.message}"
+            return f"It will publish to {result.location}"
+
+        dialog = ConfirmPublishDialog(
+            key, spec.dashboard or spec.mart, publish_contents(view), locate
+        )
+        if await self.app.push_screen_wait(dialog):
+            self.start_run(["publish"], {})
+
+    # -- tabs, lint fix, preview, spec ----------------------------------------------------
+
+    def action_show_tab(self, number: int) -> None:
+        """Number keys switch tabs (1 is the Ticket tab)."""
+        if 1 <= number <= len(PANELS):
+            self.query_one("#views", TabbedContent).active = f"tab-{PANELS[number - 1].ID}"
 
     def action_lint_fix(self) -> None:
         """Re-run lint with sqlfluff's fixes, and show the Lint tab."""
-        self.query_one("#views", TabbedContent).active = "tab-lintpanel"
+        self.query_one("#views", TabbedContent).active = "tab-lint"
         self.start_run(["lint"], {"fix": True})
 
     def action_preview_mart(self) -> None:
         """Show the Preview tab and (re)load the mart's first rows and charts."""
         views = self.query_one("#views", TabbedContent)
-        if views.active == "tab-previewpanel":
-            self.query_one("#previewpanel", PreviewPanel).action_preview()
+        if views.active == f"tab-{PreviewPanel.ID}":
+            self.query_one(f"#{PreviewPanel.ID}", PreviewPanel).action_preview()
         else:
-            views.active = "tab-previewpanel"  # showing the tab loads it
+            views.active = f"tab-{PreviewPanel.ID}"  # showing the tab loads it
 
     def action_back(self) -> None:
         self.app.pop_screen()
 
     def action_edit_spec(self) -> None:
         """Open the spec editor; the view reloads when it closes (the spec may have changed)."""
-
-        def reload(_: object) -> None:
-            self.load_view()
-
-        self.app.push_screen(SpecEditorScreen(self.key), reload)
+        self.app.push_screen(SpecEditorScreen(self.key), lambda _: self.load_view())
 
     # -- the command palette --------------------------------------------------------------
 
     def commands(self) -> Iterable[SystemCommand]:
-        """Palette entries for this ticket: run next, all, each step; cancel."""
-        yield SystemCommand(f"Run next step of {self.key}", "Run one step", self.action_run_next)
+        """Palette entries for this ticket, each action once."""
+        key = self.key
+        yield SystemCommand(f"Run next step of {key}", "Run one step", self.action_run_next)
         yield SystemCommand(
-            f"Run all remaining steps of {self.key}", "Resume the pipeline", self.action_run_all
+            f"Run all remaining steps of {key}",
+            "Asks before commit or publish",
+            self.action_run_all,
         )
         for name in STEP_NAMES:
             yield SystemCommand(
-                f"Run {name} ({self.key})",
+                f"Run {name} ({key})",
                 f"Run only the {name} step",
-                lambda name=name: self.action_run_step(name),
+                partial(self.action_run_step, name),
             )
         yield SystemCommand("Cancel the run", "Stop after the current step", self.action_cancel)
+        yield SystemCommand(f"Edit spec of {key}", "Open the spec editor", self.action_edit_spec)
+        yield SystemCommand("Fix lint", "Re-run lint with sqlfluff's fixes", self.action_lint_fix)
+        yield SystemCommand("Preview the mart", "First rows and charts", self.action_preview_mart)
+        yield SystemCommand("Reload the ticket", "Read it again", self.action_reload)
+
+
+def publish_contents(view: TicketView) -> str:
+    """What will be published: the mart, its rows at the last build, the dashboard."""
+    spec = view.spec
+    if spec is None:
+        return ""
+    build = record_of(view.steps, "build")
+    rows = build.artifacts.get("mart_rows") if build is not None else None
+    counted = f" ({rows:,} rows at the last build)" if isinstance(rows, int) else ""
+    lines = [
+        f"Workbook  {spec.dashboard or spec.mart}",
+        f"Data      {spec.mart_model}{counted}",
+        "Press p after closing this dialog to preview its first rows and charts.",
+    ]
+    return "\n".join(lines)

@@ -8,22 +8,28 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
 from martflow.core.safe_text import visible
 from martflow.errors import MartflowError
 from martflow.tui.messages import TicketsFailed, TicketsLoaded
+from martflow.tui.screens.base import MartflowScreen
+from martflow.tui.widgets.fitted_table import Col, FittedTable
 from martflow.tui.widgets.outbox import OutboxBar
-from martflow.tui.worker_errors import ForwardsWorkerErrors
 
 if TYPE_CHECKING:
     from martflow.services.tickets import TicketRow
-    from martflow.tui.app import MartflowApp
+
+COLUMNS = (
+    Col("key", "Key"),
+    Col("status", "Status"),
+    Col("progress", "Progress"),
+    Col("summary", "Summary", flex=True, min_width=12),
+)
 
 
-class TicketListScreen(ForwardsWorkerErrors, Screen[None]):
+class TicketListScreen(MartflowScreen[None]):
     """Every ticket from the tracker; Enter opens one."""
 
     BINDINGS = [
@@ -41,25 +47,17 @@ class TicketListScreen(ForwardsWorkerErrors, Screen[None]):
         self.return_to: str | None = None
         """The ticket to highlight again once a reload brings it back."""
 
-    @property
-    def martflow(self) -> MartflowApp:
-        # mypy: Textual types self.app as App[object]
-        return self.app  # type: ignore[return-value]
-
     def compose(self) -> ComposeResult:
         yield Header()
         yield Input(placeholder="Filter tickets by key, status or summary  (/)", id="filter")
         yield Static("Loading tickets…", id="status-line")
-        yield DataTable(id="tickets", cursor_type="row", zebra_stripes=True)
+        yield FittedTable(id="tickets", zebra_stripes=True)
         yield OutboxBar(id="outbox")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#tickets", DataTable)
-        table.add_column("Key", key="key")
-        table.add_column("Status", key="status")
-        table.add_column("Progress", key="progress")
-        table.add_column("Summary", key="summary")
+        table = self.query_one("#tickets", FittedTable)
+        table.fill(COLUMNS, [])
         table.focus()
         self.load_tickets()
 
@@ -114,7 +112,7 @@ class TicketListScreen(ForwardsWorkerErrors, Screen[None]):
             self.show_rows()
         else:
             self.rows.extend(message.rows)
-            self.add_rows(message.rows)
+            self.show_rows()
 
     def on_tickets_failed(self, message: TicketsFailed) -> None:
         if message.load != self.loads:
@@ -134,28 +132,17 @@ class TicketListScreen(ForwardsWorkerErrors, Screen[None]):
         self.query_one("#tickets", DataTable).focus()
 
     def show_rows(self) -> None:
-        """Fill the table with the rows matching the filter; keep the cursor on its ticket."""
-        table = self.query_one("#tickets", DataTable)
-        current = self.current_key()
-        table.clear()
-        self.add_rows(self.rows)
+        """Fill the table with the rows matching the filter, measured again; keep the cursor
+        on its ticket (or on the one a reload is bringing back)."""
+        table = self.query_one("#tickets", FittedTable)
+        current = self.return_to or self.current_key()
+        words = self.words()
+        shown = [row for row in self.rows if _matches(row, words)]
+        table.fill(COLUMNS, [(row.key, _cells(row)) for row in shown])
         if current and current in table.rows:
             table.move_cursor(row=table.get_row_index(current))
-
-    def add_rows(self, rows: list[TicketRow]) -> None:
-        """Append the rows matching the filter (a page that just arrived) and recount."""
-        table = self.query_one("#tickets", DataTable)
-        words = self.words()
-        for row in rows:
-            if _matches(row, words) and row.key not in table.rows:
-                # Text, not str: a DataTable parses str cells as markup; summaries are untrusted.
-                cells = (row.key, visible(row.status), row.progress, visible(row.summary))
-                table.add_row(*(Text(cell) for cell in cells), key=row.key)
-        if self.return_to and self.return_to in table.rows:
-            # The highlighted ticket may come back on a later page of a reload.
-            if table.cursor_row == 0:
-                table.move_cursor(row=table.get_row_index(self.return_to))
-            self.return_to = None
+            if current == self.return_to:
+                self.return_to = None
         status = _count(table.row_count, len(self.rows), words)
         if self.loading:
             status += ", loading more…"
@@ -175,6 +162,12 @@ class TicketListScreen(ForwardsWorkerErrors, Screen[None]):
         from martflow.tui.screens.ticket import TicketScreen
 
         self.app.push_screen(TicketScreen(str(event.row_key.value)))
+
+
+def _cells(row: TicketRow) -> tuple[Text, ...]:
+    # Text, not str: a DataTable parses str cells as markup; summaries are untrusted.
+    cells = (row.key, visible(row.status), row.progress, visible(row.summary))
+    return tuple(Text(cell) for cell in cells)
 
 
 def _matches(row: TicketRow, words: list[str]) -> bool:

@@ -17,18 +17,26 @@ LIST_FIELDS = ("sources", "joins", "grain", "dimensions")
 """Inputs holding comma-separated lists."""
 
 _FIELDS: tuple[tuple[str, str, str], ...] = (
-    ("mart", "Mart name (fct_/dim_ is added)", "customer_orders"),
-    ("sources", "Sources (source.table, comma-separated)", "shop.orders, shop.customers"),
-    ("joins", "Joins (a.col = b.col, comma-separated)", "orders.customer_id = customers.id"),
-    ("grain", "Grain (table.column; bare = first source)", "customers.customer_id"),
-    ("dimensions", "Dimensions (table.column)", "customers.first_name"),
-    ("measures", "Measures (name=agg(table.column))", "order_count=count(*)"),
-    ("dashboard", "Dashboard name", "Customer lifetime value"),
+    ("mart", "Mart name (fct_/dim_ is added)", "e.g. customer_orders"),
+    ("sources", "Sources (source.table, comma-separated)", "e.g. shop.orders, shop.customers"),
+    ("joins", "Joins (a.col = b.col, comma-separated)", "e.g. orders.customer_id = customers.id"),
+    ("grain", "Grain (table.column; bare = first source)", "e.g. customers.customer_id"),
+    ("dimensions", "Dimensions (table.column)", "e.g. customers.first_name"),
+    ("measures", "Measures (name=agg(table.column))", "e.g. order_count=count(*)"),
+    ("dashboard", "Dashboard name", "e.g. Customer lifetime value"),
 )
+"""(field, label, placeholder): placeholders start with "e.g." and are grey italic, so an
+empty field never looks filled in."""
 
 
-class SpecForm(VerticalScroll):
-    """Inputs for every part of a spec; changes bubble as Input/Select/Checkbox events."""
+class SpecForm(VerticalScroll, can_focus=False):
+    """Inputs for every part of a spec; changes bubble as Input/Select/Checkbox events.
+
+    The form itself never takes the focus (Tab goes from field to field, never to the
+    scrolling container, which would swallow typing).
+    """
+
+    FIELD_ORDER = ("mart", "kind", *(name for name, _label, _hint in _FIELDS[1:]))
 
     DEFAULT_CSS = """
     SpecForm {
@@ -49,6 +57,17 @@ class SpecForm(VerticalScroll):
     SpecForm Input:focus {
         border: none;
         background: $primary 30%;
+    }
+    SpecForm Input > .input--placeholder {
+        color: $text-disabled;
+        text-style: italic;
+    }
+    SpecForm Input.-broken {
+        background: $error 25%;
+    }
+    SpecForm Label.-broken {
+        color: $error;
+        text-style: bold;
     }
     SpecForm Select {
         width: 100%;
@@ -73,9 +92,9 @@ class SpecForm(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         for name, label, placeholder in _FIELDS[:1]:
-            yield Label(label)
+            yield Label(label, id=f"label-{name}")
             yield Input(placeholder=placeholder, id=f"spec-{name}", select_on_focus=False)
-        yield Label("Kind")
+        yield Label("Kind", id="label-kind")
         yield Select(
             [("fact (measures per grain)", "fact"), ("dimension (one row per key)", "dimension")],
             value="fact",
@@ -83,9 +102,26 @@ class SpecForm(VerticalScroll):
             id="spec-kind",
         )
         for name, label, placeholder in _FIELDS[1:]:
-            yield Label(label)
+            yield Label(label, id=f"label-{name}")
             yield Input(placeholder=placeholder, id=f"spec-{name}", select_on_focus=False)
         yield Checkbox("Post to the ticket when saving", id="spec-post")
+
+    def mark_broken(self, broken: frozenset[str]) -> None:
+        """Mark the fields a problem names (label in red, "← fix" after it)."""
+        for name in self.FIELD_ORDER:
+            label = self.query_one(f"#label-{name}", Label)
+            text = str(label.content).removesuffix("  ← fix this")
+            label.update(f"{text}  ← fix this" if name in broken else text)
+            label.set_class(name in broken, "-broken")
+            if name != "kind":
+                self.input_for(name).set_class(name in broken, "-broken")
+
+    def focus_field(self, name: str) -> None:
+        """Focus ``name``'s input (or the kind selector)."""
+        if name == "kind":
+            self.query_one("#spec-kind", Select).focus()
+        else:
+            self.input_for(name).focus()
 
     def input_for(self, name: str) -> Input:
         return self.query_one(f"#spec-{name}", Input)
