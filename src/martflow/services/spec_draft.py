@@ -205,7 +205,7 @@ def lenient_draft(text: str) -> SpecDraft:
         MeasureDraft(str(m.get("name", "")), str(m.get("expr", "")))
         if isinstance(m, dict)
         else MeasureDraft("", str(m))
-        for m in (body.get("measures") if isinstance(body.get("measures"), list) else [])
+        for m in _as_list(body.get("measures"))
     ]
     kind = body.get("kind")
     return SpecDraft(
@@ -218,6 +218,10 @@ def lenient_draft(text: str) -> SpecDraft:
         measures=measures,
         dashboard=str(body.get("dashboard") or ""),
     )
+
+
+def _as_list(value: object) -> list[object]:
+    return value if isinstance(value, list) else []
 
 
 DRAFT_FIELDS = ("sources", "joins", "mart", "kind", "grain", "dimensions", "measures", "dashboard")

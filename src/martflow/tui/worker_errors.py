@@ -22,11 +22,9 @@ class ShowsErrors(Protocol):
 class ForwardsWorkerErrors:
     """Mix into a Screen or Widget whose workers may fail unexpectedly."""
 
-    app: object
-
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
-            show_worker_error(self.app, event.worker)
+            show_worker_error(getattr(self, "app", None), event.worker)  # a Widget's or Screen's
 
 
 def error_text(error: MartflowError) -> str:

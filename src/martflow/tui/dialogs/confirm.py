@@ -29,8 +29,10 @@ class ConfirmDialog(MartflowDialog[bool]):
         yield Static(self.message, id="confirm-message", markup=False)
 
     def compose_buttons(self) -> ComposeResult:
-        variant = "error" if self.danger else "primary"
-        yield Button(f"{self.confirm} (y)", id="confirm-yes", variant=variant)
+        if self.danger:
+            yield Button(f"{self.confirm} (y)", id="confirm-yes", variant="error")
+        else:
+            yield Button(f"{self.confirm} (y)", id="confirm-yes", variant="primary")
         yield Button("Cancel (n)", id="confirm-no")
 
     def on_mount(self) -> None:

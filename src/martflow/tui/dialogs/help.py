@@ -43,7 +43,6 @@ class HelpScreen(MartflowDialog[None]):
             table.add_row(*(Text(cell) for cell in row))
 
     # mypy: narrows ModalScreen.action_dismiss to no result
-    # mypy: narrows ModalScreen.action_dismiss to no result
     def action_dismiss(self, result: None = None) -> None:  # type: ignore[override]
         self.dismiss(result)
 

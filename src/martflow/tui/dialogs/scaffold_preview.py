@@ -168,7 +168,7 @@ class ScaffoldPreviewDialog(MartflowDialog[ScaffoldOptions | None]):
 
 def plan_summary(plan: ScaffoldPlan) -> str:
     """One line per concern: the counts, then what a conflict or an empty plan means."""
-    counts = Counter(f.action for f in plan.files)
+    counts: Counter[str] = Counter(f.action for f in plan.files)
     order = ("create", "update", "conflict", "unchanged")
     line = f"{len(plan.files)} files: " + ", ".join(f"{counts[a]} {a}" for a in order if counts[a])
     conflicts = counts["conflict"]

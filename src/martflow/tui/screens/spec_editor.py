@@ -276,5 +276,10 @@ class SpecEditorScreen(MartflowScreen[None]):
             "Discard",
             danger=True,
         )
-        self.app.push_screen(question, lambda discard: self.dismiss(None) if discard else None)
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(question, answered)
         return None

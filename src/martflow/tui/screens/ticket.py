@@ -284,7 +284,11 @@ class TicketScreen(PipelineRuns):
 
     def action_edit_spec(self) -> None:
         """Open the spec editor; the view reloads when it closes (the spec may have changed)."""
-        self.app.push_screen(SpecEditorScreen(self.key), lambda _: self.load_view())
+
+        def reload(_closed: None) -> None:
+            self.load_view()
+
+        self.app.push_screen(SpecEditorScreen(self.key), reload)
 
     # -- the command palette --------------------------------------------------------------
 

@@ -100,7 +100,11 @@ class PipelineRuns(MartflowScreen[None]):
     def run_steps(self, only: list[str] | None, options: dict[str, object]) -> None:
         worker = get_current_worker()
         context = self.martflow.context
-        engine = context.engine(on_event=lambda event: self.post_message(PipelineEvent(event)))
+
+        def forward(event: Event) -> None:
+            self.post_message(PipelineEvent(event))
+
+        engine = context.engine(on_event=forward)
         report = None
         try:
             report = engine.run(
@@ -193,7 +197,7 @@ class PipelineRuns(MartflowScreen[None]):
             return
         self.martflow.show_error(f"The {step} step failed", failure_text(view, record))
 
-    def load_view(self, failed: str | None = None) -> None:
+    def load_view(self, failed: str | None = None) -> object:
         """Read the ticket again (the screen implements it)."""
         raise NotImplementedError
 
