@@ -14,7 +14,7 @@ from martflow.project_scaffold.demo import DEMO_TICKETS
 from martflow.tui.app import MartflowApp
 from martflow.tui.dialogs.error import ErrorDialog
 from martflow.tui.dialogs.help import HelpScreen
-from martflow.tui.keys import remappable_ids
+from martflow.tui.keys import REMAPPABLE_IDS, binding_ids, remappable_ids
 from martflow.tui.screens.ticket import TicketScreen
 from martflow.tui.screens.tickets import TicketListScreen
 from martflow.tui.widgets.outbox import OutboxBar
