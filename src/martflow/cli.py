@@ -203,13 +203,16 @@ def _open_tui(state: CliState) -> int:
 
 def _keys_check(context: HasProject) -> str:
     """doctor's `[keys]` line: the remaps checked against the TUI's own binding table."""
-    from martflow.tui.keys import REMAPPABLE_IDS, keymap
+    from martflow.errors import ConfigError
+    from martflow.tui.keys import keymap
 
     configured = context.project.config.keys.model_extra or {}
-    remaps = keymap(configured, REMAPPABLE_IDS)
-    if not remaps:
+    remaps = keymap(configured)
+    if remaps.problems:
+        raise ConfigError("; ".join(remaps.problems))
+    if not remaps.keys:
         return "no remaps: the TUI's own keys (see docs/tui.md)"
-    return "remapped " + ", ".join(f"{binding} = {key!r}" for binding, key in remaps.items())
+    return "remapped " + ", ".join(f"{binding} = {key!r}" for binding, key in remaps.keys.items())
 
 
 def main() -> None:

@@ -39,9 +39,9 @@ async def test_an_idle_ticket_screen_holds_no_lock_on_the_warehouse(demo_context
     app = MartflowApp(demo_context)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_ticket(pilot, KEY)
-        screen.query_one("#views", TabbedContent).active = "tab-previewpanel"
+        screen.query_one("#views", TabbedContent).active = "tab-preview"
         await settle(pilot)
-        rows = screen.query_one("#previewpanel").query_one(DataTable)
+        rows = screen.query_one("#preview").query_one(DataTable)
         assert rows.row_count > 0  # read through the worker, which is now idle
 
         assert_writable(database, "users_own_table")
