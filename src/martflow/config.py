@@ -155,6 +155,10 @@ class ScaffoldConfig(_Section):
     source uses its YAML's."""
     reuse_staging: bool = True
     """Select a declared table through its existing staging model instead of generating one."""
+    freshness_warn_hours: int = Field(default=24, gt=0)
+    """Source freshness of a table an EL tool landed: warn when its last sync is older."""
+    freshness_error_hours: int = Field(default=48, gt=0)
+    """Source freshness of a table an EL tool landed: error when its last sync is older."""
 
 
 @dataclass(frozen=True)

@@ -234,6 +234,10 @@ class AppContext:
                 models.target_lag,
                 models.snowflake_warehouse,
             ),
+            freshness_hours=(
+                self.config.scaffold.freshness_warn_hours,
+                self.config.scaffold.freshness_error_hours,
+            ),
         )
 
     def linter(self) -> Linter:

@@ -17,13 +17,18 @@ DEMO_KEY = "DEMO-1"
 
 
 def run_demo(
-    state: CliState, directory: Path, rows: int, seed: int, warehouse: str = "duckdb"
+    state: CliState,
+    directory: Path,
+    rows: int,
+    seed: int,
+    warehouse: str = "duckdb",
+    el: str = "",
 ) -> ExitCode:
     """Everything `martflow demo` does; returns the exit code."""
     from martflow.project_scaffold.demo import DEMO_TICKETS, prepare_repo
 
     started = time.monotonic()
-    root, created = prepare_repo(directory, rows, seed, warehouse)
+    root, created = prepare_repo(directory, rows, seed, warehouse, el=el)
     click.echo(f"{'created' if created else 'reusing'} demo repo {root}", err=True)
     context = AppContext.load(root / "config.toml", on_event=state.render_event)
     state.use(context)

@@ -126,14 +126,23 @@ def _adopt(
     help="duckdb: a file in the repo; postgres: the server PGHOST, PGPORT, PGUSER, "
     "PGPASSWORD and PGDATABASE name.",
 )
+@click.option(
+    "--el",
+    type=click.Choice(["fivetran", "stitch", "airbyte"]),
+    default=None,
+    help="Land the raw tables as this EL tool does: its bookkeeping columns and "
+    "soft-deleted rows (a new warehouse only).",
+)
 @json_option
 @pass_state
 @closing
-def demo(state: CliState, directory: Path, rows: int, seed: int, warehouse: str) -> None:
+def demo(
+    state: CliState, directory: Path, rows: int, seed: int, warehouse: str, el: str | None
+) -> None:
     """Build a sample repo with synthetic data and tickets, and run DEMO-1 end to end."""
     from martflow.commands.demo_runner import run_demo
 
-    raise SystemExit(int(run_demo(state, directory, rows, seed, warehouse)))
+    raise SystemExit(int(run_demo(state, directory, rows, seed, warehouse, el or "")))
 
 
 @click.command("doctor")

@@ -13,7 +13,7 @@ from martflow.core.naming import intermediate_model, surrogate_key
 from martflow.errors import ScaffoldError
 from martflow.project_scaffold.blueprint import Blueprint
 from martflow.project_scaffold.identifiers import IdentifierPolicy, is_plain
-from martflow.project_scaffold.naming import validate_identifier
+from martflow.project_scaffold.naming import adapter_quoted, validate_identifier
 from martflow.project_scaffold.staging import StagedTable
 
 Context = dict[str, object]
@@ -47,12 +47,18 @@ def staging_rendering(table: StagedTable) -> Rendering:
             if column.noqa:
                 noqa[source] = column.noqa
         columns.append({"name": column.name, "source": source, "cast": column.cast})
+    soft_delete: Context | str = ""
+    if table.loader.deleted:
+        marker = placeholder(len(table.columns))
+        replacements[marker] = adapter_quoted(table.loader.deleted)
+        soft_delete = {"source": marker, "kind": table.loader.deleted_kind}
     context: Context = {
         "layer": "staging",
         "source": table.ref.source,
         "table": table.ref.table,
         "model": table.model,
         "columns": columns,
+        "soft_delete": soft_delete,
     }
     return Rendering("staging", context, replacements, noqa)
 

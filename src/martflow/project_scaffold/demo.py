@@ -88,12 +88,14 @@ def prepare_repo(
     seed: int,
     warehouse: str = "duckdb",
     environ: Mapping[str, str] = os.environ,
+    el: str = "",
 ) -> tuple[Path, bool]:
     """Create the demo repo and its warehouse if missing; returns (root, created).
 
     ``warehouse="postgres"`` uses the server the libpq variables in ``environ`` name
     (UsageError naming the ones missing), loads the shop into its ``raw`` schema and
-    points the repo's dbt profile there, its password read from the environment.
+    points the repo's dbt profile there, its password read from the environment. ``el``
+    lands the raw tables as that EL tool does (``synthetic_el``).
     """
     from martflow.project_scaffold.init import init_repo
 
@@ -109,21 +111,21 @@ def prepare_repo(
         raise UsageError(f"{root} exists and is not a martflow repo (no config.toml)")
     _ensure_identity(root)
     if pg is not None:
-        _load_postgres(pg, environ["PGPASSWORD"], rows, seed)
+        _load_postgres(pg, environ["PGPASSWORD"], rows, seed, el)
         return root, created
     from martflow.project_scaffold.synthetic import generate_shop
 
     warehouse_file = root / WAREHOUSE_FILE
     if not warehouse_file.exists():
-        generate_shop(warehouse_file, rows=rows, seed=seed)
+        generate_shop(warehouse_file, rows=rows, seed=seed, el=el)
     return root, created
 
 
-def _load_postgres(pg: PgTarget, password: str, rows: int, seed: int) -> None:
+def _load_postgres(pg: PgTarget, password: str, rows: int, seed: int, el: str = "") -> None:
     conn = pg.connect(password)
     try:
         if not shop_loaded(conn):
-            load_shop(conn, rows=rows, seed=seed)
+            load_shop(conn, rows=rows, seed=seed, el=el)
     finally:
         conn.close()
 

@@ -23,6 +23,7 @@ from martflow.core.models import ColumnRef
 from martflow.core.naming import surrogate_key
 from martflow.errors import ScaffoldError
 from martflow.project_scaffold.blueprint import Blueprint
+from martflow.project_scaffold.el_metadata import LOADED_AT
 from martflow.project_scaffold.naming import dbt_escape
 from martflow.project_scaffold.staging import StagedTable
 from martflow.project_scaffold.yaml_comments import append_keeping_comments
@@ -44,13 +45,20 @@ def _round_trip(existing: str | None = None) -> YAML:
 
 
 def sources_yaml(
-    existing: str | None, path: str, source: str, schema: str, tables: Sequence[StagedTable]
+    existing: str | None,
+    path: str,
+    source: str,
+    schema: str,
+    tables: Sequence[StagedTable],
+    freshness_hours: tuple[int, int] = (24, 48),
 ) -> str:
     """The sources file with every table and column of ``tables`` present.
 
     An existing file is merged, not replaced: missing tables and columns are added, and
     everything else (comments, hand-added tables, tests, quoting) is kept. When nothing
-    is missing the existing text is returned unchanged.
+    is missing the existing text is returned unchanged. A new table an EL tool landed gets
+    its sync timestamp as ``loaded_at_field`` and a ``freshness`` block warning and
+    erroring after ``freshness_hours``.
     """
     rt = _round_trip(existing)
     try:
@@ -74,9 +82,10 @@ def sources_yaml(
         if table_entry is None:
             # Complete before appending, so comments after the list stay below all of it.
             names = [CommentedMap([("name", dbt_escape(c.raw))]) for c in table.columns]
-            table_entry = CommentedMap(
-                [("name", table.ref.table), ("columns", CommentedSeq(names))]
-            )
+            table_entry = CommentedMap([("name", table.ref.table)])
+            if table.loader.synced:
+                table_entry["config"] = _freshness(table.loader.synced, freshness_hours)
+            table_entry["columns"] = CommentedSeq(names)
             append_keeping_comments(table_entries, table_entry)
             changed = True
         columns = _list(table_entry, "columns", path)
@@ -107,9 +116,12 @@ def staging_models_yaml(
     for table in tables:
         columns = []
         for column in table.columns:
+            description = f'Source column "{column.raw}".'
+            if column.name == LOADED_AT:
+                description = f'When {table.loader.loader} synced the row ("{column.raw}").'
             entry: dict[str, object] = {
                 "name": column.name,
-                "description": dbt_escape(f'Source column "{column.raw}".'),
+                "description": dbt_escape(description),
             }
             tests = [
                 _relationship(models[one.table], one.column)
@@ -122,14 +134,24 @@ def staging_models_yaml(
         entries.append(
             {
                 "name": table.model,
-                "description": (
-                    f"{table.ref.name} with columns renamed to snake_case, text dates cast, "
-                    "and exact duplicate rows removed."
-                ),
+                "description": _staging_description(table),
                 "columns": columns,
             }
         )
     return _dump({"version": 2, "models": _merge_models(existing, entries)})
+
+
+def _staging_description(table: StagedTable) -> str:
+    text = (
+        f"{table.ref.name} with columns renamed to snake_case, text dates cast, "
+        "and exact duplicate rows removed"
+    )
+    loader = table.loader
+    if loader.deleted:
+        text += f"; rows {loader.loader} marks as deleted ({loader.deleted}) are dropped"
+    if loader.dropped:
+        text += f"; {loader.loader}'s other bookkeeping columns are left out"
+    return dbt_escape(text + ".")
 
 
 def mart_models_yaml(
@@ -205,6 +227,25 @@ def _keep_tests(old: dict[str, object], new: dict[str, object]) -> dict[str, obj
             tests += [t for t in old_tests if t not in tests]
             column["data_tests"] = tests
     return new
+
+
+def _freshness(synced: str, hours: tuple[int, int]) -> CommentedMap:
+    """dbt >= 1.10 takes ``loaded_at_field`` and ``freshness`` under a table's ``config``."""
+    warn, error = hours
+    return CommentedMap(
+        [
+            ("loaded_at_field", synced),
+            (
+                "freshness",
+                CommentedMap(
+                    [
+                        ("warn_after", CommentedMap([("count", warn), ("period", "hour")])),
+                        ("error_after", CommentedMap([("count", error), ("period", "hour")])),
+                    ]
+                ),
+            ),
+        ]
+    )
 
 
 def _list(entry: CommentedMap, key: str, path: str) -> CommentedSeq:

@@ -45,6 +45,8 @@ class ProjectScaffolder:
         source_schemas: warehouse schema of each source (default: the source's name).
         dialect: the sqlfluff dialect the project lints with; decides which names are quoted.
         mart_config: dbt ``config`` for the mart's properties (its materialization).
+        freshness_hours: (warn, error) hours of the freshness block of a table an EL tool
+            landed.
     """
 
     def __init__(
@@ -57,6 +59,7 @@ class ProjectScaffolder:
         source_schemas: Mapping[str, str] | None = None,
         dialect: str = "duckdb",
         mart_config: Mapping[str, str] | None = None,
+        freshness_hours: tuple[int, int] = (24, 48),
     ) -> None:
         self.project_dir = Path(project_dir).resolve()
         self.models_dir = models_dir.strip("/")
@@ -70,6 +73,7 @@ class ProjectScaffolder:
         self.source_schemas = dict(source_schemas or {})
         self.dialect = dialect
         self.mart_config = dict(mart_config or {})
+        self.freshness_hours = freshness_hours
 
     def preload(self) -> None:
         """Load the lint dialect's identifier rules and the template engine in the
@@ -123,7 +127,7 @@ class ProjectScaffolder:
         merged: set[str] = set()
         for path, source, tables in self._sources_files(staged):
             contents[path] = sources_yaml(
-                self._read(path), path, source, self._schema(source), tables
+                self._read(path), path, source, self._schema(source), tables, self.freshness_hours
             )
             merged.add(path)
         by_source: dict[str, list[StagedTable]] = {}

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from martflow.core.models import ColumnInfo, SourceRef
 from martflow.core.naming import IDENTIFIER_RE, staging_model
 from martflow.errors import WarehouseError
+from martflow.project_scaffold.el_metadata import LOADED_AT, LoaderColumns, loader_columns
 from martflow.project_scaffold.identifiers import IdentifierPolicy
 from martflow.project_scaffold.naming import adapter_quoted, column_names
 
@@ -38,7 +39,8 @@ class StagedColumn:
 
 @dataclass(frozen=True)
 class StagedTable:
-    """A staging model: one raw table, renamed, cast and deduplicated.
+    """A staging model: one raw table, renamed, cast and deduplicated; ``loader`` says which
+    of its columns an EL tool added (left out, but for the sync time and soft deletes).
 
     With ``existing`` set it is a model or seed the project already has (a reused staging
     model, or a bare spec input): martflow selects from it and generates nothing.
@@ -47,6 +49,7 @@ class StagedTable:
     ref: SourceRef
     columns: tuple[StagedColumn, ...]
     existing: str = ""
+    loader: LoaderColumns = field(default_factory=LoaderColumns)
 
     @property
     def model(self) -> str:
@@ -77,20 +80,30 @@ def cast_for(name: str, data_type: str) -> str:
 def stage_table(
     ref: SourceRef, columns: Sequence[ColumnInfo], policy: IdentifierPolicy
 ) -> StagedTable:
-    """Plan the select list of ``ref``'s staging model from its real columns."""
+    """Plan the select list of ``ref``'s staging model from its real columns.
+
+    An EL tool's bookkeeping columns are left out, but for its sync timestamp, kept last
+    as ``_loaded_at``.
+    """
     if not columns:
         raise WarehouseError(f"the warehouse reports no columns for {ref.name}")
-    names = column_names([c.name for c in columns], policy.is_keyword)
-    staged = tuple(
+    loader = loader_columns(columns)
+    data = [c for c in columns if c.name not in loader.dropped]
+    if not data:
+        raise WarehouseError(f"{ref.name} has only its loader's columns ({loader.loader})")
+    names = column_names([c.name for c in data], policy.is_keyword)
+    staged = [
         StagedColumn(
             raw=info.name,
             name=name,
             sql=adapter_quoted(info.name),
             cast=cast_for(name, info.data_type),
         )
-        for info, name in zip(columns, names, strict=True)
-    )
-    return StagedTable(ref=ref, columns=staged)
+        for info, name in zip(data, names, strict=True)
+    ]
+    if loader.synced and LOADED_AT not in names:
+        staged.append(StagedColumn(loader.synced, LOADED_AT, adapter_quoted(loader.synced), ""))
+    return StagedTable(ref=ref, columns=tuple(staged), loader=loader)
 
 
 def existing_table(ref: SourceRef, model: str, columns: Sequence[ColumnInfo]) -> StagedTable:

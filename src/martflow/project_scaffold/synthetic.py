@@ -59,6 +59,7 @@ from typing import Any
 
 from martflow.core.naming import is_identifier
 from martflow.errors import UsageError
+from martflow.project_scaffold.synthetic_el import EL_TOOLS, el_statements
 
 TABLES = ("customers", "products", "orders", "order_items", "payments")
 
@@ -93,7 +94,7 @@ _METHODS = ("credit_card", "credit_card", "paypal", "gift_card", "bank_transfer"
 
 
 def generate_shop(
-    db_path: Path, *, rows: int = 10_000, seed: int = 42, schema: str = "raw"
+    db_path: Path, *, rows: int = 10_000, seed: int = 42, schema: str = "raw", el: str = ""
 ) -> dict[str, int]:
     """Write the shop's raw tables into a new DuckDB file at ``db_path``.
 
@@ -106,6 +107,8 @@ def generate_shop(
         rows: number of distinct orders (>= 1); the other tables scale from it.
         seed: any integer; the same seed gives identical tables.
         schema: schema to create the tables in (a lower-case identifier).
+        el: "fivetran", "stitch" or "airbyte" to land the tables as that EL tool does
+            (see ``synthetic_el``); "" for plain tables.
 
     Returns:
         Row count per table, duplicates included.
@@ -119,6 +122,8 @@ def generate_shop(
         raise UsageError(f"seed must be an integer, got {seed!r}")
     if not is_identifier(schema):
         raise UsageError(f"schema {schema!r} is not a lower-case identifier")
+    if el and el not in EL_TOOLS:
+        raise UsageError(f"el {el!r} is not one of {', '.join(EL_TOOLS)}")
 
     import duckdb  # deferred: only the generator and the warehouse need the engine
 
@@ -129,7 +134,10 @@ def generate_shop(
     try:
         con = duckdb.connect(str(tmp))
         try:
-            for statement in _statements(rows=rows, seed=seed, schema=schema):
+            statements = _statements(rows=rows, seed=seed, schema=schema)
+            if el:
+                statements += el_statements(el, schema)
+            for statement in statements:
                 con.execute(statement)
             counts = {table: _count(con, f'"{schema}"."{table}"') for table in TABLES}
             con.execute("checkpoint")

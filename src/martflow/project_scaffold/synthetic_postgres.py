@@ -86,13 +86,16 @@ def shop_loaded(conn: Any, schema: str = "raw") -> bool:
         return int(cur.fetchone()[0]) == len(TABLES)
 
 
-def load_shop(conn: Any, *, rows: int, seed: int, schema: str = "raw") -> dict[str, int]:
-    """Generate the shop and copy it into ``schema`` (replacing it); returns rows per table."""
+def load_shop(
+    conn: Any, *, rows: int, seed: int, schema: str = "raw", el: str = ""
+) -> dict[str, int]:
+    """Generate the shop (landed as ``el`` does, if given) and copy it into ``schema``
+    (replacing it); returns rows per table."""
     import duckdb  # the synthetic generator's engine
 
     with tempfile.TemporaryDirectory(prefix="martflow-shop-") as tmp:
         db_path = Path(tmp) / "shop.duckdb"
-        counts = generate_shop(db_path, rows=rows, seed=seed, schema=schema)
+        counts = generate_shop(db_path, rows=rows, seed=seed, schema=schema, el=el)
         source = duckdb.connect(str(db_path), read_only=True)
         try:
             # One transaction: committed at the end, rolled back on any error.

@@ -11,6 +11,13 @@ renamed as (
         {% if col.cast %}cast({{ col.source }} as {{ col.cast }}) as {{ col.name }}{% elif col.source != col.name %}{{ col.source }} as {{ col.name }}{% else %}{{ col.name }}{% endif %}{% if not loop.last %},{% endif %}
 {%- endfor %}
     from source
+{%- if cookiecutter.soft_delete %}
+    {%- if cookiecutter.soft_delete.kind == 'flag' %}
+    where not coalesce({{ cookiecutter.soft_delete.source }}, false)
+    {%- else %}
+    where {{ cookiecutter.soft_delete.source }} is null
+    {%- endif %}
+{%- endif %}
 
 )
 
