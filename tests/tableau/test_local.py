@@ -46,6 +46,15 @@ def test_publish_writes_a_twbx_whose_extract_matches_the_mart(
     ]
     assert len(rows) == 4
     assert [r[1] for r in rows] == ["Ada", "Grace", None, 'Edsger "E" <Dijkstra> & co']
+    # The rows counted on their way into the extract choose the quick filters; the
+    # caption names the ticket.
+    params = [z.get("param") for z in root.iterfind(".//zone[@type-v2='filter']")]
+    assert [p.split("].", 1)[1] for p in params] == [
+        "[none:first_order_date:qk]",
+        "[none:first_name:nk]",
+        "[none:is_active:nk]",
+    ]
+    assert root.findtext(".//zone[@type-v2='text']/formatted-text/run").startswith("DEMO-1 · ")
 
 
 def test_republish_overwrites_in_place(publisher: LocalTableauPublisher, tmp_path: Path) -> None:

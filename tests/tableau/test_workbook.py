@@ -40,37 +40,98 @@ def test_datasource_declares_types_and_roles() -> None:
     assert (connection.get("class"), connection.get("dbname")) == ("hyper", EXTRACT)
 
 
-def test_one_sheet_per_measure_over_time_by_first_dimension() -> None:
+def test_kpi_tiles_then_a_line_per_measure_over_time() -> None:
     root = assert_valid_twb(render_workbook(make_spec(), MART_COLUMNS, EXTRACT).xml)
     sheets = root.findall("worksheets/worksheet")
-    assert [s.get("name") for s in sheets] == ["order_count", "lifetime_value"]
-    first = sheets[0].find("table")
-    assert first.findtext("rows").endswith(".[sum:order_count:qk]")
-    assert first.findtext("cols").endswith(".[tmn:first_order_date:qk]")
-    assert first.find("panes/pane/encodings/color").get("column").endswith(".[none:first_name:nk]")
-    assert first.find("panes/pane/mark").get("class") == "Line"
+    assert [s.get("name") for s in sheets] == [
+        "order_count total",
+        "lifetime_value total",
+        "order_count",
+        "lifetime_value",
+    ]
+    tile = sheets[0].find("table")
+    assert tile.find("panes/pane/mark").get("class") == "Text"
+    assert tile.find("panes/pane/encodings/text").get("column").endswith(".[sum:order_count:qk]")
+    assert tile.findtext("rows") == tile.findtext("cols") == ""
+    line = sheets[2].find("table")
+    assert line.findtext("rows").endswith(".[sum:order_count:qk]")
+    assert line.findtext("cols").endswith(".[tmn:first_order_date:qk]")
+    assert line.find("panes/pane/mark").get("class") == "Line"
+    # first_name does not identify a customer: one line of totals, not a line per name
+    assert line.find("panes/pane/encodings") is None
 
 
-def test_without_a_date_the_measure_is_by_the_first_dimension() -> None:
-    columns = [c for c in MART_COLUMNS if c[1] not in {"DATE", "TIMESTAMP"}]
-    root = assert_valid_twb(render_workbook(make_spec(), columns, EXTRACT).xml)
-    table = root.find("worksheets/worksheet/table")
-    assert table.findtext("cols").endswith(".[none:first_name:nk]")
+def bar_columns(spec, columns=None) -> str:
+    columns = columns or [c for c in MART_COLUMNS if c[1] not in {"DATE", "TIMESTAMP"}]
+    root = assert_valid_twb(render_workbook(spec, columns, EXTRACT).xml)
+    table = root.find("worksheets/worksheet[@name='order_count']/table")
     assert table.find("panes/pane/mark").get("class") == "Bar"
     assert table.find("panes/pane/encodings") is None
+    ds = root.find("datasources/datasource").get("name")
+    return table.findtext("cols").replace(f"[{ds}].", "")
 
 
-def test_dashboard_lays_out_every_sheet_under_its_title() -> None:
-    workbook = render_workbook(make_spec("Customer LTV"), MART_COLUMNS, EXTRACT)
+def test_bars_stay_at_the_grain_two_customers_called_ann_are_two_bars() -> None:
+    assert bar_columns(make_spec()) == "([none:first_name:nk] / [none:customer_id:ok])"
+
+
+def test_bars_by_a_dimension_that_is_the_grain_need_no_key() -> None:
+    spec = make_spec(
+        grain=(ColumnRef("customers", "first_name"),),
+        dimensions=(ColumnRef("customers", "first_name"),),
+    )
+    assert bar_columns(spec) == "[none:first_name:nk]"
+
+
+def test_dashboard_has_title_caption_kpi_row_charts_and_filters() -> None:
+    workbook = render_workbook(
+        make_spec("Customer LTV"),
+        MART_COLUMNS,
+        EXTRACT,
+        key="DEMO-1",
+        distinct={"first_name": 3, "is_active": 2},
+    )
     root = assert_valid_twb(workbook.xml)
     dashboard = root.find("dashboards/dashboard")
     assert dashboard.get("name") == workbook.title == "Customer LTV"
     zones = dashboard.findall("zones/zone/zone")
-    assert zones[0].get("type-v2") == "title"
-    assert [z.get("name") for z in zones[1:]] == ["order_count", "lifetime_value"]
-    assert sum(int(z.get("h")) for z in zones) == 100000
+    assert [z.get("type-v2") for z in zones[:2]] == ["title", "text"]
+    assert zones[1].findtext("formatted-text/run") == "DEMO-1 · Customer LTV · fct_customer_orders"
+    sheets = [z for z in zones if z.get("name") and z.get("type-v2") is None]
+    assert [z.get("name") for z in sheets] == list(workbook.sheets)
+    tiles, charts = sheets[:2], sheets[2:]
+    assert len({z.get("y") for z in tiles}) == 1  # the KPI tiles share a row
+    assert all(int(c.get("y")) >= int(tiles[0].get("y")) + int(tiles[0].get("h")) for c in charts)
+    bottom = charts[-1]
+    assert int(bottom.get("y")) + int(bottom.get("h")) == 100000
+    filters = [z for z in zones if z.get("type-v2") == "filter"]
+    assert [(z.get("param").split("].", 1)[1], z.get("mode")) for z in filters] == [
+        ("[none:first_order_date:qk]", "slider"),
+        ("[none:first_name:nk]", "checkdropdown"),
+        ("[none:is_active:nk]", "checkdropdown"),
+    ]
+    # Every sheet, KPI tiles included, carries each filter in the same filter group.
+    for sheet in root.findall("worksheets/worksheet"):
+        groups = {
+            f.get("column").split("].", 1)[1]: f.get("filter-group")
+            for f in sheet.findall("table/view/filter")
+        }
+        assert groups == {
+            "[none:first_order_date:qk]": "1",
+            "[none:first_name:nk]": "2",
+            "[none:is_active:nk]": "3",
+        }, sheet.get("name")
     windows = [w.get("name") for w in root.findall("windows/window")]
-    assert windows == ["order_count", "lifetime_value", "Customer LTV"]
+    assert windows == [*workbook.sheets, "Customer LTV"]
+
+
+def test_quick_filters_only_on_few_valued_text_columns_outside_the_grain() -> None:
+    many = render_workbook(
+        make_spec(), MART_COLUMNS, EXTRACT, distinct={"first_name": 21, "is_active": 1}
+    )
+    root = assert_valid_twb(many.xml)
+    params = [z.get("param") for z in root.iterfind(".//zone[@type-v2='filter']")]
+    assert [p.split("].", 1)[1] for p in params] == ["[none:first_order_date:qk]"]
 
 
 def test_title_defaults_to_the_mart_and_rendering_is_deterministic() -> None:
@@ -126,8 +187,11 @@ def test_the_schema_rejects_a_manifest_only_workbook() -> None:
 
 
 def test_renders_valid_for_the_2025_3_schema_too() -> None:
-    xml = render_workbook(make_spec(), MART_COLUMNS, EXTRACT, version="25.3").xml
+    xml = render_workbook(
+        make_spec(), MART_COLUMNS, EXTRACT, version="25.3", key="K-1", distinct={"first_name": 2}
+    ).xml
     root = assert_valid_twb(xml)
+    assert len(root.findall(".//zone[@type-v2='filter']")) == 2
     assert root.get("version") == "25.3"
 
 

@@ -79,21 +79,31 @@ _DERIVATIONS = {
     "Sum": ("sum", "qk", "quantitative"),
     "Count": ("cnt", "qk", "quantitative"),
     "Month-Trunc": ("tmn", "qk", "quantitative"),
+    "Range": ("none", "qk", "quantitative"),  # a date as a continuous range (filters)
 }
 
 
 @dataclass(frozen=True)
 class Sheet:
-    """One worksheet: a measure by the first dimension, over time if there is a date."""
+    """One worksheet: a measure over time if there is a date, else by the first dimension.
+
+    ``key`` holds the grain columns that label a bar beside ``by`` when ``by`` alone does
+    not identify a mart row (two customers called Ann stay two bars). A ``kpi`` sheet shows
+    the measure's total as text.
+    """
 
     name: str
     measure: Field
     aggregation: str
     by: Field | None
     date: Field | None
+    key: tuple[Field, ...] = ()
+    kpi: bool = False
 
     @property
     def mark(self) -> str:
+        if self.kpi:
+            return "Text"
         return "Line" if self.date else "Bar"
 
 
@@ -121,6 +131,10 @@ def plan_sheets(fields: list[Field], spec: TicketSpec) -> list[Sheet]:
     dims = [by_name[n] for n in wanted if n in by_name and by_name[n] is not date]
     dims += [f for f in fields if f.role == "dimension" and f is not date and f not in dims]
     first = dims[0] if dims else None
+    grain = [by_name[c.column.lower()] for c in spec.grain if c.column.lower() in by_name]
+    key = tuple(g for g in grain if g is not first and g is not date)
+    if first is not None and first in grain:
+        key = ()  # the first dimension is (part of) the grain: one label per mart row
     sheets = []
     for measure in spec.measures:
         field = by_name.get(measure.name.lower())
@@ -129,9 +143,22 @@ def plan_sheets(fields: list[Field], spec: TicketSpec) -> list[Sheet]:
                 f"measure {measure.name!r} is not a column of mart {spec.mart_model}; "
                 "rebuild the mart"
             )
-        sheets.append(Sheet(field.name, field, "Sum", first, date))
+        sheets.append(Sheet(field.name, field, "Sum", first, date, key))
     if not sheets:
         if first is None:
             raise PublishError(f"mart {spec.mart_model} has no column to chart")
-        sheets.append(Sheet(f"{first.name} count", first, "Count", first, date))
+        sheets.append(Sheet(f"{first.name} count", first, "Count", first, date, key))
     return sheets
+
+
+def plan_kpis(sheets: list[Sheet]) -> list[Sheet]:
+    """A text tile with the total of each chart's measure, named ``<measure> total``."""
+    taken = {s.name for s in sheets}
+    tiles = []
+    for sheet in sheets:
+        name, suffix = f"{sheet.name} total", 2
+        while name in taken:  # a measure may be called "<other measure> total"
+            name, suffix = f"{sheet.name} total ({suffix})", suffix + 1
+        taken.add(name)
+        tiles.append(Sheet(name, sheet.measure, sheet.aggregation, None, None, kpi=True))
+    return tiles

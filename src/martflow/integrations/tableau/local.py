@@ -51,7 +51,7 @@ class LocalTableauPublisher:
         if self.connection == "live":
             twb = self.output_dir / f"{model_name(spec)}.twb"
             if not dry_run:
-                build_live_workbook(self.reader, spec, twb)
+                build_live_workbook(self.reader, spec, twb, key)
             return PublishResult(location=str(twb), artifacts={"twb": str(twb)})
         paths = self.paths(spec)
         if dry_run:
@@ -62,5 +62,6 @@ class LocalTableauPublisher:
             self.state_dir / "tableau" / model_name(spec),
             Path(paths["twbx"]),
             self.state_dir / "logs" / "hyper",
+            key,
         )
         return PublishResult(location=str(package.twbx), artifacts=package.artifacts())

@@ -11,7 +11,13 @@ from typing import Any, Protocol
 from martflow.core.models import TicketSpec
 from martflow.core.naming import is_bare_name
 from martflow.errors import PublishError
+from martflow.integrations.tableau.dashboard import (
+    MAX_FILTER_VALUES,
+    DistinctValues,
+    filterable,
+)
 from martflow.integrations.tableau.extract import write_extract
+from martflow.integrations.tableau.fields import plan_fields
 from martflow.integrations.tableau.live import LiveConnection
 from martflow.integrations.tableau.workbook import render_workbook
 
@@ -26,14 +32,17 @@ class MartReader(Protocol):
     def connection(self, model: str) -> dict[str, Any]: ...
 
 
-def build_live_workbook(reader: MartReader, spec: TicketSpec, twb: Path) -> LiveConnection:
+def build_live_workbook(
+    reader: MartReader, spec: TicketSpec, twb: Path, key: str = ""
+) -> LiveConnection:
     """Write a .twb whose datasource queries the mart in the warehouse (no extract, no password).
 
+    Without an extract the values are not read, so the only quick filter is the date range.
     Returns where it connects.
     """
     name = model_name(spec)
     live = LiveConnection.from_target(reader.connection(name))
-    workbook = render_workbook(spec, reader.columns(name), "", live=live)
+    workbook = render_workbook(spec, reader.columns(name), "", live=live, key=key)
     write_atomic(twb, workbook.xml.encode("utf-8"))
     return live
 
@@ -67,18 +76,28 @@ def extract_member(spec: TicketSpec) -> str:
 
 
 def build_package(
-    reader: MartReader, spec: TicketSpec, build_dir: Path, twbx: Path, log_dir: Path
+    reader: MartReader,
+    spec: TicketSpec,
+    build_dir: Path,
+    twbx: Path,
+    log_dir: Path,
+    key: str = "",
 ) -> Package:
     """Extract the mart, render the .twb next to it in ``build_dir``, and zip both to ``twbx``.
 
     ``build_dir`` gets the same layout as the inside of the .twbx, so the loose .twb
-    opens too.
+    opens too. The rows are counted on their way into the extract: text columns with few
+    values get quick filters. ``key`` is the ticket the dashboard's caption names.
     """
     name = model_name(spec)
     columns, rows = reader.read(name)
     hyper = build_dir / extract_member(spec)
-    count = write_extract(columns, rows, hyper, log_dir)
-    workbook = render_workbook(spec, columns, extract_member(spec))
+    fields = plan_fields(columns, spec)
+    values = DistinctValues([n for n, _ in columns], filterable(fields), MAX_FILTER_VALUES)
+    count = write_extract(columns, values.through(rows), hyper, log_dir)
+    workbook = render_workbook(
+        spec, columns, extract_member(spec), key=key, distinct=values.counts()
+    )
     twb = build_dir / f"{name}.twb"
     write_atomic(twb, workbook.xml.encode("utf-8"))
     package_twbx(twb, hyper, extract_member(spec), twbx)

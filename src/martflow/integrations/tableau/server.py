@@ -120,24 +120,30 @@ class TableauServerPublisher:
                 f"for the token named {self.config.token_name!r}"
             )
         if self.config.connection == "live":
-            return self._publish_live(spec, name, secret, journal or _Memory())
+            return self._publish_live(spec, key, secret, journal or _Memory())
         build = self.state_dir / "tableau" / name
         package = build_package(
-            self.reader, spec, build, build / f"{name}.twbx", self.state_dir / "logs" / "hyper"
+            self.reader,
+            spec,
+            build,
+            build / f"{name}.twbx",
+            self.state_dir / "logs" / "hyper",
+            key,
         )
         ids = self._publish_files(name, package.hyper, package.twbx, secret, journal or _Memory())
         return PublishResult(location=ids["workbook_url"], artifacts={**package.artifacts(), **ids})
 
     def _publish_live(
-        self, spec: TicketSpec, name: str, secret: str, journal: PublishJournal
+        self, spec: TicketSpec, key: str, secret: str, journal: PublishJournal
     ) -> PublishResult:
         """Publish a .twb that queries the warehouse: no extract, no data source item.
 
         The warehouse password is embedded only with ``[tableau] embed_credentials = true``,
         taken from the environment; otherwise viewers sign in to the warehouse themselves.
         """
+        name = model_name(spec)
         twb = self.state_dir / "tableau" / name / f"{name}.twb"
-        live = build_live_workbook(self.reader, spec, twb)
+        live = build_live_workbook(self.reader, spec, twb, key)
         credentials = None
         if self.config.embed_credentials:
             password = self.secrets.get(live.password_variable)
