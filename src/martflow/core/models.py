@@ -130,6 +130,8 @@ class TicketSpec:
     dimensions: tuple[ColumnRef, ...] = ()
     measures: tuple[Measure, ...] = ()
     dashboard: str = ""
+    incremental: ColumnRef | None = None
+    """The column whose newer values mark changed rows: the mart is built incrementally."""
 
     @property
     def mart_model(self) -> str:
@@ -147,6 +149,7 @@ class TicketSpec:
             "dimensions": [str(d) for d in self.dimensions],
             "measures": [{"name": m.name, "expr": m.expr} for m in self.measures],
             "dashboard": self.dashboard,
+            **({"incremental": {"key": str(self.incremental)}} if self.incremental else {}),
         }
 
 

@@ -84,6 +84,8 @@ def build_blueprint(spec: TicketSpec, staged: Sequence[StagedTable]) -> Blueprin
     needed = [resolve(g, "grain") for g in spec.grain]
     needed += [resolve(d, "dimensions") for d in spec.dimensions]
     needed += [resolve(m.column, "measures") for m in spec.measures if m.column is not None]
+    if spec.incremental is not None:
+        needed.append(resolve(spec.incremental, "incremental"))
     unique = list(dict.fromkeys(needed))
     counts: dict[str, int] = {}
     for ref in unique:

@@ -112,6 +112,17 @@ def mart_rendering(blueprint: Blueprint) -> Rendering:
                 "distinct": bool(measure.distinct and column),
             }
         )
+    incremental: Context | str = ""
+    if spec.incremental is not None:
+        # The mart keeps the newest key of each row's inputs: the next build compares to it.
+        column = blueprint.alias(spec.incremental)
+        if column not in group:
+            if any(m["name"] == column for m in measures):
+                raise ScaffoldError(f"incremental: {column!r} is also a measure name")
+            measures.append(
+                {"name": column, "function": "max", "column": column, "distinct": False}
+            )
+        incremental = {"column": column, "grain": grain}
     context: Context = {
         "layer": "marts",
         "mart": spec.mart,
@@ -122,5 +133,6 @@ def mart_rendering(blueprint: Blueprint) -> Rendering:
         "key_columns": grain if len(grain) > 1 else [],
         "measures": measures,
         "select_distinct": not measures,
+        "incremental": incremental,
     }
     return Rendering("mart", context)

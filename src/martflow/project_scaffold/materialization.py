@@ -6,6 +6,24 @@ SNOWFLAKE_DIALECT = "snowflake"
 TARGET_WAREHOUSE = "{{ target.warehouse }}"
 
 
+INCREMENTAL_STRATEGIES = {
+    "snowflake": "merge",
+    "bigquery": "merge",
+    "databricks": "merge",
+    "spark": "merge",  # dbt-spark merges Delta (or Iceberg/Hudi) tables only
+}
+"""Adapters whose incremental models merge; the others delete the changed keys and insert."""
+
+
+def incremental_config(dialect: str, unique_key: str) -> dict[str, str]:
+    """The dbt ``config`` of an incremental mart, keyed on its grain (or surrogate key)."""
+    return {
+        "materialized": "incremental",
+        "unique_key": unique_key,
+        "incremental_strategy": INCREMENTAL_STRATEGIES.get(dialect, "delete+insert"),
+    }
+
+
 def mart_config(
     materialization: str | None,
     dialect: str,

@@ -173,6 +173,11 @@ def mart_models_yaml(
             columns.append(_column(blueprint.alias(ref), f"Dimension: {ref}."))
     for measure in spec.measures:
         columns.append(_column(measure.name, f"Measure: {measure.expr}."))
+    if spec.incremental is not None:
+        alias = blueprint.alias(spec.incremental)
+        if all(c["name"] != alias for c in columns):
+            text = f"Incremental key: the newest {spec.incremental} of the row's inputs."
+            columns.append(_column(alias, text))
     model: dict[str, object] = {
         "name": spec.mart_model,
         "description": dbt_escape(f"{key}: {summary}"),
@@ -183,12 +188,16 @@ def mart_models_yaml(
     return _dump({"version": 2, "models": [model]})
 
 
-def grain_tests(blueprint: Blueprint) -> tuple[str, ...]:
-    """dbt's names of the ``unique`` tests ``mart_models_yaml`` puts on the grain."""
+def grain_key(blueprint: Blueprint) -> str:
+    """The mart column identifying a row: the grain column, or the surrogate key of several."""
     spec = blueprint.spec
     grain = [blueprint.alias(g) for g in spec.grain]
-    column = grain[0] if len(grain) == 1 else surrogate_key(spec.mart)
-    return (f"unique_{spec.mart_model}_{column}",)
+    return grain[0] if len(grain) == 1 else surrogate_key(spec.mart)
+
+
+def grain_tests(blueprint: Blueprint) -> tuple[str, ...]:
+    """dbt's names of the ``unique`` tests ``mart_models_yaml`` puts on the grain."""
+    return (f"unique_{blueprint.spec.mart_model}_{grain_key(blueprint)}",)
 
 
 def _merge_models(existing: str | None, ours: list[dict[str, object]]) -> list[object]:

@@ -22,8 +22,10 @@ from martflow.project_scaffold.contexts import (
 )
 from martflow.project_scaffold.identifiers import identifier_policy, preload_policy
 from martflow.project_scaffold.manifest import MANIFEST_NAME, load_manifest, save_manifest, sha256
+from martflow.project_scaffold.materialization import incremental_config
 from martflow.project_scaffold.naming import validate_identifier
 from martflow.project_scaffold.properties import (
+    grain_key,
     grain_tests,
     mart_models_yaml,
     sources_yaml,
@@ -144,7 +146,10 @@ class ProjectScaffolder:
         contents.update(self._render("intermediate", intermediate_rendering(blueprint, policy)))
         contents.update(self._render("mart", mart_rendering(blueprint)))
         mart_yml = f"{self.models_dir}/marts/_{spec.mart}__models.yml"
-        contents[mart_yml] = mart_models_yaml(blueprint, key, summary, self.mart_config)
+        config = self.mart_config
+        if spec.incremental is not None:  # replaces the configured materialization
+            config = incremental_config(self.dialect, grain_key(blueprint))
+        contents[mart_yml] = mart_models_yaml(blueprint, key, summary, config)
         manifest = load_manifest(self.manifest_path)
         if index is not None:
             _refuse_taken_names(contents, index, manifest)

@@ -25,7 +25,17 @@ from martflow.core.spec.messages import (
 )
 
 MAX_DASHBOARD = 200
-KEYS = ("sources", "joins", "mart", "kind", "grain", "dimensions", "measures", "dashboard")
+KEYS = (
+    "sources",
+    "joins",
+    "mart",
+    "kind",
+    "grain",
+    "dimensions",
+    "measures",
+    "dashboard",
+    "incremental",
+)
 """The keys allowed under ``martflow:``."""
 
 # ASCII-only: with Unicode case folding, U+017F (long s) would match "s" in "sum".
@@ -81,6 +91,7 @@ class _Validator:
         self.outputs_unique(grain, dimensions)
         measures = self.measures(body.get("measures"), kind, grain, dimensions)
         dashboard = self.dashboard(body.get("dashboard"))
+        incremental = self.incremental(body.get("incremental"), kind)
         if self.p.items:
             return None
         return TicketSpec(
@@ -92,6 +103,7 @@ class _Validator:
             dimensions=tuple(dimensions),
             measures=tuple(measures),
             dashboard=dashboard,
+            incremental=incremental,
         )
 
     def sources(self, value: object) -> list[SourceRef]:
@@ -336,6 +348,24 @@ class _Validator:
         if column is None:
             return None
         return func, column, match.group("distinct") is not None
+
+    def incremental(self, value: object, kind: object) -> ColumnRef | None:
+        """``{key: table.column}``: the column whose newer values mark changed rows."""
+        path = "martflow.incremental"
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            self.p.add(path, _type_reason(value, "a mapping like {key: orders.updated_at}"))
+            return None
+        for key in value:
+            if key != "key":
+                self.p.add(path, _unknown_key(key, ("key",)))
+        if value.get("key") is None:
+            self.p.add(f"{path}.key", "is required, e.g. orders.updated_at")
+            return None
+        if kind == "dimension":
+            self.p.add(path, "only a fact is built incrementally; a dimension is rebuilt")
+        return self.column(value["key"], f"{path}.key", bare_table=None)
 
     def dashboard(self, value: object) -> str:
         path = "martflow.dashboard"

@@ -14,6 +14,19 @@ select{% if cookiecutter.select_distinct %} distinct{% endif %}
     {{ m.function }}({% if m.distinct %}distinct {% endif %}{{ m.column or '*' }}) as {{ m.name }}{% if not loop.last %},{% endif %}
 {%- endfor %}
 from {{ '{{' }} ref('{{ cookiecutter.upstream }}') {{ '}}' }}
+{%- if cookiecutter.incremental %}
+{%- set inc = cookiecutter.incremental %}
+{{ '{%' }} if is_incremental() {{ '%}' }}
+    -- rebuild every grain value with inputs newer than the last build
+    where {% if inc.grain | length > 1 %}({{ inc.grain | join(', ') }}){% else %}{{ inc.grain[0] }}{% endif %} in (
+        select{% for col in inc.grain %} changed.{{ col }}{% if not loop.last %},{% endif %}{% endfor %}
+        from {{ '{{' }} ref('{{ cookiecutter.upstream }}') {{ '}}' }} as changed
+        where changed.{{ inc.column }} > (
+            select max(built.{{ inc.column }}) from {{ '{{' }} this {{ '}}' }} as built
+        )
+    )
+{{ '{%' }} endif {{ '%}' }}
+{%- endif %}
 {%- if not cookiecutter.select_distinct %}
 group by
 {%- for col in cookiecutter.columns %}
