@@ -108,6 +108,8 @@ class Measure:
     function: Aggregate
     column: ColumnRef | None = None
     distinct: bool = False
+    rolling: int = 0
+    """Periods of the spec's time grain the measure is summed over (0: not rolling)."""
 
     @property
     def expr(self) -> str:
@@ -116,6 +118,22 @@ class Measure:
             return f"{self.function}(*)"
         inner = f"distinct {self.column}" if self.distinct else str(self.column)
         return f"{self.function}({inner})"
+
+
+TimeGrainName = Literal["day", "week", "month"]
+
+
+@dataclass(frozen=True)
+class TimeGrain:
+    """The mart's time axis: ``column`` truncated to ``grain``, added to the mart's grain."""
+
+    column: ColumnRef
+    grain: TimeGrainName
+
+    @property
+    def name(self) -> str:
+        """The mart column holding the period, ``<column>_<grain>``."""
+        return f"{self.column.column}_{self.grain}"
 
 
 @dataclass(frozen=True)
@@ -132,6 +150,7 @@ class TicketSpec:
     dashboard: str = ""
     incremental: ColumnRef | None = None
     """The column whose newer values mark changed rows: the mart is built incrementally."""
+    time: TimeGrain | None = None
 
     @property
     def mart_model(self) -> str:
@@ -147,9 +166,17 @@ class TicketSpec:
             "kind": self.kind,
             "grain": [str(g) for g in self.grain],
             "dimensions": [str(d) for d in self.dimensions],
-            "measures": [{"name": m.name, "expr": m.expr} for m in self.measures],
+            "measures": [
+                {"name": m.name, "expr": m.expr, **({"rolling": m.rolling} if m.rolling else {})}
+                for m in self.measures
+            ],
             "dashboard": self.dashboard,
             **({"incremental": {"key": str(self.incremental)}} if self.incremental else {}),
+            **(
+                {"time": {"column": str(self.time.column), "grain": self.time.grain}}
+                if self.time
+                else {}
+            ),
         }
 
 

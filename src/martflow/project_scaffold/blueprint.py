@@ -32,7 +32,18 @@ class Blueprint:
 
     def alias(self, ref: ColumnRef) -> str:
         """The intermediate model's name for a column as the spec wrote it."""
-        return dict(self.selected)[dict(self.resolved).get(ref, ref)]
+        return dict(self.selected)[self.resolve(ref)]
+
+    def resolve(self, ref: ColumnRef) -> ColumnRef:
+        """A spec column as its table's column (a bare name gets its table)."""
+        return dict(self.resolved).get(ref, ref)
+
+    def mart_grain(self) -> list[str]:
+        """The mart's grain columns: the spec's, then the time grain's period if any."""
+        grain = [self.alias(g) for g in self.spec.grain]
+        if self.spec.time is not None:
+            grain.append(self.spec.time.name)
+        return grain
 
     def table(self, name: str) -> StagedTable:
         return next(t for t in self.tables if t.ref.table == name)
@@ -86,6 +97,8 @@ def build_blueprint(spec: TicketSpec, staged: Sequence[StagedTable]) -> Blueprin
     needed += [resolve(m.column, "measures") for m in spec.measures if m.column is not None]
     if spec.incremental is not None:
         needed.append(resolve(spec.incremental, "incremental"))
+    if spec.time is not None:
+        resolve(spec.time.column, "time")  # the intermediate selects its period, not it
     unique = list(dict.fromkeys(needed))
     counts: dict[str, int] = {}
     for ref in unique:

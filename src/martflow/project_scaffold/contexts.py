@@ -88,14 +88,21 @@ def intermediate_rendering(blueprint: Blueprint, policy: IdentifierPolicy) -> Re
             for step in blueprint.joins
         ],
         "columns": [{**column(ref), "alias": alias} for ref, alias in blueprint.selected],
+        "period": "",
     }
+    time = blueprint.spec.time
+    if time is not None:
+        if time.name in {alias for _, alias in blueprint.selected}:
+            raise ScaffoldError(f"time: the period column {time.name!r} is taken by another column")
+        source = blueprint.resolve(time.column)
+        context["period"] = {**column(source), "grain": time.grain, "name": time.name}
     return Rendering("intermediate", context)
 
 
 def mart_rendering(blueprint: Blueprint) -> Rendering:
     """The fact or dimension model: grain, dimensions, aggregated measures."""
     spec = blueprint.spec
-    grain = [blueprint.alias(g) for g in spec.grain]
+    grain = blueprint.mart_grain()
     dims = [blueprint.alias(d) for d in spec.dimensions]
     group = list(dict.fromkeys(grain + dims))
     measures: list[Context] = []
@@ -104,12 +111,23 @@ def mart_rendering(blueprint: Blueprint) -> Rendering:
         if name in group:
             raise ScaffoldError(f"measures: {name!r} is also a grain or dimension column")
         column = blueprint.alias(measure.column) if measure.column else ""
+        function = validate_identifier(measure.function, "measure function")
+        window: Context | str = ""
+        if measure.rolling and spec.time is not None:
+            # A rolling measure sums (or keeps the min/max of) the last N periods' values.
+            window = {
+                "function": function if function in {"min", "max"} else "sum",
+                "partition": [g for g in grain if g != spec.time.name],
+                "order": spec.time.name,
+                "preceding": measure.rolling - 1,
+            }
         measures.append(
             {
                 "name": name,
-                "function": validate_identifier(measure.function, "measure function"),
+                "function": function,
                 "column": column,
                 "distinct": bool(measure.distinct and column),
+                "window": window,
             }
         )
     incremental: Context | str = ""
@@ -120,7 +138,13 @@ def mart_rendering(blueprint: Blueprint) -> Rendering:
             if any(m["name"] == column for m in measures):
                 raise ScaffoldError(f"incremental: {column!r} is also a measure name")
             measures.append(
-                {"name": column, "function": "max", "column": column, "distinct": False}
+                {
+                    "name": column,
+                    "function": "max",
+                    "column": column,
+                    "distinct": False,
+                    "window": "",
+                }
             )
         incremental = {"column": column, "grain": grain}
     context: Context = {

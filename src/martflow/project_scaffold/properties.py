@@ -160,11 +160,14 @@ def mart_models_yaml(
     """The mart's properties: the ticket as description, tests on the grain, and ``config``
     (its materialization, see ``materialization.mart_config``) when there is one."""
     spec = blueprint.spec
-    grain = [blueprint.alias(g) for g in spec.grain]
+    grain = blueprint.mart_grain()
+    tests = ["unique", "not_null"] if len(grain) == 1 else ["not_null"]
     columns: list[dict[str, object]] = []
     for ref in spec.grain:
-        tests = ["unique", "not_null"] if len(grain) == 1 else ["not_null"]
         columns.append(_column(blueprint.alias(ref), f"Grain: {ref}.", tests))
+    if spec.time is not None:
+        text = f"Grain: the {spec.time.grain} of {spec.time.column} (its first day)."
+        columns.append(_column(spec.time.name, text, tests))
     if len(grain) > 1:
         key_description = "Surrogate key: md5 of the grain columns " + ", ".join(grain) + "."
         columns.append(_column(surrogate_key(spec.mart), key_description, ["unique", "not_null"]))
@@ -172,7 +175,14 @@ def mart_models_yaml(
         if blueprint.alias(ref) not in grain:
             columns.append(_column(blueprint.alias(ref), f"Dimension: {ref}."))
     for measure in spec.measures:
-        columns.append(_column(measure.name, f"Measure: {measure.expr}."))
+        text = f"Measure: {measure.expr}."
+        if measure.rolling and spec.time is not None:
+            text = (
+                f"Measure: {measure.expr} over the last {measure.rolling} rows of each "
+                f"series by {spec.time.name} ({measure.rolling} {spec.time.grain}s when "
+                "every period has rows)."
+            )
+        columns.append(_column(measure.name, text))
     if spec.incremental is not None:
         alias = blueprint.alias(spec.incremental)
         if all(c["name"] != alias for c in columns):
@@ -190,9 +200,8 @@ def mart_models_yaml(
 
 def grain_key(blueprint: Blueprint) -> str:
     """The mart column identifying a row: the grain column, or the surrogate key of several."""
-    spec = blueprint.spec
-    grain = [blueprint.alias(g) for g in spec.grain]
-    return grain[0] if len(grain) == 1 else surrogate_key(spec.mart)
+    grain = blueprint.mart_grain()
+    return grain[0] if len(grain) == 1 else surrogate_key(blueprint.spec.mart)
 
 
 def grain_tests(blueprint: Blueprint) -> tuple[str, ...]:

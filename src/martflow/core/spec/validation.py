@@ -5,7 +5,16 @@ from __future__ import annotations
 import re
 from typing import Any, Literal, cast
 
-from martflow.core.models import Aggregate, ColumnRef, JoinSpec, Measure, SourceRef, TicketSpec
+from martflow.core.models import (
+    Aggregate,
+    ColumnRef,
+    JoinSpec,
+    Measure,
+    SourceRef,
+    TicketSpec,
+    TimeGrain,
+    TimeGrainName,
+)
 from martflow.core.naming import (
     MART_PREFIXES,
     MAX_IDENTIFIER,
@@ -35,8 +44,11 @@ KEYS = (
     "measures",
     "dashboard",
     "incremental",
+    "time",
 )
 """The keys allowed under ``martflow:``."""
+TIME_GRAINS = ("day", "week", "month")
+MAX_ROLLING = 366
 
 # ASCII-only: with Unicode case folding, U+017F (long s) would match "s" in "sum".
 _AGGREGATE = re.compile(
@@ -89,9 +101,16 @@ class _Validator:
             self.connected(joins, base)
         dimensions = self.columns(body.get("dimensions"), "martflow.dimensions")
         self.outputs_unique(grain, dimensions)
-        measures = self.measures(body.get("measures"), kind, grain, dimensions)
+        time = self.time(body.get("time"), kind)
+        measures = self.measures(body.get("measures"), kind, grain, dimensions, time is not None)
         dashboard = self.dashboard(body.get("dashboard"))
         incremental = self.incremental(body.get("incremental"), kind)
+        if incremental is not None and any(m.rolling for m in measures):
+            self.p.add(
+                "martflow.incremental",
+                "a mart with rolling measures is rebuilt: a window needs every period, and an "
+                "incremental run reads only the changed ones",
+            )
         if self.p.items:
             return None
         return TicketSpec(
@@ -104,6 +123,7 @@ class _Validator:
             measures=tuple(measures),
             dashboard=dashboard,
             incremental=incremental,
+            time=time,
         )
 
     def sources(self, value: object) -> list[SourceRef]:
@@ -289,7 +309,12 @@ class _Validator:
             seen.setdefault(dim.column, "dimension")
 
     def measures(
-        self, value: object, kind: object, grain: list[ColumnRef], dims: list[ColumnRef]
+        self,
+        value: object,
+        kind: object,
+        grain: list[ColumnRef],
+        dims: list[ColumnRef],
+        has_time: bool = False,
     ) -> list[Measure]:
         path = "martflow.measures"
         items = self.list_of(value, path, 'a list like [{name: order_count, expr: "count(*)"}]')
@@ -298,7 +323,7 @@ class _Validator:
         taken.update({g.column: "a grain column" for g in grain})
         result: list[Measure] = []
         for i, item in enumerate(items or []):
-            if (measure := self.measure(item, f"{path}[{i}]", taken)) is not None:
+            if (measure := self.measure(item, f"{path}[{i}]", taken, has_time)) is not None:
                 result.append(measure)
         if kind == "fact" and items is not None and not items:
             self.p.add(
@@ -306,13 +331,15 @@ class _Validator:
             )
         return result
 
-    def measure(self, item: object, path: str, taken: dict[str, str]) -> Measure | None:
+    def measure(
+        self, item: object, path: str, taken: dict[str, str], has_time: bool = False
+    ) -> Measure | None:
         if not isinstance(item, dict):
             self.p.add(path, _type_reason(item, '{name: ..., expr: "count(*)"}'))
             return None
         for key in item:
-            if key not in ("name", "expr"):
-                self.p.add(path, _unknown_key(key, ("name", "expr")))
+            if key not in ("name", "expr", "rolling"):
+                self.p.add(path, _unknown_key(key, ("name", "expr", "rolling")))
         name = item.get("name")
         reason = "is required" if name is None else _ident_reason(name, "")
         if reason is None and str(name) in taken:
@@ -328,7 +355,57 @@ class _Validator:
         if parsed is None or reason:
             return None
         function, column, distinct = parsed
-        return Measure(str(name), cast(Aggregate, function), column, distinct)
+        rolling = self.rolling(item.get("rolling"), f"{path}.rolling", function, has_time)
+        if rolling is None:
+            return None
+        return Measure(str(name), cast(Aggregate, function), column, distinct, rolling)
+
+    def rolling(self, value: object, path: str, function: str, has_time: bool) -> int | None:
+        """Periods a rolling measure spans (0: not rolling); None after a problem."""
+        if value is None:
+            return 0
+        if isinstance(value, bool) or not isinstance(value, int) or not 2 <= value <= MAX_ROLLING:
+            self.p.add(path, f"{_describe(value)} must be a number of periods, 2 to {MAX_ROLLING}")
+            return None
+        if not has_time:
+            self.p.add(path, "needs the spec's time: {column: table.column, grain: day}")
+            return None
+        if function == "avg":
+            self.p.add(
+                path,
+                "an average cannot roll (an average of averages is wrong); roll a sum and a "
+                "count and divide them in the dashboard",
+            )
+            return None
+        return value
+
+    def time(self, value: object, kind: object) -> TimeGrain | None:
+        """``{column: table.column, grain: day|week|month}``."""
+        path = "martflow.time"
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            self.p.add(
+                path, _type_reason(value, "a mapping like {column: orders.ordered_at, grain: day}")
+            )
+            return None
+        for key in value:
+            if key not in ("column", "grain"):
+                self.p.add(path, _unknown_key(key, ("column", "grain")))
+        grain = value.get("grain")
+        if grain not in TIME_GRAINS:
+            self.p.add(
+                f"{path}.grain", f"{_describe(grain)} must be one of {', '.join(TIME_GRAINS)}"
+            )
+        if kind == "dimension":
+            self.p.add(path, "only a fact has a time grain")
+        if value.get("column") is None:
+            self.p.add(f"{path}.column", "is required, e.g. orders.ordered_at")
+            return None
+        column = self.column(value["column"], f"{path}.column", bare_table=None)
+        if column is None or grain not in TIME_GRAINS:
+            return None
+        return TimeGrain(column, cast(TimeGrainName, grain))
 
     def aggregate(self, expr: object, path: str) -> tuple[str, ColumnRef | None, bool] | None:
         if expr is None:

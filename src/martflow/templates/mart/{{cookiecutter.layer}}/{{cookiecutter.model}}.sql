@@ -11,7 +11,17 @@ select{% if cookiecutter.select_distinct %} distinct{% endif %}
     ) as {{ cookiecutter.key }}{% if cookiecutter.measures %},{% endif %}
 {%- endif %}
 {%- for m in cookiecutter.measures %}
+{%- if m.window %}
+    {{ m.window.function }}({{ m.function }}({% if m.distinct %}distinct {% endif %}{{ m.column or '*' }})) over (
+{%- if m.window.partition %}
+        partition by {{ m.window.partition | join(', ') }}
+{%- endif %}
+        order by {{ m.window.order }}
+        rows between {{ m.window.preceding }} preceding and current row
+    ) as {{ m.name }}{% if not loop.last %},{% endif %}
+{%- else %}
     {{ m.function }}({% if m.distinct %}distinct {% endif %}{{ m.column or '*' }}) as {{ m.name }}{% if not loop.last %},{% endif %}
+{%- endif %}
 {%- endfor %}
 from {{ '{{' }} ref('{{ cookiecutter.upstream }}') {{ '}}' }}
 {%- if cookiecutter.incremental %}

@@ -10,8 +10,14 @@ with {% for imp in cookiecutter.imports -%}
 
 select
 {%- for col in cookiecutter.columns %}
-    {{ col.cte }}.{{ col.column }}{% if col.alias != col.column %} as {{ col.alias }}{% endif %}{% if not loop.last %},{% endif %}
+    {{ col.cte }}.{{ col.column }}{% if col.alias != col.column %} as {{ col.alias }}{% endif %}{% if not loop.last or cookiecutter.period %},{% endif %}
 {%- endfor %}
+{%- if cookiecutter.period %}
+    cast(
+        date_trunc('{{ cookiecutter.period.grain }}', {{ cookiecutter.period.cte }}.{{ cookiecutter.period.column }})
+        as date
+    ) as {{ cookiecutter.period.name }}
+{%- endif %}
 from {{ cookiecutter.base }}
 {%- for join in cookiecutter.joins %}
 left join {{ join.cte }}
