@@ -196,6 +196,9 @@ def test_dry_runs_show_the_plan_and_write_nothing(tmp_path, monkeypatch):
     assert json.loads(publish.stdout)["key"] == "DEMO-1"
     location = json.loads(publish.stdout)["location"]
     assert location.endswith("dashboards/fct_customer_orders.twbx")
+    assert Path(json.loads(publish.stdout)["sketch"]).is_file()  # the PNG sketch
+    human = runner.invoke(cli, ["publish", "DEMO-1", "--dry-run"])
+    assert "|total lifetime_value" in human.stdout  # and the text sketch
 
     missing = runner.invoke(cli, ["scaffold", "DEMO-9", "--dry-run"])
     assert missing.exit_code == 2

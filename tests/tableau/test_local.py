@@ -6,6 +6,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from martflow.core.ports import BiPublisher
 from martflow.errors import PublishError
@@ -65,14 +66,43 @@ def test_republish_overwrites_in_place(publisher: LocalTableauPublisher, tmp_pat
     assert leftovers == ["fct_customer_orders.twbx"]
 
 
-def test_dry_run_names_the_paths_and_writes_nothing(
+def test_dry_run_names_the_paths_and_only_sketches_the_dashboard(
     publisher: LocalTableauPublisher, tmp_path: Path
 ) -> None:
     result = publisher.publish(make_spec(), "DEMO-1", dry_run=True)
     assert result.location == str(tmp_path / "dashboards" / "fct_customer_orders.twbx")
     assert result.artifacts["hyper"].endswith("Data/Extracts/fct_customer_orders.hyper")
     assert not (tmp_path / "dashboards").exists()
-    assert not (tmp_path / ".martflow").exists()
+    sketch = Path(result.artifacts["sketch"])
+    written = sorted(p for p in (tmp_path / ".martflow").rglob("*") if p.is_file())
+    assert written == [sketch]
+    assert sketch.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    with Image.open(sketch) as image:
+        assert image.size[0] > 600 and image.size[1] > 400
+    # The text sketch shows the same zones: title, caption, KPI tiles, charts, filters.
+    lines = result.sketch.splitlines()
+    assert lines[:2] == [
+        "Customer lifetime value",
+        "DEMO-1 · Customer lifetime value · fct_customer_orders",
+    ]
+    for label in (
+        "|total order_count",
+        "|total lifetime_value",
+        "|line: lifetime_value by month of first_order_date",
+        "|first_name [v]",
+        "|is_active [v]",
+        "|first_order_d",  # "first_order_date [..]", cut to its card
+    ):
+        assert label in result.sketch, (label, result.sketch)
+    assert len(lines) == 24 and max(map(len, lines)) <= 80
+
+
+def test_dry_run_of_an_unbuilt_mart_says_why_there_is_no_sketch(
+    publisher: LocalTableauPublisher,
+) -> None:
+    result = publisher.publish(make_spec(mart="missing"), "DEMO-1", dry_run=True)
+    assert "sketch" not in result.artifacts
+    assert result.sketch.startswith("no sketch of the dashboard: cannot read mart fct_missing")
 
 
 def test_an_unbuilt_mart_fails_with_its_name(publisher: LocalTableauPublisher) -> None:

@@ -224,6 +224,8 @@ def test_dry_run_says_where_and_sends_nothing(
     )
     assert "would" not in result.location  # the CLI says "would publish to ..." once
     assert result.artifacts["workbook"] == "fct_customer_orders"
+    assert Path(result.artifacts["sketch"]).read_bytes()[:4] == b"\x89PNG"
+    assert "|total order_count" in result.sketch
     assert server.received == []
     assert secrets.asked == []
 

@@ -149,10 +149,12 @@ def publish(state: CliState, key: str, dry_run: bool, force: bool) -> None:
         context = state.context()
         ticket, spec = ticket_and_spec(context, key)
         result = context.publisher().publish(spec, ticket.key, dry_run=True)
+        sketch = result.artifacts.get("sketch", "")
         output(
             state,
-            {"key": ticket.key, "location": result.location},
-            f"would publish to {result.location}",
+            {"key": ticket.key, "location": result.location, "sketch": sketch},
+            f"would publish to {result.location}\n\n{result.sketch}"
+            + (f"\n\nsketch: {sketch}" if sketch else ""),
         )
         return
     _run(state, key, only=["publish"], force=force)

@@ -367,3 +367,5 @@ class PublishResult:
 
     location: str
     artifacts: dict[str, str] = field(default_factory=dict)
+    sketch: str = ""
+    """A dry run's text sketch of the dashboard (``artifacts["sketch"]``: the PNG)."""

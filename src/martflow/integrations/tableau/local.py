@@ -10,6 +10,7 @@ from martflow.integrations.tableau.package import (
     MartReader,
     build_live_workbook,
     build_package,
+    dry_run_sketch,
     extract_member,
     model_name,
 )
@@ -44,18 +45,25 @@ class LocalTableauPublisher:
         dry_run: bool = False,
         journal: PublishJournal | None = None,
     ) -> PublishResult:
-        """Extract the mart and write the .twbx; with ``dry_run``, only say where.
+        """Extract the mart and write the .twbx; with ``dry_run``, say where and sketch the
+        dashboard (a PNG under the state folder, and text) instead.
 
         Writing a file starts no server-side work, so ``journal`` is not used.
         """
-        if self.connection == "live":
+        live = self.connection == "live"
+        if dry_run:
+            png = self.state_dir / "tableau" / model_name(spec) / f"{model_name(spec)}.sketch.png"
+            drawn, text = dry_run_sketch(self.reader, spec, key, live, png)
+            if live:
+                twb = str(self.output_dir / f"{model_name(spec)}.twb")
+                return PublishResult(twb, {"twb": twb, **drawn}, text)
+            paths = self.paths(spec)
+            return PublishResult(paths["twbx"], {**paths, **drawn}, text)
+        if live:
             twb = self.output_dir / f"{model_name(spec)}.twb"
-            if not dry_run:
-                build_live_workbook(self.reader, spec, twb, key)
+            build_live_workbook(self.reader, spec, twb, key)
             return PublishResult(location=str(twb), artifacts={"twb": str(twb)})
         paths = self.paths(spec)
-        if dry_run:
-            return PublishResult(location=paths["twbx"], artifacts=paths)
         package = build_package(
             self.reader,
             spec,

@@ -19,7 +19,7 @@ from martflow.integrations.tableau.dashboard import (
 from martflow.integrations.tableau.extract import write_extract
 from martflow.integrations.tableau.fields import plan_fields
 from martflow.integrations.tableau.live import LiveConnection
-from martflow.integrations.tableau.workbook import render_workbook
+from martflow.integrations.tableau.workbook import Workbook, render_workbook
 
 
 class MartReader(Protocol):
@@ -45,6 +45,43 @@ def build_live_workbook(
     workbook = render_workbook(spec, reader.columns(name), "", live=live, key=key)
     write_atomic(twb, workbook.xml.encode("utf-8"))
     return live
+
+
+def plan_workbook(reader: MartReader, spec: TicketSpec, key: str, live: bool) -> Workbook:
+    """The workbook a publish would write, without writing it (a dry run's sketch).
+
+    Like a publish, an extract workbook counts the mart's rows to choose quick filters.
+    """
+    name = model_name(spec)
+    if live:
+        return render_workbook(spec, reader.columns(name), "", key=key)
+    columns, rows = reader.read(name)
+    values = _filter_values(columns, spec)
+    for _ in values.through(rows):
+        pass
+    return render_workbook(spec, columns, extract_member(spec), key=key, distinct=values.counts())
+
+
+def dry_run_sketch(
+    reader: MartReader, spec: TicketSpec, key: str, live: bool, dest: Path
+) -> tuple[dict[str, str], str]:
+    """Draw the dashboard a publish would write: ({"sketch": PNG path}, text sketch).
+
+    A mart that cannot be read yet (not built) gives no sketch, and the text says why.
+    """
+    from martflow.integrations.tableau.sketch import sketch_text, write_sketch_png
+
+    try:
+        workbook = plan_workbook(reader, spec, key, live)
+    except PublishError as exc:
+        return {}, f"no sketch of the dashboard: {exc.message}"
+    return {"sketch": str(write_sketch_png(workbook, dest))}, sketch_text(workbook)
+
+
+def _filter_values(columns: list[tuple[str, str]], spec: TicketSpec) -> DistinctValues:
+    """Counts the values of the columns that may get a quick filter."""
+    names = [name for name, _ in columns]
+    return DistinctValues(names, filterable(plan_fields(columns, spec)), MAX_FILTER_VALUES)
 
 
 @dataclass(frozen=True)
@@ -92,8 +129,7 @@ def build_package(
     name = model_name(spec)
     columns, rows = reader.read(name)
     hyper = build_dir / extract_member(spec)
-    fields = plan_fields(columns, spec)
-    values = DistinctValues([n for n, _ in columns], filterable(fields), MAX_FILTER_VALUES)
+    values = _filter_values(columns, spec)
     count = write_extract(columns, values.through(rows), hyper, log_dir)
     workbook = render_workbook(
         spec, columns, extract_member(spec), key=key, distinct=values.counts()

@@ -29,6 +29,7 @@ from martflow.integrations.tableau.package import (
     MartReader,
     build_live_workbook,
     build_package,
+    dry_run_sketch,
     model_name,
 )
 from martflow.integrations.tableau.server_doctor import DoctorLine, run_doctor
@@ -112,7 +113,10 @@ class TableauServerPublisher:
         if dry_run:
             where = f"{self.config.server_url}, project '{self.config.project}'"
             location = f"{where}, workbook and data source '{name}'"
-            return PublishResult(location=location, artifacts=target)
+            live = self.config.connection == "live"
+            png = self.state_dir / "tableau" / name / f"{name}.sketch.png"
+            drawn, text = dry_run_sketch(self.reader, spec, key, live, png)
+            return PublishResult(location=location, artifacts={**target, **drawn}, sketch=text)
         secret = self.secrets.get(TOKEN_VARIABLE)
         if not secret:
             raise AuthenticationError(
