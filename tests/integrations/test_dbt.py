@@ -112,6 +112,15 @@ def test_build_reports_models_tests_times_and_mart_rows(
         "fct_customer_orders": 5,
     }
     assert all(n.rows is None for n in tests)
+    # Each test in words, as the build comment lists it.
+    checks = {n.name: n.check for n in tests}
+    assert checks["unique_fct_customer_orders_customer_id"] == (
+        "customer_id is unique in fct_customer_orders"
+    )
+    assert checks["not_null_stg_shop__orders_order_id"] == (
+        "order_id is never empty in stg_shop__orders"
+    )
+    assert all(n.failures == 0 and n.query == "" for n in tests)
     assert report.invocation_id
     assert any("START" in e and "fct_customer_orders" in e for e in events)
     assert any("PASS" in e and "unique_fct_customer_orders_customer_id" in e for e in events)
@@ -182,6 +191,9 @@ def test_failing_test_is_in_the_report_not_raised(
     assert failed.name == "assert_customer_ids_below_3"
     assert failed.status == "fail"
     assert "Got 8 results" in failed.message
+    assert failed.check == "assert_customer_ids_below_3"  # a singular test: its own name
+    assert failed.failures == 8
+    assert "where customer_id > 2" in failed.query  # the rows failing it, compiled
     skipped = {n.name for n in report.nodes if n.status == "skipped"}
     assert "fct_customer_orders" in skipped
     assert report.mart_rows is None

@@ -312,6 +312,12 @@ class NodeResult:
     rows: int | None = None
     materialized: str = ""
     """How dbt stored it (table, view, materialized_view, dynamic_table...); "" for tests."""
+    check: str = ""
+    """A test's check in words (``customer_id is unique in fct_x``); "" for a model."""
+    failures: int | None = None
+    """Rows a test found failing."""
+    query: str = ""
+    """A failed test's query selecting the failing rows."""
 
     @property
     def refreshed(self) -> bool:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from martflow.integrations import adapter_reads as reads
+from martflow.integrations.dbt_checks import describe_check, failing_query
 from martflow.integrations.warehouse_idle import release_idle_warehouse
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -312,6 +313,9 @@ def _node_json(result: Any) -> dict[str, Any]:
         "message": one_line(result.message or ""),
         "rows": None,
         "materialized": str(getattr(getattr(node, "config", None), "materialized", "") or ""),
+        "check": describe_check(node),
+        "failures": result.failures if isinstance(result.failures, int) else None,
+        "query": failing_query(node, result),
     }
 
 

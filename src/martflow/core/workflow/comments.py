@@ -27,6 +27,8 @@ from martflow.core.models import BuildReport, LintViolation, NodeResult
 
 MAX_ROWS = 50
 """The most dbt nodes a build comment lists in its table."""
+MAX_QUERIES = 3
+"""The most failing checks whose query a build comment shows."""
 _FAILING = frozenset({"error", "fail", "runtime error"})
 
 
@@ -77,7 +79,28 @@ def built(report: BuildReport, summary: str) -> Document:
     comment = document(head, table(("node", "type", "status", "seconds"), map(_node_row, nodes)))
     if len(report.nodes) > MAX_ROWS:
         comment += document(paragraph(f"(and {len(report.nodes) - MAX_ROWS} more nodes)"))
-    return comment
+    return comment + _checks(report)
+
+
+def _checks(report: BuildReport) -> Document:
+    """The data checks in words, each with its result; a failed one with its rows' query."""
+    checks = [n for n in report.nodes if n.check][:MAX_ROWS]
+    if not checks:
+        return document()
+    rows = [(parts(n.check), _verdict(n)) for n in checks]
+    result = document(paragraph("Data checks:"), table(("check", "result"), rows))
+    for node in [n for n in checks if n.query][:MAX_QUERIES]:
+        result += document(
+            paragraph(f"The rows failing '{node.check}':"), CodeBlock(node.query, "sql")
+        )
+    return result
+
+
+def _verdict(node: NodeResult) -> Parts:
+    if node.status in _FAILING or node.status == "warn":
+        count = f": {node.failures} rows" if node.failures is not None else ""
+        return parts(strong(f"{node.status}{count}"))
+    return parts(node.status)
 
 
 def committed(sha: str, files: int, pushed_to: str | None) -> Document:
