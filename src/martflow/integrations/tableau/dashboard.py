@@ -124,8 +124,17 @@ def plan_layout(
     filter cards in a column on the right."""
     zones: list[Zone] = []
 
-    def add(kind: Literal["title", "text", "sheet", "filter"], *box: int, **extra: str) -> None:
-        zones.append(Zone(len(zones) + 2, kind, *box, **extra))  # zone 1 holds them all
+    def add(
+        kind: Literal["title", "text", "sheet", "filter"],
+        x: int,
+        y: int,
+        w: int,
+        h: int,
+        name: str = "",
+        param: str = "",
+        mode: str = "",
+    ) -> None:
+        zones.append(Zone(len(zones) + 2, kind, x, y, w, h, name, param, mode))  # zone 1: all
 
     add("title", 0, 0, _FULL, _TITLE_H)
     add("text", 0, _TITLE_H, _FULL, _CAPTION_H)

@@ -55,8 +55,8 @@ class LocalTableauPublisher:
             png = self.state_dir / "tableau" / model_name(spec) / f"{model_name(spec)}.sketch.png"
             drawn, text = dry_run_sketch(self.reader, spec, key, live, png)
             if live:
-                twb = str(self.output_dir / f"{model_name(spec)}.twb")
-                return PublishResult(twb, {"twb": twb, **drawn}, text)
+                location = str(self.output_dir / f"{model_name(spec)}.twb")
+                return PublishResult(location, {"twb": location, **drawn}, text)
             paths = self.paths(spec)
             return PublishResult(paths["twbx"], {**paths, **drawn}, text)
         if live:
