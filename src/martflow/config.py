@@ -155,9 +155,9 @@ class ScaffoldConfig(_Section):
     source uses its YAML's."""
     reuse_staging: bool = True
     """Select a declared table through its existing staging model instead of generating one."""
-    freshness_warn_hours: int = Field(default=24, gt=0)
+    freshness_warn_hours: Annotated[int, Above(0)] = 24
     """Source freshness of a table an EL tool landed: warn when its last sync is older."""
-    freshness_error_hours: int = Field(default=48, gt=0)
+    freshness_error_hours: Annotated[int, Above(0)] = 48
     """Source freshness of a table an EL tool landed: error when its last sync is older."""
 
 
