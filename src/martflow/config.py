@@ -52,6 +52,8 @@ class StatusesConfig(_Section):
     """Status after the models lint clean."""
     build: str = "In Progress"
     """Status after dbt builds and tests pass."""
+    document: str = "In Progress"
+    """Status after the data dictionary is written."""
     commit: str = "In Review"
     """Status after the models are committed."""
     publish: str = "Done"
@@ -239,11 +241,17 @@ class ConfluenceConfig(_Section):
     """Data dictionary pages (optional)."""
 
     url: str = ""
-    """Confluence base URL; empty = don't publish pages."""
+    """Confluence base URL (Cloud: `https://<site>.atlassian.net/wiki`); empty = the data
+    dictionary stays a file in the repository."""
     space: str = ""
     """Space key for data dictionary pages."""
+    parent: str = ""
+    """Id of the page the dictionary pages go under; empty = the space's top level."""
     user: str = ""
-    """Account email (Cloud); the token comes from CONFLUENCE_API_TOKEN or the keyring."""
+    """Account email (Cloud, basic auth); empty = a personal access token (Data Center).
+    The token comes from CONFLUENCE_API_TOKEN or the keyring."""
+    timeout: Seconds = 30
+    """Seconds before a Confluence request gives up."""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
         BiPublisher,
         DbtRunner,
         Linter,
+        PagePublisher,
         Repository,
         Scaffolder,
         Tracker,
@@ -42,6 +43,7 @@ class AppContext:
         self._lock = threading.Lock()
         self._dbt: DbtProcessRunner | None = None
         self._linter: Any = None
+        self._pages: PagePublisher | None = None
 
     @classmethod
     def load(cls, config_path: Path | None = None, on_event: EventSink | None = None) -> AppContext:
@@ -63,6 +65,11 @@ class AppContext:
             project_dir=self.project.dbt_project_dir,
             source_schemas=dict(self.config.scaffold.source_schemas),
             reuse_staging=self.config.scaffold.reuse_staging,
+            ticket_url=(
+                f"{self.config.tracker.url.rstrip('/')}/browse/{{key}}"
+                if self.config.tracker.kind == "jira" and self.config.tracker.url
+                else ""
+            ),
         )
 
     @cached_property
@@ -124,6 +131,7 @@ class AppContext:
             self.config.tracker.statuses.for_step,
             on_event=on_event or self.on_event or ignore,
             scanner=self.secret_scanner,
+            pages=self.pages,
         )
 
     # -- Services (core.workflow.steps) ------------------------------------------------
@@ -275,6 +283,27 @@ class AppContext:
             self.project.state_dir,
             connection=self.config.tableau.connection,
         )
+
+    def pages(self) -> PagePublisher | None:
+        """The Confluence publisher (``[confluence]``), or None when no url is set.
+
+        Raises ConfigError when the url is set but the space or the token is missing.
+        """
+        confluence = self.config.confluence
+        if not confluence.url:
+            return None
+        with self._lock:
+            if self._pages is None:
+                from martflow.integrations.confluence import ConfluencePages
+
+                self._pages = ConfluencePages.from_config(confluence, SECRETS)
+            return self._pages
+
+    def write_text(self, path: Path, text: str) -> None:
+        """Write ``path`` atomically (temp file, fsync, replace), creating its folder."""
+        from martflow.project_scaffold.atomic import atomic_write_text
+
+        atomic_write_text(path, text)
 
     def interrupt(self) -> None:
         """Stop the dbt invocation in flight, if any; the build step then fails as cancelled."""

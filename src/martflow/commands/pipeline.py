@@ -1,4 +1,4 @@
-"""Pipeline commands: start, scaffold, build, commit, publish, run, status, sync."""
+"""Pipeline commands: start, scaffold, build, document, commit, publish, run, status, sync."""
 
 from __future__ import annotations
 
@@ -80,6 +80,17 @@ def start(state: CliState, key: str) -> None:
 def build(state: CliState, key: str, force: bool) -> None:
     """dbt build of the ticket's models and their tests."""
     _run(state, key, only=["build"], force=force)
+
+
+@click.command("document")
+@click.argument("key")
+@force_option()
+@json_option
+@pass_state
+@closing
+def document(state: CliState, key: str, force: bool) -> None:
+    """Write the mart's data dictionary (docs/data-dictionary/); publish it to Confluence."""
+    _run(state, key, only=["document"], force=force)
 
 
 @click.command("scaffold")
@@ -222,4 +233,4 @@ def sync(state: CliState) -> None:
         raise SystemExit(int(ExitCode.QUEUED))
 
 
-COMMANDS = [start, scaffold, build, commit, publish, run, status, sync]
+COMMANDS = [start, scaffold, build, document, commit, publish, run, status, sync]

@@ -10,7 +10,15 @@ from typing import Literal
 from martflow.core.document import Document
 from martflow.core.naming import mart_model
 
-STEP_NAMES: tuple[str, ...] = ("start", "scaffold", "lint", "build", "commit", "publish")
+STEP_NAMES: tuple[str, ...] = (
+    "start",
+    "scaffold",
+    "lint",
+    "build",
+    "document",
+    "commit",
+    "publish",
+)
 """The pipeline's steps, in the order they run."""
 
 
@@ -199,6 +207,8 @@ class StepOutcome:
     """What to tell the PM (see ``core.workflow.comments``); None: nothing."""
     link: tuple[str, str] | None = None
     """(url, title) of a web page to link from the ticket, e.g. the published workbook."""
+    page: str | None = None
+    """A data dictionary page to publish (``DictionaryPage.to_payload``), through the outbox."""
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from martflow.core.dictionary import DictionaryPage, PublishedPage
 from martflow.core.document import Document
 from martflow.core.inputs import ResolvedInput
 from martflow.core.models import (
@@ -224,6 +225,15 @@ class DbtRunner(Protocol):
         """
         ...
 
+    def model_docs(self, model: str) -> dict[str, Any]:
+        """What the manifest says of the built ``model`` and its columns in the warehouse.
+
+        ``{"model": {name, description, relation, columns, tests}, "catalog": [{name,
+        data_type}], "lineage": [{name, kind, relation, parents}]}`` (see
+        ``core.dictionary.from_model_docs``). Raises DbtError if it was never built.
+        """
+        ...
+
 
 class PublishJournal(Protocol):
     """Where a publish records work in flight (job ids), durably, as it goes."""
@@ -256,11 +266,19 @@ class BiPublisher(Protocol):
         ...
 
 
-class DocsPublisher(Protocol):
-    """Publishes a data dictionary page (Confluence)."""
+class PagePublisher(Protocol):
+    """Publishes data dictionary pages (Confluence).
 
-    def publish_dictionary(self, spec: TicketSpec, key: str) -> str:
-        """Create or update the page; return its URL."""
+    Raises ``RemoteUnavailableError`` for transient failures and ``RemoteRejectedError``
+    for a permanent refusal, like a tracker.
+    """
+
+    def publish_page(self, page: DictionaryPage) -> PublishedPage:
+        """Create the page once, or update it in place only when its content changed.
+
+        Looks the page up (by its martflow page property) before writing, so calling it
+        again after any failure never makes a second page.
+        """
         ...
 
 

@@ -116,6 +116,12 @@ class DbtProcessRunner:
         data = self._call({"op": "show", "model": model, "limit": int(limit)}, None)
         return list(data["columns"]), [tuple(row) for row in data["rows"]]
 
+    def model_docs(self, model: str) -> dict[str, Any]:
+        """The manifest's description, columns, tests and lineage of ``model``, and its
+        columns in the warehouse (the catalog)."""
+        _check_identifier(model, "model")
+        return self._call({"op": "model_docs", "model": model}, None)
+
     def project_index(self) -> ProjectIndex:
         """The project's declared sources, models and seeds, from the worker's parse.
 

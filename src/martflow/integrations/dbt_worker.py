@@ -256,6 +256,8 @@ class DbtSession:
             return dict(_reading(reads.ping, adapter))
         if op == "connection":
             return dict(_reading(reads.connection_target, adapter, manifest, request["model"]))
+        if op == "model_docs":
+            return self.model_docs(adapter, request["model"])
         if op == "stream":
             count = _reading(
                 reads.stream_rows,
@@ -267,6 +269,18 @@ class DbtSession:
             )
             return {"rows": count}
         raise WorkerError(f"unknown read {op!r}")
+
+    def model_docs(self, adapter: Any, model: str) -> dict[str, Any]:
+        """What the manifest says of ``model`` and its columns in the warehouse (catalog)."""
+        from martflow.integrations.dbt_model_docs import UnknownModelError, model_docs_json
+
+        manifest = self.runner.manifest
+        try:
+            docs = model_docs_json(manifest, model, adapter.config.project_name)
+        except UnknownModelError as exc:
+            raise WorkerError(str(exc)) from None
+        catalog = _reading(reads.model_columns, adapter, manifest, model)
+        return {"model": docs, "catalog": catalog, "lineage": docs.pop("lineage")}
 
     def project_nodes(self, inv: _Invocation) -> dict[str, Any]:
         """The parsed project's sources, models, seeds and snapshots (see dbt_manifest.py)."""
@@ -280,7 +294,9 @@ class WorkerError(Exception):
     """A dbt failure to report to the parent as one line."""
 
 
-READ_OPS = frozenset({"columns", "source_columns", "schema_tables", "ping", "stream", "connection"})
+READ_OPS = frozenset(
+    {"columns", "source_columns", "schema_tables", "ping", "stream", "connection", "model_docs"}
+)
 """Requests answered through the adapter rather than a dbt command."""
 
 

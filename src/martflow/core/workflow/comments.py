@@ -103,6 +103,16 @@ def _verdict(node: NodeResult) -> Parts:
     return parts(node.status)
 
 
+def documented(path: str, columns: int, page_queued: bool) -> Document:
+    """The data dictionary was written (and its Confluence page is on its way)."""
+    page = " Its Confluence page is linked from this ticket once published." if page_queued else ""
+    return document(
+        paragraph(
+            f"martflow wrote the data dictionary of {columns} columns to ", code(path), f".{page}"
+        )
+    )
+
+
 def committed(sha: str, files: int, pushed_to: str | None) -> Document:
     where: list[PartLike] = [" and pushed to ", code(pushed_to)] if pushed_to else []
     return document(paragraph(f"martflow committed {files} files as ", code(sha), *where, "."))

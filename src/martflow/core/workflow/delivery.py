@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from martflow.core.dictionary import DictionaryPage
 from martflow.core.document import Document
 from martflow.core.models import OutboxEntry, OutboxState
-from martflow.core.ports import RemoteLinks, Tracker
+from martflow.core.ports import PagePublisher, RemoteLinks, Tracker
 from martflow.core.retry import RetryPolicy
 from martflow.core.secret_scan import SecretScanner
 from martflow.core.workflow.events import (
@@ -49,12 +51,14 @@ class Delivery:
         policy: RetryPolicy | None = None,
         on_event: EventSink = ignore,
         scanner: SecretScanner | None = None,
+        pages: Callable[[], PagePublisher | None] | None = None,
     ) -> None:
         self._ledger = ledger
         self._tracker = tracker
         self._policy = policy or RetryPolicy()
         self._emit = on_event
         self._scanner = scanner or SecretScanner()
+        self._pages = pages or (lambda: None)
 
     def deliver(self, key: str) -> DeliveryReport:
         """Deliver ``key``'s open updates in order; stop at the first transient failure.
@@ -99,6 +103,8 @@ class Delivery:
             self._transition(entry, report)
         elif entry.kind == "link":
             self._link(entry, report)
+        elif entry.kind == "page":
+            self._page(entry, report)
         else:
             self._comment(entry)
             report.delivered += 1
@@ -127,6 +133,23 @@ class Delivery:
         self._ledger.mark_in_flight(entry.op_id)
         link_id = self._policy.read(lambda: tracker.add_remote_link(entry.key, url, title))
         self._ledger.mark_confirmed(entry.op_id, link_id)
+        report.delivered += 1
+
+    def _page(self, entry: OutboxEntry, report: DeliveryReport) -> None:
+        """Publish a dictionary page, then link it from the ticket (each converges on resend)."""
+        publisher = self._pages()
+        if publisher is None:
+            self._ledger.mark_skipped(entry.op_id, "[confluence] is not configured")
+            return
+        page = DictionaryPage.from_payload(entry.payload)
+        # The publisher finds the page by its property before writing: resending is safe,
+        # so an in-flight row from a dead process is simply published again.
+        self._ledger.mark_in_flight(entry.op_id)
+        published = self._policy.read(lambda: publisher.publish_page(page))
+        if isinstance(self._tracker, RemoteLinks):
+            tracker = self._tracker
+            self._policy.read(lambda: tracker.add_remote_link(entry.key, published.url, page.title))
+        self._ledger.mark_confirmed(entry.op_id, published.page_id)
         report.delivered += 1
 
     def _comment(self, entry: OutboxEntry) -> None:

@@ -15,7 +15,7 @@ from martflow.core.models import (
     StepState,
     Ticket,
 )
-from martflow.core.ports import Tracker
+from martflow.core.ports import PagePublisher, Tracker
 from martflow.core.retry import RetryPolicy
 from martflow.core.secret_scan import SecretScanner
 from martflow.core.storage import os_fault
@@ -124,6 +124,7 @@ class Engine:
         policy: RetryPolicy | None = None,
         on_event: EventSink = ignore,
         scanner: SecretScanner | None = None,
+        pages: Callable[[], PagePublisher | None] | None = None,
     ) -> None:
         self.ledger = ledger
         self._tracker = tracker
@@ -132,7 +133,9 @@ class Engine:
         self._policy = policy or RetryPolicy()
         self._emit = on_event
         self._scanner = scanner or SecretScanner()
-        self._delivery = Delivery(ledger, tracker, self._policy, on_event, self._scanner)
+        self._delivery = Delivery(
+            ledger, tracker, self._policy, on_event, self._scanner, pages=pages
+        )
 
     def run(
         self,
@@ -333,6 +336,8 @@ class Engine:
                 updates.append(("comment", key, outcome.comment.to_payload()))
             if outcome.link:
                 updates.append(("link", *outcome.link))
+            if outcome.page:
+                updates.append(("page", name, outcome.page))
             return updates, ""
         # A failure is told once: the same failure on a re-run does not comment again.
         note = outcome.comment.to_payload() if outcome.comment else ""

@@ -12,6 +12,7 @@ from martflow.core.models import BuildReport, LintReport, NodeResult, StepOutcom
 from martflow.core.ports import BiPublisher, DbtRunner, Linter, Repository, Scaffolder, Warehouse
 from martflow.core.safe_text import visible
 from martflow.core.workflow import comments
+from martflow.core.workflow.documenting import documented_files
 from martflow.core.workflow.engine import StepContext, StepFn
 from martflow.errors import GitError, NothingToCommitError, RemoteUnavailableError, UsageError
 
@@ -38,6 +39,8 @@ class PipelineSettings:
     """Warehouse schema of each source the project does not declare."""
     reuse_staging: bool = True
     """Select from a declared table's existing staging model instead of generating one."""
+    ticket_url: str = ""
+    """A ticket's web page, ``{key}`` standing for its key (empty: the tracker has none)."""
 
 
 class Services(Protocol):
@@ -153,7 +156,8 @@ def build_steps(services: Services) -> dict[str, StepFn]:
         except UsageError as exc:
             # A typo in a local message is not news for the ticket: no comment.
             return StepOutcome(ok=False, detail=exc.message)
-        paths = commit_paths(context.files(), settings.specs_dir, settings.root, context.key)
+        written = [*context.files(), *documented_files(context)]
+        paths = commit_paths(written, settings.specs_dir, settings.root, context.key)
         if not paths:
             return StepOutcome(ok=False, detail="nothing to commit: run the scaffold step first")
         repository = services.repository()
@@ -201,11 +205,17 @@ def build_steps(services: Services) -> dict[str, StepFn]:
             link=_web_link(result.location, spec.dashboard or spec.mart),
         )
 
+    def document(context: StepContext) -> StepOutcome:
+        from martflow.core.workflow.documenting import document
+
+        return document(services, settings, context)  # type: ignore[arg-type]
+
     steps: dict[str, Callable[[StepContext], StepOutcome]] = {
         "start": start,
         "scaffold": scaffold,
         "lint": lint,
         "build": build,
+        "document": document,
         "commit": commit,
         "publish": publish,
     }

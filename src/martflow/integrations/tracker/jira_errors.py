@@ -78,10 +78,10 @@ def normalize(
     status = getattr(exc, "status_code", None) or getattr(response, "status_code", None)
     if isinstance(response, requests.Response) and status is not None:
         return _from_response(response, int(status), site, auth_hint, redact, now)
-    never_connected = isinstance(exc, requests.exceptions.ConnectTimeout) or (
-        isinstance(exc, requests.exceptions.ConnectionError) and _never_connected(exc)
+    refused = isinstance(exc, requests.exceptions.ConnectTimeout) or (
+        isinstance(exc, requests.exceptions.ConnectionError) and never_connected(exc)
     )
-    if never_connected:
+    if refused:
         return RemoteUnavailableError(
             f"cannot reach Jira to {site.action}: connection refused, timed out or host unknown",
             applied=False,
@@ -106,7 +106,7 @@ def normalize(
     return RemoteRejectedError(redact(f"Jira failed to {site.action}: {exc}")[:_MAX_DETAIL])
 
 
-def _never_connected(exc: BaseException) -> bool:
+def never_connected(exc: BaseException) -> bool:
     """True when the TCP connection was never made, so nothing can have been applied."""
     from urllib3.exceptions import NewConnectionError
 
