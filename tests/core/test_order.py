@@ -84,9 +84,9 @@ def test_an_explicit_step_refuses_until_the_steps_before_it_succeeded(tmp_path, 
         engine.run("demo-1", only=["publish"])
 
     assert refused.value.step == "publish"
-    assert refused.value.missing == ["scaffold", "lint", "build", "commit"]
+    assert refused.value.missing == ["scaffold", "lint", "build", "document", "commit"]
     assert str(refused.value) == (
-        "publish cannot run yet: scaffold, lint, build and commit have not succeeded; "
+        "publish cannot run yet: scaffold, lint, build, document and commit have not succeeded; "
         "run them first, or use --force to run it anyway"
     )
     assert refused.value.exit_code == 2
@@ -117,9 +117,11 @@ def test_force_runs_it_anyway_and_says_so_in_the_detail(tmp_path, tracker):
     report = engine.run("DEMO-1", only=["commit"], force=True)
     assert report.ran == ["commit"]
     detail = engine.ledger.step("DEMO-1", "commit").detail
-    assert detail == "commit done [forced: start, scaffold, lint, build had not succeeded]"
+    assert detail == (
+        "commit done [forced: start, scaffold, lint, build, document had not succeeded]"
+    )
     # A forced step that follows succeeded steps carries no note.
-    engine.run("DEMO-1", until_step="build")
+    engine.run("DEMO-1", until_step="document")
     engine.run("DEMO-1", only=["commit"], force=True)
     assert engine.ledger.step("DEMO-1", "commit").detail == "commit done"
 
@@ -137,8 +139,9 @@ def test_a_plain_run_and_a_rerun_of_a_succeeded_step_need_no_force(tmp_path, tra
     ("selection", "missing"),
     [
         (["start"], []),
-        (["publish"], ["scaffold", "build", "commit"]),
-        (["build", "commit", "publish"], ["scaffold"]),
+        (["publish"], ["scaffold", "build", "document", "commit"]),
+        (["build", "document", "commit", "publish"], ["scaffold"]),
+        (["build", "commit"], ["scaffold", "document"]),
         (["scaffold", "build"], []),
         ([], []),
     ],
@@ -180,7 +183,7 @@ def test_publish_before_commit_does_not_move_done_back_to_in_review(tmp_path, tr
         policy=RetryPolicy(sleep=no_sleep),
         on_event=events.append,
     )
-    engine.run("DEMO-1", until_step="build")
+    engine.run("DEMO-1", until_step="document")
     engine.run("DEMO-1", only=["publish"], force=True)
     assert tracker.get_ticket("DEMO-1").status == "Done"
 
@@ -215,7 +218,7 @@ def test_statuses_outside_the_pipeline_rank_by_the_trackers_workflow(tmp_path):
     )
     tracker.create_ticket("x")
     engine = make_engine(tmp_path, tracker, Recorder().steps())
-    engine.run("DEMO-1", until_step="build")  # To Do ranks first: start moves it on
+    engine.run("DEMO-1", until_step="document")  # To Do ranks first: start moves it on
     assert tracker.get_ticket("DEMO-1").status == "In Progress"
 
     tracker.transition("DEMO-1", "Blocked")  # the PM parks it

@@ -9,6 +9,7 @@ Every call is made once; martflow's RetryPolicy and outbox decide about retries.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -228,8 +229,10 @@ class ConfluencePages:
                 client = Confluence(
                     url=self.url,
                     cloud=False,  # REST v1 everywhere: the Cloud client has no create_page
-                    timeout=self._timeout,
+                    # It keeps whole seconds only (0.5 would become 0, which requests refuses).
+                    timeout=max(1, math.ceil(self._timeout)),
                     backoff_and_retry=False,  # it resends POSTs; martflow's policy retries
+                    retry_with_header=False,  # else it sleeps out any Retry-After, even hours
                     **credentials,
                 )
                 client.session.hooks["response"].append(reject_html)
