@@ -40,10 +40,10 @@ def test_demo_walks_demo_1_and_is_idempotent(tmp_path, monkeypatch):
     target = tmp_path / "martflow-demo"
     first = run_demo(target)
     states = {s["name"]: s["state"] for s in first["steps"]}
-    for step in ("start", "scaffold", "lint", "build", "commit", "publish"):
+    for step in ("start", "scaffold", "lint", "build", "document", "commit", "publish"):
         assert states[step] == "succeeded", (step, first["steps"])
     assert first["code"] == 0 and first["status"] == "Done"
-    assert first["comments"] == 6
+    assert first["comments"] == 7
     assert (target / "dashboards" / "fct_customer_orders.twbx").is_file()
     assert git(target, "branch", "--show-current") == "DEMO-1-customer-lifetime-value"
     assert git(target, "rev-list", "--count", "main..HEAD") == "1"
@@ -51,6 +51,17 @@ def test_demo_walks_demo_1_and_is_idempotent(tmp_path, monkeypatch):
     assert committed.startswith("DEMO-1: Customer lifetime value")
     assert "Martflow-Run: DEMO-1/" in committed
     assert "models/marts/fct_customer_orders.sql" in committed
+    # The data dictionary is committed with the models, built from the manifest and catalog.
+    assert "docs/data-dictionary/fct_customer_orders.md" in committed
+    dictionary = (target / "docs/data-dictionary/fct_customer_orders.md").read_text()
+    assert "**Purpose:** Customer lifetime value" in dictionary
+    assert "- **Grain:** one row per `customers.customer_id`" in dictionary
+    assert (
+        "| `customer_id` | BIGINT | Grain: customers.customer\\_id. | `not_null`, `unique` |"
+        in (dictionary)
+    )
+    assert "- `shop.customers` (source at `raw.customers`)" in dictionary
+    assert "**Description:**" not in dictionary  # "DEMO-1: <summary>" says the purpose again
     assert git(target, "status", "--porcelain") == ""
     comments_before = first["comments"]
     files_before = {p: p.read_bytes() for p in (target / "models").rglob("*") if p.is_file()}
@@ -86,7 +97,7 @@ def test_demo_walks_demo_1_and_is_idempotent(tmp_path, monkeypatch):
     # Re-running from build on the Done ticket rebuilds and republishes; it stays Done.
     rerun = CliRunner().invoke(cli, [*config, "run", "demo-1", "--from", "build"])
     assert rerun.exit_code == 0, rerun.stderr
-    assert json.loads(rerun.stdout)["ran"] == ["build", "commit", "publish"]
+    assert json.loads(rerun.stdout)["ran"] == ["build", "document", "commit", "publish"]
     assert "status stays Done: not back to In Progress" in rerun.stderr
     moves = LocalTracker(target / ".martflow" / "tracker.db").history("DEMO-1")
     assert [to for _from, to, _at in moves] == ["In Progress", "In Review", "Done"]
@@ -103,8 +114,8 @@ def test_demo_dimension_builds_and_invalid_spec_asks_for_a_fix(tmp_path, monkeyp
     dimension = runner.invoke(cli, [*config, "run", "DEMO-2", "--until", "commit"])
     assert dimension.exit_code == 0, dimension.stdout
     states = {s["name"]: s["state"] for s in json.loads(dimension.stdout)["steps"]}
-    done = ("start", "scaffold", "lint", "build", "commit")
-    assert [states[s] for s in done] == ["succeeded"] * 5
+    done = ("start", "scaffold", "lint", "build", "document", "commit")
+    assert [states[s] for s in done] == ["succeeded"] * 6
     assert (target / "models" / "marts" / "dim_products.sql").is_file()
     # Every staged column is aliased explicitly: "Product_ID" is product_id on DuckDB too.
     assert built_columns(target, "stg_shop__products") == [

@@ -54,7 +54,7 @@ def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
     tracker = MemoryTracker()
     tracker.create_ticket("Customer orders")
     ledger = Ledger(tmp_path / "state.db")
-    for step in ("start", "scaffold", "lint", "build"):  # commit follows them
+    for step in ("start", "scaffold", "lint", "build", "document"):  # commit follows them
         ledger.mark_running(KEY, step)
         ledger.finish_step(KEY, step, StepState.SUCCEEDED, "done", {"files": [MODEL]})
     return Engine(ledger, tracker, build_steps(GitServices(root)), lambda _step: None)

@@ -83,6 +83,12 @@ async def test_demo_ticket_from_list_to_published_dashboard(demo_context) -> Non
         assert rows.row_count > 0
 
         steps.focus()
+        await pilot.press("n")  # document: the data dictionary, committed next
+        await settle(pilot)
+        assert steps.states["document"] is StepState.SUCCEEDED, steps.details["document"]
+        dictionary = demo_context.project.root / "docs/data-dictionary/fct_customer_orders.md"
+        assert "| `customer_id` |" in dictionary.read_text()
+
         await pilot.press("n")  # commit: the dialog, message prefilled
         await settle(pilot)
         assert isinstance(app.screen, CommitDialog)
@@ -119,4 +125,4 @@ async def test_demo_ticket_from_list_to_published_dashboard(demo_context) -> Non
         await settle(pilot)
         assert isinstance(app.screen, TicketListScreen)
         table = app.screen.query_one("#tickets", DataTable)
-        assert str(table.get_row(KEY)[2]) == "6/6"
+        assert str(table.get_row(KEY)[2]) == "7/7"

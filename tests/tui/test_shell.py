@@ -174,8 +174,8 @@ async def test_failing_start_step_opens_an_error_dialog_then_progress_shows(empt
         await settle(pilot)
         assert isinstance(app.screen, TicketListScreen)
         table = app.screen.query_one("#tickets", DataTable)
-        assert str(table.get_row("DEMO-2")[2]) == "0/6 start failed"
-        assert str(table.get_row("DEMO-1")[2]) == "0/6"
+        assert str(table.get_row("DEMO-2")[2]) == "0/7 start failed"
+        assert str(table.get_row("DEMO-1")[2]) == "0/7"
 
 
 # -- help and keys -----------------------------------------------------------------------

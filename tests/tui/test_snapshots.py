@@ -249,7 +249,7 @@ def test_ticket_list_empty(snap_compare, shop, size):
 
 
 def test_ticket_list_loaded(snap_compare, filed, size):
-    """Three tickets DEMO-1..3 with status To Do and progress 0/6, their summaries in full,
+    """Three tickets DEMO-1..3 with status To Do and progress 0/7, their summaries in full,
     the cursor row on the first; the status line says "3 tickets"; the footer lists
     Filter, Refresh, Keys, Sync, Quit."""
     assert snap_compare(MartflowApp(filed), terminal_size=size, run_before=settle)

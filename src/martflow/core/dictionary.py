@@ -138,7 +138,8 @@ def from_model_docs(
             for e in docs.get("lineage") or []
         ),
         ticket_url=ticket_url,
-        description="" if description.strip() == purpose.strip() else description,
+        # The scaffolded description is "KEY: summary": the purpose again, said once.
+        description="" if purpose.strip() and purpose.strip() in description else description,
     )
 
 

@@ -281,6 +281,10 @@ class PagePublisher(Protocol):
         """
         ...
 
+    def check(self) -> str:
+        """Read the space and the parent page (doctor); returns the space's name."""
+        ...
+
 
 @runtime_checkable
 class RemoteLinks(Protocol):

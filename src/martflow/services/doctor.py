@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from martflow.core.ports import BiPublisher, own_checks
+from martflow.core.ports import BiPublisher, PagePublisher, own_checks
 from martflow.errors import MartflowError
 from martflow.services.ports import (
     HasDbt,
@@ -42,6 +42,10 @@ class DoctorPorts(HasProject, HasTracker, HasDbt, HasWarehouse, HasRepository, P
 
     def publisher(self) -> BiPublisher:
         """The configured Tableau publisher (server mode checks itself)."""
+        ...
+
+    def pages(self) -> PagePublisher | None:
+        """The Confluence publisher, or None without ``[confluence] url``."""
         ...
 
 
@@ -85,6 +89,8 @@ def run_checks(context: DoctorPorts, extra: Sequence[tuple[str, CheckFn]] = ()) 
         ("templates", _templates, None),
         *((name, check, None) for name, check in extra),
     ]
+    if context.project.config.confluence.url:
+        checks.append(("confluence", _confluence, None))
     results: list[Check] = []
     tracker_checks = _adapter_checks("tracker", lambda: context.tracker)
     if tracker_checks is not None:
@@ -200,6 +206,17 @@ def _git(context: DoctorPorts) -> str:
     if not identity.stdout.strip():
         raise MartflowError("no git identity: set user.name and user.email")
     return f"on branch {branch}"
+
+
+def _confluence(context: DoctorPorts) -> str:
+    """The space (and parent page) can be read with the configured token."""
+    pages = context.pages()
+    if pages is None:
+        raise MartflowError("[confluence] url is not set")
+    name = pages.check()
+    confluence = context.project.config.confluence
+    under = f" under page {confluence.parent}" if confluence.parent else ""
+    return f"{confluence.url}: space {confluence.space} ({name}) readable{under}"
 
 
 def _tableau(context: DoctorPorts) -> str:

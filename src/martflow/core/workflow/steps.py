@@ -87,7 +87,8 @@ def build_steps(services: Services) -> dict[str, StepFn]:
         summary = context.secrets.redact(context.ticket.summary)
         name = branch_name(settings.branch_pattern, context.key, summary)
         own = [".martflow", _relative(settings.specs_dir, settings.root, context.key)]
-        services.repository().start_branch(name, allowed_dirty=[*own, *context.files()])
+        allowed = [*own, *context.files(), *documented_files(context)]
+        services.repository().start_branch(name, allowed_dirty=allowed)
         return StepOutcome(
             ok=True,
             detail=f"on branch {name}",
