@@ -15,7 +15,7 @@ from martflow.secrets import SECRETS
 from tests.integrations.confluence_server import PARENT, SPACE, ConfluenceLoopback, Fault
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
-TOKEN = "conf-token-0123456789abcdef"  # noqa: S105 - a test value
+TOKEN = "conf-token-0123456789abcdef"
 
 
 def configure(target, url: str) -> None:

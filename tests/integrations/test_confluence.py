@@ -19,7 +19,7 @@ from tests.fakes.memory_tracker import MemoryTracker
 
 from .confluence_server import PARENT, SPACE, ConfluenceLoopback, Fault
 
-TOKEN = "confluence-s3cret-token-value"  # noqa: S105 - a test value
+TOKEN = "confluence-s3cret-token-value"
 
 
 class LinkingTracker(MemoryTracker):
