@@ -155,7 +155,7 @@ def test_an_ambiguous_create_is_found_again_and_not_repeated(tmp_path, confluenc
     ledger, tracker = Ledger(tmp_path / "state.db"), LinkingTracker()
     tracker.create_ticket("Customer lifetime value")
     page = page_of(dictionary())
-    ledger.enqueue("DEMO-1", "document", "page", "document", page.to_payload())
+    ledger.enqueue("DEMO-1", "document", "page", "confluence", page.to_payload())
     waits: list[float] = []
     delivery = Delivery(
         ledger,
@@ -176,7 +176,7 @@ def test_an_ambiguous_create_is_found_again_and_not_repeated(tmp_path, confluenc
     assert tracker.links["DEMO-1"] == [(url, "Data dictionary: fct_customer_orders")]
 
     # Published again (a re-run of the document step): no new page, no new link.
-    ledger.enqueue("DEMO-1", "document", "page", "document", page.to_payload())
+    ledger.enqueue("DEMO-1", "document", "page", "confluence", page.to_payload())
     assert delivery.deliver("DEMO-1").delivered == 1
     assert confluence.writes() == [("POST", "/rest/api/content")]
     assert len(tracker.links["DEMO-1"]) == 1
@@ -221,7 +221,7 @@ def test_429_and_503_are_retried_honouring_retry_after(confluence):
 def test_a_rate_limit_that_outlasts_the_policy_stays_queued(tmp_path, confluence):
     confluence.faults += [Fault("GET", "/rest/api/content", 429, {"Retry-After": "3600"})]
     ledger = Ledger(tmp_path / "state.db")
-    ledger.enqueue("DEMO-1", "document", "page", "document", page_of(dictionary()).to_payload())
+    ledger.enqueue("DEMO-1", "document", "page", "confluence", page_of(dictionary()).to_payload())
     tracker = LinkingTracker()
     tracker.create_ticket("x")
 

@@ -103,6 +103,14 @@ async def test_demo_ticket_from_list_to_published_dashboard(demo_context) -> Non
             check=True,
         )
         assert log.stdout.strip() == f"{KEY}: Customer lifetime value"
+        shown = subprocess.run(
+            ["git", "show", "--name-only", "--format=", "HEAD"],
+            cwd=demo_context.project.root,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert "docs/data-dictionary/fct_customer_orders.md" in shown.stdout.split()
 
         await pilot.press("n")  # publish: confirm where it goes
         await settle(pilot)

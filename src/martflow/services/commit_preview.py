@@ -9,9 +9,12 @@ from martflow.services.tickets import TicketView
 
 
 def commit_files(context: HasProject, view: TicketView) -> list[str]:
-    """The scaffold step's files, plus ``specs/KEY.yml`` if it exists (as the step does)."""
-    scaffold = record_of(view.steps, "scaffold")
-    written = scaffold.artifacts.get("files", []) if scaffold is not None else []
-    files = [str(path) for path in written] if isinstance(written, list) else []
+    """The scaffold and document steps' files, plus ``specs/KEY.yml`` if it exists (as the
+    step does)."""
+    files: list[str] = []
+    for step in ("scaffold", "document"):
+        record = record_of(view.steps, step)
+        written = record.artifacts.get("files", []) if record is not None else []
+        files += [str(path) for path in written] if isinstance(written, list) else []
     project = context.project
     return commit_paths(files, project.specs_dir, project.root, view.ticket.key)

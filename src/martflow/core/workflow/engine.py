@@ -337,7 +337,7 @@ class Engine:
             if outcome.link:
                 updates.append(("link", *outcome.link))
             if outcome.page:
-                updates.append(("page", name, outcome.page))
+                updates.append(("page", "confluence", outcome.page))
             return updates, ""
         # A failure is told once: the same failure on a re-run does not comment again.
         note = outcome.comment.to_payload() if outcome.comment else ""
