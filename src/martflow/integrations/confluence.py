@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from martflow.core.dictionary import DictionaryPage, PublishedPage
 from martflow.errors import ConfigError, MartflowError, RemoteRejectedError
 from martflow.integrations.confluence_errors import TOKEN_ENV, normalize, reject_html
+from martflow.integrations.tracker.jira_errors import redact_credentials
 
 if TYPE_CHECKING:
     from atlassian import Confluence
@@ -249,13 +250,7 @@ class ConfluencePages:
         return f"{self.url}/pages/viewpage.action?pageId={content['id']}"
 
     def _redact(self, text: str) -> str:
-        import base64
-
-        basic = base64.b64encode(f"{self._user}:{self._token}".encode()).decode()
-        for secret in (self._token, basic):
-            if len(secret) >= 4:
-                text = text.replace(secret, "***")
-        return text
+        return redact_credentials(text, self._user, self._token)
 
 
 def _value(page: DictionaryPage) -> dict[str, str]:

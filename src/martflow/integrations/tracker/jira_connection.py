@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import threading
 from collections.abc import Callable
@@ -10,7 +9,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from martflow.errors import MartflowError
-from martflow.integrations.tracker.jira_errors import CallSite, normalize, reject_html
+from martflow.integrations.tracker.jira_errors import (
+    CallSite,
+    normalize,
+    redact_credentials,
+    reject_html,
+)
 
 if TYPE_CHECKING:
     from jira import JIRA
@@ -94,11 +98,7 @@ class JiraConnection:
 
     def redact(self, text: str) -> str:
         """``text`` without the token or the basic-auth header value."""
-        basic = base64.b64encode(f"{self._user}:{self._token}".encode()).decode()
-        for secret in (self._token, basic):
-            if len(secret) >= 4:
-                text = text.replace(secret, "***")
-        return text
+        return redact_credentials(text, self._user, self._token)
 
     def close(self) -> None:
         """Close the HTTP session."""

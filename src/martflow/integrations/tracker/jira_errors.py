@@ -40,6 +40,17 @@ class CallSite:
     write: bool = False
 
 
+def redact_credentials(text: str, user: str, token: str) -> str:
+    """``text`` without the token or the basic-auth header value made of it."""
+    import base64
+
+    basic = base64.b64encode(f"{user}:{token}".encode()).decode()
+    for secret in (token, basic):
+        if len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return text
+
+
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
     """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date."""
     if not value or not value.strip():
