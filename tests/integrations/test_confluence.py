@@ -271,3 +271,26 @@ def test_hostile_ticket_text_is_inert_in_the_storage_body(confluence):
     text = "".join(root.itertext())
     assert "Revenue</p><ac:structured-macro" in text and "\\x1b[31m & more" in text
     assert created.action == "created"
+
+
+def test_the_page_is_linked_from_the_jira_ticket_once(tmp_path, confluence):
+    from tests.integrations.jira_server import FakeJira
+    from tests.integrations.test_jira import TOKEN as JIRA_TOKEN
+    from tests.integrations.test_jira import USER, make_tracker
+
+    with FakeJira(deployment="Cloud", user=USER, token=JIRA_TOKEN, auth="basic") as jira:
+        key = jira.add_issue("Customer lifetime value")
+        tracker = make_tracker(jira)
+        ledger = Ledger(tmp_path / "state.db")
+        delivery = Delivery(
+            ledger, tracker, RetryPolicy(sleep=lambda _s: None), pages=lambda: pages_for(confluence)
+        )
+        page = page_of(dictionary())
+        for _ in range(2):  # the document step run twice
+            ledger.enqueue(key, "document", "page", "confluence", page.to_payload())
+            assert delivery.deliver(key).delivered == 1
+
+        (page_id,) = [p.id for p in confluence.dictionaries()]
+        assert jira.link_urls(key) == [f"{confluence.url}/spaces/{SPACE}/pages/{page_id}"]
+        assert len(jira.requests_to("POST", f"/issue/{key}/remotelink")) == 1
+        tracker.close()
