@@ -68,7 +68,8 @@ async def test_a_step_that_cannot_run_yet_is_a_notice_and_records_nothing(empty_
 
         assert app.screen is screen  # no publish dialog, no error dialog
         assert notices(seen) == [
-            "publish cannot run yet: start, scaffold, lint, build and commit have not succeeded",
+            "publish cannot run yet: start, scaffold, lint, build, document and commit have not "
+            "succeeded",
             "Nothing to fix yet: run the scaffold step first.",
         ]
         assert set(steps.states.values()) == {StepState.PENDING}

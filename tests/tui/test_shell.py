@@ -118,7 +118,7 @@ async def test_enter_opens_the_ticket_with_its_spec_and_marks_the_next_step(empt
         steps = screen.query_one(StepList)
         assert steps.has_focus
         assert steps.next_step == "start" and steps.selected_step == "start"
-        assert [r[2] for r in rows(steps)] == ["next", *["pending"] * 5]
+        assert [r[2] for r in rows(steps)] == ["next", *["pending"] * 6]
         assert steps.get_row("start")[1].style == "bold"
         assert str(steps.get_row("scaffold")[1]) == "scaffold"
 

@@ -206,6 +206,11 @@ DONE: dict[str, StepOutcome] = {
     ),
     "lint": _lint_outcome(LintReport(files=5, fixed=2)),
     "build": built(),
+    "document": StepOutcome(
+        ok=True,
+        detail="docs/data-dictionary/fct_customer_orders.md: 5 columns, 3 sources",
+        artifacts={"files": ["docs/data-dictionary/fct_customer_orders.md"]},
+    ),
     "commit": StepOutcome(
         ok=True,
         detail=f"commit {SHA[:10]} ({len(FILES)} files)",

@@ -110,9 +110,9 @@ async def test_scaffold_preview_commit_and_publish_views(demo_context):
         models = text_of(screen, "#models-text")
         assert all(p in models for p in paths) and "fct_customer_orders" in models
 
-        screen.start_run(["lint", "build"], {})
+        screen.start_run(["lint", "build", "document"], {})
         await settle(app, pilot)
-        assert steps.states["build"] is StepState.SUCCEEDED, steps.details["build"]
+        assert steps.states["document"] is StepState.SUCCEEDED, steps.details["document"]
 
         # Commit: the message is prefilled, edited by typing; push off; git has the edit.
         await enter_on_step(app, pilot, "commit")
