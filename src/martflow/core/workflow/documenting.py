@@ -65,7 +65,7 @@ def document(
         ticket_key=context.key,
         purpose=purpose,
         grain=[str(g) for g in spec.grain],
-        ticket_url=settings.ticket_url.format(key=context.key) if settings.ticket_url else "",
+        ticket_url=settings.ticket_url.replace("{key}", context.key),
     )
     relative = dictionary_path(dictionary.model)
     target = _inside(settings.root, relative)
