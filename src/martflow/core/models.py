@@ -239,7 +239,7 @@ class OutboxEntry:
     op_id: str
     key: str
     step: str
-    kind: Literal["transition", "comment", "link"]
+    kind: Literal["transition", "comment", "link", "page"]
     target: str
     payload: str
     state: OutboxState

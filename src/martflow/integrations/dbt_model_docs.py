@@ -56,7 +56,8 @@ def _tests(manifest: Any, unique_id: str) -> list[dict[str, str]]:
 
 def _lineage(manifest: Any, unique_id: str) -> list[dict[str, Any]]:
     """The model and everything upstream of it, breadth first, each with its parents."""
-    entries, queue, seen = [], [unique_id], {unique_id}
+    entries: list[dict[str, Any]] = []
+    queue, seen = [unique_id], {unique_id}
     while queue and len(entries) < MAX_LINEAGE:
         current = queue.pop(0)
         item = manifest.nodes.get(current) or manifest.sources.get(current)

@@ -40,8 +40,8 @@ class DocumentServices(Protocol):
 
 def documented_files(context: StepContext) -> list[str]:
     """The data dictionary the document step wrote (the commit step commits it)."""
-    files = context.artifacts.get("document", {}).get("files") or []
-    return [str(f) for f in files]  # type: ignore[union-attr]
+    files = context.artifacts.get("document", {}).get("files")
+    return [str(f) for f in files] if isinstance(files, list) else []
 
 
 def document(
