@@ -139,8 +139,13 @@ def from_model_docs(
         ),
         ticket_url=ticket_url,
         # The scaffolded description is "KEY: summary": the purpose again, said once.
-        description="" if purpose.strip() and purpose.strip() in description else description,
+        description="" if _restates(description, purpose, ticket_key) else description,
     )
+
+
+def _restates(description: str, purpose: str, key: str) -> bool:
+    text, said = description.strip(), purpose.strip()
+    return text in {said, f"{key}: {said}"}
 
 
 @dataclass(frozen=True)

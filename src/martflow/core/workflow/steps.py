@@ -209,7 +209,7 @@ def build_steps(services: Services) -> dict[str, StepFn]:
     def document(context: StepContext) -> StepOutcome:
         from martflow.core.workflow.documenting import document
 
-        # The composition root also provides DocumentServices (pages, write_text).
+        # mypy: the composition root also provides DocumentServices (pages, write_text).
         return document(services, settings, context)  # type: ignore[arg-type]
 
     steps: dict[str, Callable[[StepContext], StepOutcome]] = {
