@@ -32,8 +32,8 @@ def test_rows_show_each_pipelines_progress(ports: FakePorts) -> None:
 
     rows = {row.key: row for row in ticket_rows(ports)}
 
-    assert rows["DEMO-1"].progress == "1/6 scaffold failed"
-    assert rows["DEMO-2"].progress == "0/6"
+    assert rows["DEMO-1"].progress == "1/7 scaffold failed"
+    assert rows["DEMO-2"].progress == "0/7"
 
 
 def test_the_ledgers_spelling_of_a_key_is_used_when_the_tracker_is_down(
