@@ -120,11 +120,11 @@ def _adopt(
 @click.option("--seed", type=int, default=42, show_default=True, help="Synthetic data seed.")
 @click.option(
     "--warehouse",
-    type=click.Choice(["duckdb", "postgres"]),
+    type=click.Choice(["duckdb", "postgres", "spark"]),
     default="duckdb",
     show_default=True,
     help="duckdb: a file in the repo; postgres: the server PGHOST, PGPORT, PGUSER, "
-    "PGPASSWORD and PGDATABASE name.",
+    "PGPASSWORD and PGDATABASE name; spark: Spark in local mode (martflow[spark], Java 17).",
 )
 @click.option(
     "--el",

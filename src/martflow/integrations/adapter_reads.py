@@ -8,7 +8,6 @@ batches for the extract. No warehouse library is imported here; dbt's adapter is
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import decimal
 from collections.abc import Callable, Iterator, Sequence
@@ -16,10 +15,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from martflow.core.naming import is_bare_name
+from martflow.integrations.cursor_batches import row_batches
 
 CONNECTION = "martflow_read"
 """The name of the adapter connection martflow's reads use (shows in query logs)."""
-_CURSOR = "martflow_extract"
 _READABLE = {"model", "seed", "snapshot"}
 
 
@@ -199,43 +198,17 @@ def stream_rows(
 ) -> int:
     """Fetch every row of a built model in batches of ``batch_size``; returns the row count.
 
-    Memory stays at one batch where the driver streams: a server-side cursor when the
-    DB-API driver offers named cursors (psycopg2 and psycopg: Postgres, Redshift),
-    otherwise the driver's own cursor (DuckDB, Snowflake and BigQuery fetch lazily).
+    Memory stays at one batch where the driver streams (see ``cursor_batches``).
     """
     relation = model_relation(adapter, manifest, model)
-    sql = f"select * from {relation}"
     total = 0
     with connection(adapter):
         handle = adapter.connections.get_thread_connection().handle
-        cursor = _batch_cursor(handle, batch_size)
-        try:
-            cursor.execute(sql)
-            while batch := cursor.fetchmany(batch_size):
+        with row_batches(handle, f"select * from {relation}", batch_size) as batches:
+            for batch in batches:
                 send_batch([[wire_value(v) for v in row] for row in batch])
                 total += len(batch)
-        finally:
-            cursor.close()
-            _end_transaction(handle)
     return total
-
-
-def _batch_cursor(handle: Any, batch_size: int) -> Any:
-    try:
-        cursor = handle.cursor(name=_CURSOR)
-    except TypeError:  # the driver has no server-side cursors
-        return handle.cursor()
-    cursor.itersize = batch_size
-    return cursor
-
-
-def _end_transaction(handle: Any) -> None:
-    # A server-side cursor lives in a transaction; a read has nothing to commit.
-    rollback = getattr(handle, "rollback", None)
-    if callable(rollback):
-        # Drivers without transactions refuse; nothing is lost.
-        with contextlib.suppress(Exception):
-            rollback()
 
 
 def wire_value(value: object) -> object:

@@ -19,7 +19,8 @@ from martflow.core.ports import ProgressCallback
 from martflow.core.project import ProjectIndex
 from martflow.errors import CancelledError, DbtError
 
-_ENV_EXACT = frozenset({"PATH", "HOME", "LANG", "TZ", "TMPDIR", "VIRTUAL_ENV"})
+_ENV_EXACT = frozenset({"PATH", "HOME", "LANG", "TZ", "TMPDIR", "VIRTUAL_ENV", "JAVA_HOME"})
+"""JAVA_HOME: dbt-spark's session method starts Spark's JVM from it."""
 _SECRET_MARKERS = ("TOKEN", "SECRET", "PASSWORD")
 WORKER_LOG = Path("logs") / "martflow-dbt-worker.log"
 """Where the worker's stderr goes, relative to the dbt project."""

@@ -10,9 +10,17 @@ from pathlib import Path
 
 from martflow.errors import UsageError
 from martflow.project_scaffold.atomic import atomic_write_text
-from martflow.project_scaffold.synthetic_postgres import PgTarget, load_shop, shop_loaded
+from martflow.project_scaffold.spark_local import check_runtime, session_output
+from martflow.project_scaffold.synthetic_postgres import PgTarget
+from martflow.project_scaffold.synthetic_postgres import load_shop as load_postgres_shop
+from martflow.project_scaffold.synthetic_postgres import shop_loaded as postgres_loaded
+from martflow.project_scaffold.synthetic_spark import load_shop, profile_settings, shop_loaded
 
 WAREHOUSE_FILE = "warehouse.duckdb"
+WAREHOUSES = ("duckdb", "postgres", "spark")
+"""What ``martflow demo --warehouse`` offers."""
+DIALECTS = {"spark": "sparksql"}
+"""The sqlfluff dialect of a demo warehouse, where its name is not the warehouse's."""
 
 CUSTOMER_ORDERS = """\
 Finance wants lifetime value per customer: how many orders each customer placed and how
@@ -96,22 +104,33 @@ def prepare_repo(
     (UsageError naming the ones missing), loads the shop into its ``raw`` schema and
     points the repo's dbt profile there, its password read from the environment. ``el``
     lands the raw tables as that EL tool does (``synthetic_el``).
+    ``warehouse="spark"`` runs Spark in local mode (dbt-spark's session method, files
+    under ``.martflow/spark``) and loads the shop as Parquet-backed tables of ``raw``.
     """
     from martflow.project_scaffold.init import init_repo
 
     pg = PgTarget.from_environment(environ) if warehouse == "postgres" else None
+    if warehouse == "spark":
+        check_runtime()
     root = target.expanduser().absolute()
     created = False
     if not root.exists() or not any(root.iterdir()):
-        init_repo(root, tracker_project="DEMO", dialect=warehouse)
+        init_repo(root, tracker_project="DEMO", dialect=DIALECTS.get(warehouse, warehouse))
         if pg is not None:
             _use_postgres(root, pg)
+        if warehouse == "spark":
+            _use_spark(root)
         created = True
     elif not (root / "config.toml").is_file():
         raise UsageError(f"{root} exists and is not a martflow repo (no config.toml)")
     _ensure_identity(root)
     if pg is not None:
         _load_postgres(pg, environ["PGPASSWORD"], rows, seed, el)
+        return root, created
+    if warehouse == "spark":
+        if not shop_loaded(root):
+            settings = profile_settings(root, root, None)
+            load_shop(root, settings, rows=rows, seed=seed)
         return root, created
     from martflow.project_scaffold.synthetic import generate_shop
 
@@ -124,8 +143,8 @@ def prepare_repo(
 def _load_postgres(pg: PgTarget, password: str, rows: int, seed: int, el: str = "") -> None:
     conn = pg.connect(password)
     try:
-        if not shop_loaded(conn):
-            load_shop(conn, rows=rows, seed=seed, el=el)
+        if not postgres_loaded(conn):
+            load_postgres_shop(conn, rows=rows, seed=seed, el=el)
     finally:
         conn.close()
 
@@ -136,12 +155,7 @@ def _use_postgres(root: Path, pg: PgTarget) -> None:
     The profile names host, port, user and database; the password only as
     ``env_var('PGPASSWORD')``, which ``[dbt] pass_env`` hands to dbt.
     """
-    import yaml
-
-    profiles = root / "profiles.yml"
-    data = yaml.safe_load(profiles.read_text(encoding="utf-8"))
-    (name,) = data
-    data[name]["outputs"]["dev"] = {
+    output: dict[str, object] = {
         "type": "postgres",
         "host": pg.host,
         "port": pg.port,
@@ -152,7 +166,7 @@ def _use_postgres(root: Path, pg: PgTarget) -> None:
         "threads": 4,
     }
     header = "# dbt connection profile: no secrets (the password comes from PGPASSWORD).\n"
-    atomic_write_text(profiles, header + yaml.safe_dump(data, sort_keys=False))
+    _write_profile(root, output, header)
     config = root / "config.toml"
     text = config.read_text(encoding="utf-8")
     for old, new in POSTGRES_CONFIG:
@@ -179,6 +193,29 @@ POSTGRES_CONFIG = (
     ("# mart_materialization = ", "mart_materialization = "),
 )
 """config.toml lines the postgres demo changes (the repo template holds the originals)."""
+
+
+def _use_spark(root: Path) -> None:
+    """Point the new repo's dbt profile at a local Spark session; tables are Parquet."""
+    _write_profile(root, session_output(), "# dbt connection profile: Spark in local mode.\n")
+    project = root / "dbt_project.yml"
+    text = project.read_text(encoding="utf-8")
+    if "\nmodels:\n" not in text:
+        raise UsageError(f"{project}: no models section to configure for Spark")
+    # Spark tables need a file format; Parquet is the one every Spark reads.
+    parquet = text.replace("\nmodels:\n", "\nmodels:\n  +file_format: parquet\n", 1)
+    atomic_write_text(project, parquet)
+    _commit(root, "Use a local Spark session (dbt-spark, method: session)")
+
+
+def _write_profile(root: Path, output: dict[str, object], header: str) -> None:
+    import yaml
+
+    profiles = root / "profiles.yml"
+    data = yaml.safe_load(profiles.read_text(encoding="utf-8"))
+    (name,) = data
+    data[name]["outputs"]["dev"] = output
+    atomic_write_text(profiles, header + yaml.safe_dump(data, sort_keys=False))
 
 
 def _commit(root: Path, message: str) -> None:
