@@ -66,10 +66,28 @@ def model_relation(adapter: Any, manifest: Any, model: str) -> Any:
 def select_rows(
     adapter: Any, sql: str, limit: int | None
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Column names and up to ``limit`` rows of ``sql`` (``adapter.execute(fetch=True)``)."""
+    """Column names and up to ``limit`` rows of ``sql`` (``adapter.execute(fetch=True)``).
+
+    The limit goes into the SQL, written by the adapter's own ``get_limit_sql`` macro (as
+    ``dbt show`` does): the warehouse returns only those rows, where a driver's
+    ``fetchmany`` would have the whole result sent first (psycopg2) or has none (dbt-spark).
+    """
+    if limit is not None:
+        sql = limited_sql(adapter, sql, limit)
     with connection(adapter):
-        _, table = adapter.execute(sql, fetch=True, limit=limit)
+        _, table = adapter.execute(sql, fetch=True)
     return list(table.column_names), [tuple(row) for row in table.rows]
+
+
+def limited_sql(adapter: Any, sql: str, limit: int) -> str:
+    """``sql`` returning at most ``limit`` rows, in the adapter's dialect."""
+    try:
+        rendered = adapter.execute_macro(
+            "get_limit_subquery_sql", kwargs={"sql": sql, "limit": int(limit)}
+        )
+    except Exception as exc:  # a project overriding the macro badly: say which
+        raise ReadError(f"get_limit_subquery_sql failed: {_one_line(exc)}") from None
+    return str(rendered).strip()
 
 
 def preview(

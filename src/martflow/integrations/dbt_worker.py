@@ -24,6 +24,7 @@ from typing import IO, Any
 
 from martflow.integrations import adapter_reads as reads
 from martflow.integrations.dbt_checks import describe_check, failing_query
+from martflow.integrations.metastore_lock import explain
 from martflow.integrations.warehouse_idle import release_idle_warehouse
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -373,7 +374,8 @@ def serve(session: DbtSession, lines: IO[str], out: IO[str]) -> None:
                 raise WorkerError(f"unknown request {op!r}")
             reply: dict[str, Any] = {"id": rid, "kind": "result", "ok": True, "data": data}
         except WorkerError as exc:
-            reply = {"id": rid, "kind": "result", "ok": False, "error": str(exc)}
+            error = explain(str(exc), session.project_dir)
+            reply = {"id": rid, "kind": "result", "ok": False, "error": error}
         except Exception as exc:  # a bug or a dbt internal error: report it, keep serving
             reply = {"id": rid, "kind": "result", "ok": False, "error": one_line(repr(exc))}
         reply["commands"] = session.commands[before:]
