@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import duckdb
 
 from martflow.core.models import ColumnInfo, ColumnRef, JoinSpec, Measure, SourceRef, TicketSpec
 from martflow.project_scaffold.init import TEMPLATE_DIR
+from martflow.project_scaffold.lint_library import write_library
 
 ORDERS = SourceRef("shop", "orders")
 CUSTOMERS = SourceRef("shop", "customers")
@@ -118,10 +118,7 @@ def write_sqlfluff(root: Path) -> None:
     """Give ``root`` the .sqlfluff of a new repo, with the folders it points at."""
     (root / ".sqlfluff").write_text(SQLFLUFF_CONFIG)
     (root / "macros").mkdir(exist_ok=True)
-    (root / "sqlfluff_libs").mkdir(exist_ok=True)
-    shutil.copyfile(
-        TEMPLATE_DIR.parent / "sqlfluff_libs" / "adapter.py", root / "sqlfluff_libs" / "adapter.py"
-    )
+    write_library(root, "duckdb")
 
 
 DBT_PROJECT = """\

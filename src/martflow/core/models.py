@@ -159,6 +159,8 @@ class TicketSpec:
     incremental: ColumnRef | None = None
     """The column whose newer values mark changed rows: the mart is built incrementally."""
     time: TimeGrain | None = None
+    partition_by: tuple[ColumnRef, ...] = ()
+    """Mart columns the warehouse lays the table out by (Spark/BigQuery partitions, ...)."""
 
     @property
     def mart_model(self) -> str:
@@ -185,7 +187,7 @@ class TicketSpec:
                 if self.time
                 else {}
             ),
-        }
+        } | ({"partition_by": [str(c) for c in self.partition_by]} if self.partition_by else {})
 
 
 @dataclass(frozen=True)
@@ -371,6 +373,8 @@ class ScaffoldPlan:
     """Joins that can repeat rows at the grain, as "table (left = right)"."""
     base: str = ""
     """The model the joins start from: the grain's input."""
+    warnings: tuple[str, ...] = ()
+    """Parts of the spec the target warehouse cannot honour (ignored, and said so)."""
 
     @property
     def changes(self) -> tuple[PlannedFile, ...]:

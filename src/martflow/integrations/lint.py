@@ -73,6 +73,7 @@ class SqlfluffLinter:
             templater=templater,
             rules=self.rules,
             processes=max(1, processes) if processes is not None else None,
+            library_dir=(self.cache_dir or self.project_dir / ".martflow") / "sqlfluff-libs",
         )
         self._lock = threading.Lock()
         self.sqlfluff_runs = 0

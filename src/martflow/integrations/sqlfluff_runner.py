@@ -19,13 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from martflow.errors import LintError
+from martflow.project_scaffold.lint_library import write_library
 
 if TYPE_CHECKING:
     from sqlfluff.core import FluffConfig, Linter
 
 PARALLEL_FROM = 8
-LINT_LIBRARY = Path(__file__).resolve().parent.parent / "templates" / "sqlfluff_libs"
-"""Jinja libraries for sqlfluff: ``adapter.quote`` as staging models call it."""
 """Files to lint before sqlfluff's worker processes pay for their start (one per core)."""
 
 
@@ -52,8 +51,11 @@ class SqlfluffRunner:
         templater: str | None = None,
         rules: Sequence[str] = (),
         processes: int | None = None,
+        library_dir: Path | None = None,
     ) -> None:
         self.project_dir = project_dir
+        self.library_dir = library_dir or project_dir / ".martflow" / "sqlfluff-libs"
+        """Where the dialect's jinja stand-ins go for a project that names no library_path."""
         self.dialect = dialect
         self.templater = templater
         self.rules = tuple(rules)
@@ -156,7 +158,10 @@ class SqlfluffRunner:
             if not overrides.get(key) and not core.get(key):
                 overrides[key] = default  # overrides would also beat nested .sqlfluff files
         if not _configured_library(load_config_up_to_path(root)):
-            overrides["library_path"] = str(LINT_LIBRARY)  # `adapter.quote` for jinja
+            # `adapter.quote` and `dbt.cast`... for jinja, written for the dialect
+            dialect = str(overrides.get("dialect") or core.get("dialect"))
+            library = write_library(self.library_dir / dialect, dialect)
+            overrides["library_path"] = str(library)
         templater = overrides.get("templater") or core.get("templater")
         check_templater(str(templater) if templater else None)
         try:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from martflow.core.models import ColumnRef, JoinSpec, TicketSpec
 from martflow.errors import ScaffoldError, WarehouseError
 from martflow.project_scaffold.naming import validate_identifier
-from martflow.project_scaffold.staging import StagedTable
+from martflow.project_scaffold.staging import StagedTable, cast_for
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,19 @@ def build_blueprint(spec: TicketSpec, staged: Sequence[StagedTable]) -> Blueprin
         relationships=tuple(_many_to_one(j) for j in joins),
         resolved=tuple(resolved.items()),
     )
+
+
+def partition_columns(blueprint: Blueprint) -> list[tuple[str, str]]:
+    """The spec's ``partition_by`` as mart columns, each with its kind: date, timestamp or ""."""
+    columns = []
+    for ref in blueprint.spec.partition_by:
+        resolved = dict(blueprint.resolved).get(ref, ref)
+        staged = blueprint.table(resolved.table).column(resolved.column)
+        name = blueprint.alias(ref)
+        # A text column staging casts says its kind; otherwise its name is the best hint.
+        kind = staged.cast if staged is not None and staged.cast else cast_for(name, "text")
+        columns.append((name, kind))
+    return columns
 
 
 def _resolve(

@@ -29,9 +29,9 @@ class Rendering:
     noqa: dict[str, str] = field(default_factory=dict)  # placeholder -> sqlfluff codes
 
 
-def placeholder(index: int) -> str:
+def placeholder(index: int, kind: str = "COLUMN") -> str:
     """Upper case, so it can never equal a plain (lowercase) column reference."""
-    return f"__MARTFLOW_COLUMN_{index}__"
+    return f"__MARTFLOW_{kind}_{index}__"
 
 
 def staging_rendering(table: StagedTable) -> Rendering:
@@ -40,13 +40,19 @@ def staging_rendering(table: StagedTable) -> Rendering:
     replacements: dict[str, str] = {}
     noqa: dict[str, str] = {}
     for index, column in enumerate(table.columns):
-        source = column.sql
+        source, expr = column.sql, column.expression
         if not is_plain(source):
             source = placeholder(index)
             replacements[source] = column.sql
-            if column.noqa:
-                noqa[source] = column.noqa
-        columns.append({"name": column.name, "source": source, "cast": column.cast})
+        if not is_plain(expr):
+            expr = placeholder(index, "EXPR")
+            replacements[expr] = column.expression
+        for mark in (source, expr):
+            if mark in replacements and column.noqa:
+                noqa[mark] = column.noqa
+        # ``expr`` is the whole select expression; ``source`` and ``cast`` its parts (for
+        # templates of your own).
+        columns.append({"name": column.name, "source": source, "cast": column.cast, "expr": expr})
     soft_delete: Context | str = ""
     if table.loader.deleted:
         marker = placeholder(len(table.columns))

@@ -11,10 +11,9 @@ from pathlib import Path
 
 from martflow.core.naming import is_project_name
 from martflow.errors import GitError, ScaffoldError, UsageError
+from martflow.project_scaffold.lint_library import write_library
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "repo"
-LINT_LIBRARY = "sqlfluff_libs"
-"""The repo folder .sqlfluff's ``library_path`` names (jinja stand-ins for dbt's adapter)."""
 
 #: The only keys the repo template's context may hold; every value is a checked identifier.
 CONTEXT_KEYS = ("repo_dir", "project_name", "tracker_project", "dialect")
@@ -69,7 +68,7 @@ def init_repo(
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.martflow-init-", dir=target.parent))
     try:
         rendered = _render(context, staging)
-        _add_shipped_files(rendered)
+        _add_shipped_files(rendered, context["dialect"])
         _git_first_commit(rendered)
         try:
             # rename() onto an empty folder replaces it; onto a non-empty one it fails.
@@ -157,9 +156,9 @@ def _render(context: dict[str, str], staging: Path) -> Path:
     return Path(out)
 
 
-def _add_shipped_files(repo: Path) -> None:
-    """Copy sqlfluff's ``adapter`` stand-in in verbatim (cookiecutter would render it);
-    give the CI workflow the requirement martflow installs from."""
+def _add_shipped_files(repo: Path, dialect: str) -> None:
+    """sqlfluff's stand-ins for dbt's Jinja, written as they are (cookiecutter would render
+    them); give the CI workflow the requirement martflow installs from."""
     from martflow.project_scaffold.ci_install import install_requirement, workflow_text
 
     workflow = repo / ".github" / "workflows" / "lint.yml"
@@ -167,9 +166,7 @@ def _add_shipped_files(repo: Path) -> None:
         workflow_text(workflow.read_text(encoding="utf-8"), install_requirement()),
         encoding="utf-8",
     )
-    (repo / LINT_LIBRARY).mkdir(exist_ok=True)
-    for module in (TEMPLATE_DIR.parent / LINT_LIBRARY).glob("*.py"):
-        shutil.copyfile(module, repo / LINT_LIBRARY / module.name)
+    write_library(repo, dialect)
 
 
 def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -1,6 +1,9 @@
-"""How a generated mart is materialized: ``[models] mart_materialization`` per warehouse."""
+"""How a generated mart is materialized and laid out: ``[models] mart_materialization`` and
+the spec's ``partition_by``, in each warehouse's dbt config."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 SNOWFLAKE_DIALECT = "snowflake"
 TARGET_WAREHOUSE = "{{ target.warehouse }}"
@@ -48,3 +51,45 @@ def mart_config(
             "snowflake_warehouse": snowflake_warehouse or TARGET_WAREHOUSE,
         }
     return {"materialized": materialization}
+
+
+PARTITIONING = {
+    "sparksql": "partition_by",
+    "databricks": "partition_by",
+    "bigquery": "partition_by",
+    "snowflake": "cluster_by",
+}
+"""How each dialect's dbt adapter lays a table out by columns (others have no such config)."""
+
+
+def partition_config(
+    columns: Sequence[tuple[str, str]], dialect: str
+) -> tuple[dict[str, object], str]:
+    """The mart's ``config`` for the spec's ``partition_by``, and a warning ("" if none).
+
+    ``columns`` are the mart's ``(column, kind)`` with kind "date", "timestamp" or ""
+    (unknown). Spark and Databricks partition by the columns; BigQuery by one date or
+    timestamp column (more columns, or another type, are clustered instead); Snowflake
+    clusters. Elsewhere the field is ignored, with the warning saying so.
+    """
+    if not columns:
+        return {}, ""
+    names = [name for name, _ in columns]
+    key = PARTITIONING.get(dialect)
+    if key is None:
+        return {}, (
+            f"partition_by ({', '.join(names)}) ignored: dbt on {dialect} has no partitioning "
+            "config (Spark, Databricks, BigQuery and Snowflake do)"
+        )
+    if dialect != "bigquery":
+        return {key: names}, ""
+    (first, kind), rest = columns[0], names[1:]
+    if kind not in ("date", "timestamp"):
+        return {"cluster_by": names}, (
+            f"partition_by: BigQuery partitions by a date or timestamp column; {first} "
+            "is clustered instead"
+        )
+    config: dict[str, object] = {"partition_by": {"field": first, "data_type": kind}}
+    if rest:
+        config["cluster_by"] = rest
+    return config, ""

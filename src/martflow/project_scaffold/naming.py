@@ -77,6 +77,11 @@ def adapter_quoted(name: str) -> str:
     and a backtick are doubled here: right for the adapter quoting with that character,
     and for the other a name that does not exist (the build fails; nothing is injected).
     """
+    return "{{ " + adapter_quote_call(name) + " }}"
+
+
+def adapter_quote_call(name: str) -> str:
+    """``adapter.quote('Product_ID')``: the Jinja expression inside ``adapter_quoted``."""
     escaped = name.replace('"', '""').replace("`", "``")
     literal = repr(escaped).replace("{", "\\x7b").replace("}", "\\x7d")
-    return "{{ adapter.quote(" + literal + ") }}"
+    return "adapter.quote(" + literal + ")"

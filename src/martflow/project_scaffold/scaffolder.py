@@ -13,7 +13,7 @@ from martflow.core.naming import intermediate_model, is_schema_name
 from martflow.core.project import ProjectIndex, Relation
 from martflow.errors import ScaffoldError, WarehouseError
 from martflow.project_scaffold.atomic import atomic_write_text
-from martflow.project_scaffold.blueprint import JoinStep, build_blueprint
+from martflow.project_scaffold.blueprint import JoinStep, build_blueprint, partition_columns
 from martflow.project_scaffold.contexts import (
     Rendering,
     intermediate_rendering,
@@ -22,7 +22,7 @@ from martflow.project_scaffold.contexts import (
 )
 from martflow.project_scaffold.identifiers import identifier_policy, preload_policy
 from martflow.project_scaffold.manifest import MANIFEST_NAME, load_manifest, save_manifest, sha256
-from martflow.project_scaffold.materialization import incremental_config
+from martflow.project_scaffold.materialization import incremental_config, partition_config
 from martflow.project_scaffold.naming import validate_identifier
 from martflow.project_scaffold.properties import (
     grain_key,
@@ -146,9 +146,10 @@ class ProjectScaffolder:
         contents.update(self._render("intermediate", intermediate_rendering(blueprint, policy)))
         contents.update(self._render("mart", mart_rendering(blueprint)))
         mart_yml = f"{self.models_dir}/marts/_{spec.mart}__models.yml"
-        config = self.mart_config
+        layout, warning = partition_config(partition_columns(blueprint), self.dialect)
+        config = {**self.mart_config, **layout}
         if spec.incremental is not None:  # replaces the configured materialization
-            config = incremental_config(self.dialect, grain_key(blueprint))
+            config = {**incremental_config(self.dialect, grain_key(blueprint)), **layout}
         contents[mart_yml] = mart_models_yaml(blueprint, key, summary, config)
         manifest = load_manifest(self.manifest_path)
         if index is not None:
@@ -163,6 +164,7 @@ class ProjectScaffolder:
             grain_tests=grain_tests(blueprint),
             fanout=tuple(_describe_join(step) for step in blueprint.fanout_suspects()),
             base=blueprint.tables[0].model,
+            warnings=(warning,) if warning else (),
         )
 
     def _sources_files(

@@ -11,11 +11,13 @@ from martflow.core.naming import IDENTIFIER_RE, staging_model
 from martflow.errors import WarehouseError
 from martflow.project_scaffold.el_metadata import LOADED_AT, LoaderColumns, loader_columns
 from martflow.project_scaffold.identifiers import IdentifierPolicy
-from martflow.project_scaffold.naming import adapter_quoted, column_names
+from martflow.project_scaffold.naming import adapter_quote_call, adapter_quoted, column_names
 
 _TEXT_TYPES = ("VARCHAR", "CHAR", "TEXT", "STRING", "CHARACTER", "NVARCHAR", "BPCHAR")
 _TIMESTAMP_NAME = re.compile(r"(?:^|_)(?:at|time)$|timestamp")
 _DATE_NAME = re.compile(r"^date$|_date$|_on$")
+CAST_TYPES = {"date": "'date'", "timestamp": "dbt.type_timestamp()"}
+"""The type argument ``dbt.safe_cast`` gets per cast (the adapter names its timestamp type)."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,20 @@ class StagedColumn:
     sql: str
     cast: str
     noqa: str = ""
+
+    @property
+    def expression(self) -> str:
+        """What the select list writes before ``as name``: the reference, parsed by
+        ``dbt.safe_cast`` (the adapter's cast, ``try_cast`` where it has one) when cast."""
+        if not self.cast:
+            return self.sql
+        return (
+            "{{ dbt.safe_cast("
+            + adapter_quote_call(self.raw)
+            + ", "
+            + CAST_TYPES[self.cast]
+            + ") }}"
+        )
 
 
 @dataclass(frozen=True)

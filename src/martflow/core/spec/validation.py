@@ -45,6 +45,7 @@ KEYS = (
     "dashboard",
     "incremental",
     "time",
+    "partition_by",
 )
 """The keys allowed under ``martflow:``."""
 TIME_GRAINS = ("day", "week", "month")
@@ -111,6 +112,7 @@ class _Validator:
                 "a mart with rolling measures is rebuilt: a window needs every period, and an "
                 "incremental run reads only the changed ones",
             )
+        partition_by = self.partition_by(body.get("partition_by"), grain, dimensions)
         if self.p.items:
             return None
         return TicketSpec(
@@ -124,6 +126,7 @@ class _Validator:
             dashboard=dashboard,
             incremental=incremental,
             time=time,
+            partition_by=tuple(partition_by),
         )
 
     def sources(self, value: object) -> list[SourceRef]:
@@ -307,6 +310,22 @@ class _Validator:
                     "the mart's column names must be unique",
                 )
             seen.setdefault(dim.column, "dimension")
+
+    def partition_by(
+        self, value: object, grain: list[ColumnRef], dimensions: list[ColumnRef]
+    ) -> list[ColumnRef]:
+        """Columns to lay the mart out by: each must be a grain or dimension column."""
+        path = "martflow.partition_by"
+        refs = self.columns(value, path)
+        outputs = {*grain, *dimensions}
+        for i, ref in enumerate(refs):
+            if ref not in outputs:
+                self.p.add(
+                    f"{path}[{i}]",
+                    f'"{ref}" is not a grain or dimension column; a mart is partitioned by '
+                    "its own columns: add it to dimensions",
+                )
+        return refs
 
     def measures(
         self,

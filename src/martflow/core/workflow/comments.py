@@ -36,10 +36,11 @@ def started(branch: str) -> Document:
     return document(paragraph("martflow started work on this ticket on branch ", code(branch), "."))
 
 
-def scaffolded(models: Sequence[str]) -> Document:
+def scaffolded(models: Sequence[str], warnings: Sequence[str] = ()) -> Document:
     return document(
         paragraph("martflow scaffolded the models for this ticket:"),
         bullets(code(m) for m in models),
+        *(paragraph(f"Note: {warning}") for warning in warnings),
     )
 
 

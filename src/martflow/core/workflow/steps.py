@@ -114,15 +114,20 @@ def build_steps(services: Services) -> dict[str, StepFn]:
                 "(use --force to overwrite)",
             )
         services.scaffolder().apply(plan)
+        for warning in plan.warnings:
+            context.emit(f"warning: {warning}")
         files = repo_paths(settings, [f.path for f in plan.files])
         created = sum(f.action == "create" for f in plan.files)
         updated = sum(f.action == "update" for f in plan.files)
         models = list(plan.models)
         used = [i.model for i in inputs if i.model]
         reused = f"; using {', '.join(used)} as they are" if used else ""
+        warned = f"; {len(plan.warnings)} warning" if plan.warnings else ""
         return StepOutcome(
             ok=True,
-            detail=f"{len(models)} models; {created} files created, {updated} updated{reused}",
+            detail=(
+                f"{len(models)} models; {created} files created, {updated} updated{reused}{warned}"
+            ),
             artifacts={
                 "files": files,
                 "models": models,
@@ -131,7 +136,7 @@ def build_steps(services: Services) -> dict[str, StepFn]:
                 "grain": {"tests": list(plan.grain_tests), "fanout": list(plan.fanout)},
                 "base": plan.base,
             },
-            comment=comments.scaffolded(models) + _selects_from(used),
+            comment=comments.scaffolded(models, plan.warnings) + _selects_from(used),
         )
 
     def lint(context: StepContext) -> StepOutcome:

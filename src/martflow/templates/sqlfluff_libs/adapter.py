@@ -1,11 +1,11 @@
-"""sqlfluff's stand-in for dbt's ``adapter`` when linting with the jinja templater.
+"""Stand-in for dbt's ``adapter`` (lint only: dbt uses the real one)."""
 
-martflow's staging models quote warehouse columns with ``{{ adapter.quote('Name') }}``;
-dbt renders that with the real adapter, sqlfluff's jinja templater with this module
-(``library_path``). martflow lint adds it when the project configures no library_path.
-"""
+from sqlfluff_libs import DIALECT
+
+_BACKTICKS = frozenset({"sparksql", "databricks", "bigquery", "hive", "mysql"})
 
 
 def quote(identifier):
-    """ANSI double quotes, as most warehouses quote (lint only: dbt uses the real adapter)."""
-    return '"' + str(identifier).replace('"', '""') + '"'
+    """``identifier`` quoted as the dialect's warehouses quote it: backticks or double quotes."""
+    mark = "`" if DIALECT in _BACKTICKS else '"'
+    return mark + str(identifier).replace(mark, mark + mark) + mark

@@ -6,7 +6,7 @@ select{% if cookiecutter.select_distinct %} distinct{% endif %}
 {%- if cookiecutter.key %}
     md5(
 {%- for col in cookiecutter.key_columns %}
-        {% if not loop.first %}|| '|' || {% endif %}cast({{ col }} as varchar)
+        {% if not loop.first %}|| '|' || {% endif %}{{ '{{' }} dbt.cast('{{ col }}', dbt.type_string()) {{ '}}' }}
 {%- endfor %}
     ) as {{ cookiecutter.key }}{% if cookiecutter.measures %},{% endif %}
 {%- endif %}

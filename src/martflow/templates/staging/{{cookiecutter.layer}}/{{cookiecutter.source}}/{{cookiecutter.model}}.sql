@@ -8,7 +8,7 @@ renamed as (
 
     select distinct
 {%- for col in cookiecutter.columns %}
-        {% if col.cast %}cast({{ col.source }} as {{ col.cast }}) as {{ col.name }}{% elif col.source != col.name %}{{ col.source }} as {{ col.name }}{% else %}{{ col.name }}{% endif %}{% if not loop.last %},{% endif %}
+        {% if col.expr != col.name %}{{ col.expr }} as {{ col.name }}{% else %}{{ col.name }}{% endif %}{% if not loop.last %},{% endif %}
 {%- endfor %}
     from source
 {%- if cookiecutter.soft_delete %}

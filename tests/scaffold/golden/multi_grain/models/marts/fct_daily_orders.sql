@@ -2,8 +2,8 @@ select
     order_date,
     status,
     md5(
-        cast(order_date as varchar)
-        || '|' || cast(status as varchar)
+        {{ dbt.cast('order_date', dbt.type_string()) }}
+        || '|' || {{ dbt.cast('status', dbt.type_string()) }}
     ) as daily_orders_key,
     count(*) as order_count
 from {{ ref('int_daily_orders__joined') }}

@@ -10,7 +10,7 @@ renamed as (
         {{ adapter.quote('customer_id') }} as customer_id,
         {{ adapter.quote('FirstName') }} as first_name,
         {{ adapter.quote('LastName') }} as last_name,
-        cast({{ adapter.quote('Signed Up On') }} as date) as signed_up_on
+        {{ dbt.safe_cast(adapter.quote('Signed Up On'), 'date') }} as signed_up_on
     from source
 
 )

@@ -10,7 +10,7 @@ renamed as (
         {{ adapter.quote('payment_id') }} as payment_id,
         {{ adapter.quote('OrderID') }} as order_id,
         {{ adapter.quote('Amount') }} as amount,
-        cast({{ adapter.quote('Paid At') }} as timestamp) as paid_at
+        {{ dbt.safe_cast(adapter.quote('Paid At'), dbt.type_timestamp()) }} as paid_at
     from source
 
 )
