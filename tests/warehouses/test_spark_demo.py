@@ -25,6 +25,7 @@ from martflow.integrations.mart_reader import AdapterMartReader
 from martflow.integrations.warehouse import DbtWarehouse
 from martflow.project_scaffold.scaffolder import ProjectScaffolder
 from martflow.project_scaffold.synthetic import TABLES
+from tests.java_runtime import ensure_java
 from tests.scaffold.scaffold_support import MULTI_GRAIN_SPEC, ORDERS
 from tests.tableau.conftest import read_hyper
 
@@ -47,6 +48,7 @@ def invoke(args: list[str]) -> tuple[int, dict]:
 @pytest.fixture(scope="module")
 def spark_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, dict]:
     """``martflow demo --warehouse spark``, run once: (repo, exit code, --json document)."""
+    ensure_java()
     root = tmp_path_factory.mktemp("spark") / "spark-demo"
     code, document = invoke(["demo", str(root), "--rows", "300", "--warehouse", "spark"])
     return root, code, document
