@@ -83,6 +83,9 @@ class DbtProcessRunner:
         self._next_id = 0
         self.commands: list[str] = []
         """Every dbt command the worker ran for this runner, in order (parse, build, ...)."""
+        self.parses: list[dict[str, Any]] = []
+        """How each of its parses went: dbt's partial parse (``{"kind": "partial", "changed":
+        1, "added": 0, "deleted": 0}``) or a full one (``{"kind": "full"}``)."""
 
     @property
     def pid(self) -> int | None:
@@ -181,6 +184,7 @@ class DbtProcessRunner:
                 elif msg.get("kind") == "result":
                     done = True
                     self.commands.extend(msg.get("commands", []))
+                    self.parses.extend(msg.get("parses", []))
                     if not msg["ok"]:
                         raise DbtError(msg["error"])
                     return
@@ -237,6 +241,7 @@ class DbtProcessRunner:
             with self._lock:
                 reply = self._exchange(request, on_event, epoch)
                 self.commands.extend(reply.get("commands", []))
+                self.parses.extend(reply.get("parses", []))
         except KeyboardInterrupt:
             # Ctrl-C: whatever dbt runs stops now; the worker gets no grace period.
             self._kill_worker()

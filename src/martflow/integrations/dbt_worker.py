@@ -38,6 +38,13 @@ _WATCHED_DIR_KEYS: tuple[tuple[str, list[str]], ...] = (
     ("docs-paths", []),
 )
 _WATCHED_FILES = ("dbt_project.yml", "packages.yml", "dependencies.yml", "selectors.yml")
+_PARSE_EVENTS = {
+    "PartialParsingEnabled": "partial",
+    "PartialParsingSkipParsing": "partial",
+    "UnableToPartialParse": "full",
+    "PartialParsingNotEnabled": "full",
+}
+"""dbt's events saying how a ``parse`` went: from its saved state, or all files again."""
 
 Emit = Callable[[dict[str, Any]], None]
 
@@ -122,6 +129,8 @@ class _Invocation:
         self.jinja_logs: list[str] = []
         self.first_error = ""
         self.muted = False
+        self.parse: dict[str, Any] = {"kind": "full"}
+        """How dbt's last parse in this request went (see _PARSE_EVENTS)."""
 
 
 class DbtSession:
@@ -137,6 +146,8 @@ class DbtSession:
         self._fingerprint: tuple[tuple[object, ...], ...] | None = None
         self._current: _Invocation | None = None
         self.commands: list[str] = []
+        self.parses: list[dict[str, Any]] = []
+        """How each parse went: ``{"kind": "partial", "changed": 1, ...}``, ``{"kind": "full"}``."""
 
     def _on_dbt_event(self, msg: Any) -> None:
         current = self._current
@@ -147,6 +158,11 @@ class DbtSession:
             current.invocation_id = info.invocation_id
         if info.name == "JinjaLogInfo":
             current.jinja_logs.append(info.msg)
+        if info.name in _PARSE_EVENTS:
+            current.parse = {"kind": _PARSE_EVENTS[info.name]}
+            if info.name == "PartialParsingEnabled":
+                data = msg.data
+                current.parse.update(added=data.added, changed=data.changed, deleted=data.deleted)
         if info.level == "error" and not current.first_error and info.msg.strip():
             current.first_error = one_line(info.msg)
         if not current.muted and info.level in ("info", "warn", "error") and info.msg.strip():
@@ -190,6 +206,7 @@ class DbtSession:
             return
         self.runner.manifest = None
         res = self._invoke(["parse"], inv)
+        self.parses.append(inv.parse)
         self.runner.manifest = res.result
         self._fingerprint = fingerprint
 
@@ -359,7 +376,7 @@ def serve(session: DbtSession, lines: IO[str], out: IO[str]) -> None:
         # The ack tells the parent the request is ours now: a crash before it is safe to retry.
         send({"id": rid, "kind": "accepted"})
         inv = _Invocation(_event_sender(send, rid), _reply_sender(send, rid))
-        before = len(session.commands)
+        before, parsed = len(session.commands), len(session.parses)
         try:
             op = request["op"]
             if op == "build":
@@ -379,6 +396,7 @@ def serve(session: DbtSession, lines: IO[str], out: IO[str]) -> None:
         except Exception as exc:  # a bug or a dbt internal error: report it, keep serving
             reply = {"id": rid, "kind": "result", "ok": False, "error": one_line(repr(exc))}
         reply["commands"] = session.commands[before:]
+        reply["parses"] = session.parses[parsed:]
         # Released before the reply: once the parent hears back, the file is free.
         with contextlib.suppress(Exception):  # a failed close shows on the next open
             release_idle_warehouse()

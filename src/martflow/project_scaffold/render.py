@@ -17,13 +17,9 @@ TEMPLATE_NAMES = ("staging", "intermediate", "mart")
 # cookiecutter chdirs into the template while rendering: one rendering at a time.
 _RENDER_LOCK = threading.Lock()
 MAX_LINE_LENGTH = 100  # the line length of martflow's .sqlfluff
-<<<<<<< HEAD
-_PLACEHOLDER = re.compile(r"__MARTFLOW_COLUMN_\d+__")
+_PLACEHOLDER = re.compile(r"__MARTFLOW_(?:COLUMN|EXPR)_\d+__")
 # A placeholder the template changed (a filter, a slice) is never filled: refuse the file.
 _LEFTOVER = re.compile(r"__martflow|martflow_column", re.IGNORECASE)
-=======
-_PLACEHOLDER = re.compile(r"__MARTFLOW_(?:COLUMN|EXPR)_\d+__")
->>>>>>> 2a29dea (Generated SQL through dbt's adapter macros (dbt.safe_cast, dbt.cast, dbt.type_string, adapter.quote), lint stand-ins per dialect as a package, spec partition_by mapped to each adapter's config)
 
 
 def builtin_templates() -> Path:
