@@ -13,8 +13,9 @@ Usage: .venv/bin/python bench/large_project.py DIR [--sources 200] [--models 200
   customer; ``unique`` and ``not_null`` on the grain
 
 Every model has tests, as the issue asks ("tests on each"). The project is also a martflow
-repo: ``config.toml`` (local tracker, DuckDB warehouse), ``.sqlfluff``, a few tickets, git
-with everything committed. ``TICKET_MART``'s ancestors are what a ticket's build selects.
+repo: ``config.toml`` (local tracker, DuckDB warehouse), the ``.sqlfluff`` and lint
+stand-ins `martflow init` writes, a few tickets, git with everything committed. A ticket's
+build selects ``+<LargeProject.ticket_mart>`` (a mart, its intermediate and staging models).
 """
 
 from __future__ import annotations
@@ -22,10 +23,17 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+
+from martflow.project_scaffold.init import TEMPLATE_DIR
+from martflow.project_scaffold.lint_library import write_library
+
+SQLFLUFF = TEMPLATE_DIR / "{{cookiecutter.repo_dir}}" / ".sqlfluff"
+"""The .sqlfluff `martflow init` writes: the project lints as a martflow repo does."""
 
 SYSTEMS = (
     "shop", "crm", "billing", "web", "ads", "support", "hr", "erp", "app", "geo",
@@ -78,7 +86,9 @@ def source_tables(sources: int) -> list[tuple[str, str]]:
     return [(SYSTEMS[i % len(SYSTEMS)], f"table_{i:04d}") for i in range(sources)]
 
 
-def generate(root: Path, sources: int = 200, models: int = 2000) -> LargeProject:
+def generate(
+    root: Path, sources: int = 200, models: int = 2000, tickets: Sequence[str] = TICKETS
+) -> LargeProject:
     """Write the project into ``root`` (created; must not exist or be empty)."""
     if models < sources + 2:
         raise ValueError("models must exceed sources by at least 2 (intermediate and mart)")
@@ -93,7 +103,7 @@ def generate(root: Path, sources: int = 200, models: int = 2000) -> LargeProject
     tests = _staging(root, tables)
     tests += _intermediate(root, tables, intermediate)
     tests += _marts(root, intermediate, marts)
-    _tickets(root)
+    _tickets(root, tickets)
     _git(root, "init", "-q", "-b", "main")
     _git(root, "add", "-A")
     _git(root, "commit", "-q", "-m", f"{models} models on {sources} sources")
@@ -132,9 +142,10 @@ def _project_files(root: Path, systems: list[str]) -> None:
         '[lint]\ndialect = "duckdb"\n'
     )
     (root / ".sqlfluff").write_text(
-        "[sqlfluff]\ndialect = duckdb\ntemplater = jinja\nmax_line_length = 100\n\n"
-        "[sqlfluff:templater:jinja]\napply_dbt_builtins = True\n"
+        SQLFLUFF.read_text().replace("{{ cookiecutter.dialect }}", "duckdb")
     )
+    (root / "macros").mkdir()
+    write_library(root, "duckdb")
     (root / ".gitignore").write_text(
         "target/\nlogs/\n.martflow/\nwarehouse.duckdb\nwarehouse.duckdb.wal\n"
     )
@@ -219,12 +230,12 @@ def _properties(folder: Path, domain: str, names: list[str], key: str, unique: b
     (folder / f"_{domain}__models.yml").write_text(f"version: 2\nmodels:\n{body}")
 
 
-def _tickets(root: Path) -> None:
+def _tickets(root: Path, tickets: Sequence[str]) -> None:
     from martflow.context import AppContext
 
     context = AppContext.load(root / "config.toml")
     try:
-        for summary in TICKETS:
+        for summary in tickets:
             context.tracker.create_ticket(summary, f"{summary}, from the {root.name} project.")
     finally:
         context.close()
