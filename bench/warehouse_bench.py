@@ -1,6 +1,12 @@
 """DEMO-1 on DuckDB and on Postgres, time per step; the extract's throughput and peak memory.
 
 Usage: .venv/bin/python bench/warehouse_bench.py [--rows 1000000] [--extract-rows 5000000]
+       .venv/bin/python bench/warehouse_bench.py --big-demo 10000000
+
+`--big-demo N` runs only part 3: DEMO-1 on DuckDB with N synthetic orders. The shop is
+generated first, in a process of its own; then `martflow demo` walks DEMO-1 on it in a
+child process whose peak RSS is measured, with the largest peak among its own children
+(the dbt worker, hyperd, git): seconds per step, the mart's rows and the memory it took.
 
 Part 1 runs `martflow demo --rows N` on DuckDB and, with `--warehouse postgres`, on a
 throwaway Postgres cluster (tests/pg_cluster.py), and prints seconds per step (the step
@@ -74,6 +80,61 @@ print(json.dumps({
     "worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / kib,
 }))
 """
+
+
+DEMO_SNIPPET = """
+import contextlib, io, json, resource, sys, time
+from martflow.cli import cli
+out = io.StringIO()
+start = time.perf_counter()
+with contextlib.redirect_stdout(out):
+    try:
+        cli.main(["--json", "demo", sys.argv[1], "--rows", sys.argv[2]], standalone_mode=False)
+    except SystemExit as exc:
+        if exc.code:
+            raise
+seconds = time.perf_counter() - start
+kib = 1024
+print(json.dumps({
+    "seconds": seconds, "document": json.loads(out.getvalue()),
+    "parent_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / kib,
+    "child_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / kib,
+}))
+"""
+
+
+PREPARE_SNIPPET = """
+import sys
+from pathlib import Path
+from martflow.project_scaffold.demo import prepare_repo
+prepare_repo(Path(sys.argv[1]), int(sys.argv[2]), 42)
+"""
+
+
+def big_demo(rows: int) -> None:
+    """Part 3: DEMO-1 on DuckDB with ``rows`` orders; seconds per step and peak memory."""
+    with tempfile.TemporaryDirectory(prefix="mf-big-demo-") as tmp:
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-c", PREPARE_SNIPPET, f"{tmp}/demo", str(rows)], check=True
+        )
+        load = time.perf_counter() - start
+        args = [sys.executable, "-c", DEMO_SNIPPET, f"{tmp}/demo", str(rows)]
+        result = subprocess.run(args, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(result.stderr[-2000:])
+    row = json.loads(result.stdout.strip().splitlines()[-1])
+    print(f"\nDEMO-1 on DuckDB with {rows:,} synthetic orders ({row['document']['status']})")
+    print("| step | seconds | detail |\n| --- | ---: | --- |")
+    print(f"| load | {load:.1f} | the synthetic shop, generated in its own process |")
+    for step in row["document"]["steps"]:
+        began = dt.datetime.fromisoformat(step["started"])
+        seconds = (dt.datetime.fromisoformat(step["finished"]) - began).total_seconds()
+        print(f"| {step['name']} | {seconds:.1f} | {step['detail']} |")
+    print(
+        f"\npeak RSS: martflow {row['parent_mb']:.0f} MB, its largest child "
+        f"{row['child_mb']:.0f} MB"
+    )
 
 
 def martflow(args: list[str], env: dict[str, str]) -> dict:
@@ -156,7 +217,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000, help="orders in DEMO-1")
     parser.add_argument("--extract-rows", type=int, default=5_000_000, help="rows of the mart")
+    parser.add_argument("--big-demo", type=int, default=0, help="only DEMO-1 with N orders")
     ns = parser.parse_args()
+    if ns.big_demo:
+        big_demo(ns.big_demo)
+        return
     with running_cluster() as pg:
         demo_db = pg.create_database("bench_demo")
         timings = {
