@@ -43,13 +43,17 @@ SYSTEMS = (
 DOMAINS = ("finance", "marketing", "product", "operations", "people")
 COLUMNS = ("id", "customer_id", "status", "amount", "created_at")
 ROWS_PER_TABLE = 20
-TICKETS = (
-    "Lifetime value per customer",
-    "Weekly active customers",
-    "Refund rate by channel",
-    "Open support cases",
-    "Headcount by team",
+TICKETS = tuple(
+    (summary, f"{summary}: a ticket of the large project.")
+    for summary in (
+        "Lifetime value per customer",
+        "Weekly active customers",
+        "Refund rate by channel",
+        "Open support cases",
+        "Headcount by team",
+    )
 )
+"""(summary, description) of the tickets the project's tracker holds."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,10 @@ def source_tables(sources: int) -> list[tuple[str, str]]:
 
 
 def generate(
-    root: Path, sources: int = 200, models: int = 2000, tickets: Sequence[str] = TICKETS
+    root: Path,
+    sources: int = 200,
+    models: int = 2000,
+    tickets: Sequence[tuple[str, str]] = TICKETS,
 ) -> LargeProject:
     """Write the project into ``root`` (created; must not exist or be empty)."""
     if models < sources + 2:
@@ -103,10 +110,10 @@ def generate(
     tests = _staging(root, tables)
     tests += _intermediate(root, tables, intermediate)
     tests += _marts(root, intermediate, marts)
-    _tickets(root, tickets)
-    _git(root, "init", "-q", "-b", "main")
-    _git(root, "add", "-A")
-    _git(root, "commit", "-q", "-m", f"{models} models on {sources} sources")
+    file_tickets(root, tickets)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", f"{models} models on {sources} sources")
     return LargeProject(root, sources, sources, intermediate, marts, tests)
 
 
@@ -230,18 +237,20 @@ def _properties(folder: Path, domain: str, names: list[str], key: str, unique: b
     (folder / f"_{domain}__models.yml").write_text(f"version: 2\nmodels:\n{body}")
 
 
-def _tickets(root: Path, tickets: Sequence[str]) -> None:
+def file_tickets(root: Path, tickets: Sequence[tuple[str, str]]) -> None:
+    """File (summary, description) tickets in the martflow repo's tracker."""
     from martflow.context import AppContext
 
     context = AppContext.load(root / "config.toml")
     try:
-        for summary in tickets:
-            context.tracker.create_ticket(summary, f"{summary}, from the {root.name} project.")
+        for summary, description in tickets:
+            context.tracker.create_ticket(summary, description)
     finally:
         context.close()
 
 
-def _git(root: Path, *args: str) -> None:
+def git(root: Path, *args: str) -> None:
+    """Run git in ``root`` as a bench user."""
     env = {
         **os.environ,
         "GIT_AUTHOR_NAME": "bench",

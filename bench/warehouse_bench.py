@@ -115,9 +115,13 @@ def big_demo(rows: int) -> None:
     """Part 3: DEMO-1 on DuckDB with ``rows`` orders; seconds per step and peak memory."""
     with tempfile.TemporaryDirectory(prefix="mf-big-demo-") as tmp:
         start = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-c", PREPARE_SNIPPET, f"{tmp}/demo", str(rows)], check=True
+        prepared = subprocess.run(
+            [sys.executable, "-c", PREPARE_SNIPPET, f"{tmp}/demo", str(rows)],
+            capture_output=True,  # DuckDB's progress bar
+            text=True,
         )
+        if prepared.returncode != 0:
+            raise SystemExit(prepared.stderr[-2000:])
         load = time.perf_counter() - start
         args = [sys.executable, "-c", DEMO_SNIPPET, f"{tmp}/demo", str(rows)]
         result = subprocess.run(args, capture_output=True, text=True)
