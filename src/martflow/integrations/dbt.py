@@ -84,8 +84,7 @@ class DbtProcessRunner:
         self.commands: list[str] = []
         """Every dbt command the worker ran for this runner, in order (parse, build, ...)."""
         self.parses: list[dict[str, Any]] = []
-        """How each of its parses went: dbt's partial parse (``{"kind": "partial", "changed":
-        1, "added": 0, "deleted": 0}``) or a full one (``{"kind": "full"}``)."""
+        """How each parse went: ``{"kind": "partial", "changed": 1, ...}`` or ``"full"``."""
 
     @property
     def pid(self) -> int | None:

@@ -39,12 +39,10 @@ _WATCHED_DIR_KEYS: tuple[tuple[str, list[str]], ...] = (
 )
 _WATCHED_FILES = ("dbt_project.yml", "packages.yml", "dependencies.yml", "selectors.yml")
 _PARSE_EVENTS = {
-    "PartialParsingEnabled": "partial",
-    "PartialParsingSkipParsing": "partial",
-    "UnableToPartialParse": "full",
-    "PartialParsingNotEnabled": "full",
+    **dict.fromkeys(("PartialParsingEnabled", "PartialParsingSkipParsing"), "partial"),
+    **dict.fromkeys(("UnableToPartialParse", "PartialParsingError"), "full"),
 }
-"""dbt's events saying how a ``parse`` went: from its saved state, or all files again."""
+"""dbt's events saying how a parse went: from its saved state, or every file again."""
 
 Emit = Callable[[dict[str, Any]], None]
 
