@@ -104,7 +104,8 @@ def test_spark_keeps_its_metastore_and_warehouse_under_dot_martflow(
     status = subprocess.run(
         ["git", "status", "--porcelain", "--ignored"], cwd=root, capture_output=True, text=True
     ).stdout.splitlines()
-    assert sorted(status) == ["!! .martflow/", "!! dashboards/", "!! logs/", "!! target/"]
+    assert "!! .martflow/" in status
+    assert set(status) <= {"!! .martflow/", "!! dashboards/", "!! logs/", "!! target/"}
     spark = root / ".martflow" / "spark"
     assert (spark / "metastore_db").is_dir() and (spark / "derby.log").is_file()
     strays = [
