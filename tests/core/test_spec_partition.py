@@ -50,3 +50,15 @@ def test_bad_partition_by_is_named(value: object, field: str, reason: str) -> No
     assert any(p.startswith(f"{field}: ") and reason in p for p in info.value.problems), (
         info.value.problems
     )
+
+
+def test_a_partition_by_the_warehouse_cannot_honour_is_noted_in_the_scaffold_comment() -> None:
+    from martflow.core.document_text import render_text
+    from martflow.core.workflow.comments import scaffolded
+
+    warning = "partition_by (order_date) ignored: dbt on duckdb has no partitioning config"
+    text = render_text(scaffolded(["stg_shop__orders", "fct_daily_orders"], [warning]))
+
+    assert "`fct_daily_orders`" in text
+    assert text.rstrip().endswith(f"Note: {warning}")
+    assert "Note:" not in render_text(scaffolded(["fct_daily_orders"]))
