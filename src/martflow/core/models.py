@@ -169,7 +169,7 @@ class TicketSpec:
 
     def to_dict(self) -> dict[str, object]:
         """The spec in its YAML shape (for --json and for saving)."""
-        return {
+        shape: dict[str, object] = {
             "sources": [s.name for s in self.sources],
             "joins": [f"{j.left} = {j.right}" for j in self.joins],
             "mart": self.mart,
@@ -187,7 +187,10 @@ class TicketSpec:
                 if self.time
                 else {}
             ),
-        } | ({"partition_by": [str(c) for c in self.partition_by]} if self.partition_by else {})
+        }
+        if self.partition_by:
+            shape["partition_by"] = [str(c) for c in self.partition_by]
+        return shape
 
 
 @dataclass(frozen=True)

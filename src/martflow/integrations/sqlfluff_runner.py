@@ -159,8 +159,8 @@ class SqlfluffRunner:
                 overrides[key] = default  # overrides would also beat nested .sqlfluff files
         if not _configured_library(load_config_up_to_path(root)):
             # `adapter.quote` and `dbt.cast`... for jinja, written for the dialect
-            dialect = str(overrides.get("dialect") or core.get("dialect"))
-            library = write_library(self.library_dir / dialect, dialect)
+            named = str(overrides.get("dialect") or core.get("dialect"))
+            library = write_library(self.library_dir / named, named)
             overrides["library_path"] = str(library)
         templater = overrides.get("templater") or core.get("templater")
         check_templater(str(templater) if templater else None)

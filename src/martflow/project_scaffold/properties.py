@@ -155,7 +155,7 @@ def _staging_description(table: StagedTable) -> str:
 
 
 def mart_models_yaml(
-    blueprint: Blueprint, key: str, summary: str, config: Mapping[str, str] | None = None
+    blueprint: Blueprint, key: str, summary: str, config: Mapping[str, object] | None = None
 ) -> str:
     """The mart's properties: the ticket as description, tests on the grain, and ``config``
     (its materialization, see ``materialization.mart_config``) when there is one."""
