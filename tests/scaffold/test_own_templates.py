@@ -70,7 +70,7 @@ def test_a_render_error_names_the_file_and_line(tmp_path: Path, broken: str, err
 def test_a_template_that_changes_a_column_reference_is_refused(tmp_path: Path) -> None:
     """Quoted warehouse names are filled in after rendering; a filter would break them."""
     templates, sql = own(tmp_path, "staging")
-    sql.write_text(sql.read_text().replace("{{ col.source }}", "{{ col.source | lower }}"))
+    sql.write_text(sql.read_text().replace("{{ col.expr }}", "{{ col.expr | lower }}"))
     with pytest.raises(ScaffoldError, match="changed a column reference"):
         plan(tmp_path / "project", templates)
     # Unchanged, the same template fills the quoted names in.
