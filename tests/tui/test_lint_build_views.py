@@ -17,7 +17,6 @@ from martflow.core.models import StepState
 from martflow.core.workflow.events import StepProgress
 from martflow.services.step_results import BuiltNode
 from martflow.tui.app import MartflowApp
-from martflow.tui.dialogs.error import ErrorDialog
 from martflow.tui.messages import PipelineEvent, PipelineFinished
 from martflow.tui.panels.build import cells
 from martflow.tui.screens.ticket import TicketScreen
@@ -101,11 +100,13 @@ async def test_lint_tab_lists_a_violation_and_f_fixes_it(demo_context: AppContex
         mart.write_text(clean.replace("select", "SELECT", 1))
         await run(pilot, screen, ["lint"], fix=False)
 
-        assert isinstance(app.screen, ErrorDialog)  # a failed step still says so
-        await pilot.press("escape")
+        assert app.screen is screen  # findings stay in the tab: no dialog
         assert screen.query_one("#views", TabbedContent).active == "tab-lint"
-        assert rows(table) == [[MART_FILE, "1", "CP01", "Keywords must be lower case."]]
-        assert text(summary) == "1 violation"
+        # The table fits its width: a long path keeps its file name, a message gives way.
+        [[file, line, code, message]] = rows(table)
+        assert file.endswith(Path(MART_FILE).name) and MART_FILE.endswith(file.lstrip("…"))
+        assert (line, code) == ("1", "CP01") and message.startswith("Keywords must be")
+        assert text(summary) == "1 violation in 1 file"
         assert mart.read_text() != clean
 
         screen.query_one(StepList).focus()  # f works from anywhere on the ticket screen

@@ -409,12 +409,20 @@ class TestTicketScreenSnapshots:
             MartflowApp(filed), terminal_size=size, run_before=running_step("DEMO-1", "commit")
         )
 
-    def test_confirm_publish_dialog_open(self, snap_compare, filed, size):
+    def test_confirm_publish_dialog_open(self, snap_compare, filed, size, monkeypatch):
         """Enter on publish after commit: the dialog "Publish DEMO-1: Customer lifetime
         value?" names the workbook and the data (fct_customer_orders, 100 rows at the last
         build), says "It will publish to /srv/dashboards/fct_customer_orders.twbx" (the dry
         run's answer); Publish (ctrl+s) focused, Cancel (esc), and the dialog's own keys in
-        the footer."""
+        the footer. Behind it the Preview tab shows the mart's two rows."""
+        from martflow.services.mart_preview import MartPreview
+
+        rows = (("C-1", "Ann", 3), ("C-2", "Bo", 1))
+        columns = ("customer_id", "first_name", "order_count")
+        picture = MartPreview("fct_customer_orders", columns, rows, (), 2, True)
+        monkeypatch.setattr(
+            "martflow.services.mart_preview.mart_preview", lambda *_a, **_k: picture
+        )
         walked(filed, until="publish")
         assert snap_compare(
             MartflowApp(filed), terminal_size=size, run_before=running_step("DEMO-1", "publish")

@@ -253,6 +253,8 @@ class TicketScreen(PipelineRuns):
                 return f"Cannot tell where it will publish: {exc.message}"
             return f"It will publish to {result.location}"
 
+        # Behind the dialog, the mart itself: what is about to be published.
+        self.query_one("#views", TabbedContent).active = f"tab-{PreviewPanel.ID}"
         dialog = ConfirmPublishDialog(
             key, spec.dashboard or spec.mart, publish_contents(view), locate
         )
@@ -325,6 +327,6 @@ def publish_contents(view: TicketView) -> str:
     lines = [
         f"Workbook  {spec.dashboard or spec.mart}",
         f"Data      {spec.mart_model}{counted}",
-        "Press p after closing this dialog to preview its first rows and charts.",
+        "The Preview tab behind this dialog shows its first rows and charts.",
     ]
     return "\n".join(lines)
