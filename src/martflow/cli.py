@@ -33,6 +33,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "martflow.commands.project:demo",
         "Build a sample repo with synthetic data and tickets, and run DEMO-1 end to end.",
     ),
+    "document": (
+        "martflow.commands.pipeline:document",
+        "Write the mart's data dictionary (docs/data-dictionary/); publish it to Confluence.",
+    ),
     "doctor": (
         "martflow.commands.project:doctor",
         "Check config, credentials, tracker, warehouse, Tableau and git.",

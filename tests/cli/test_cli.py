@@ -41,6 +41,7 @@ def test_tickets_create_list_show_json(repo):
         "scaffold",
         "lint",
         "build",
+        "document",
         "commit",
         "publish",
     ]

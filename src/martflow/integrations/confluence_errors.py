@@ -18,6 +18,7 @@ from martflow.integrations.tracker.jira_errors import (
     page_summary,
     parse_retry_after,
     server_message,
+    status_fault,
 )
 
 TOKEN_ENV = "CONFLUENCE_API_TOKEN"  # noqa: S105 - the variable's name, not a secret
@@ -86,23 +87,7 @@ def _from_response(
             f"Confluence refused to {action} (HTTP 403){why}", status=status
         )
     retry_after = parse_retry_after(headers.get("Retry-After"), datetime.now(UTC))
-    if status == 429:
-        return RemoteUnavailableError(
-            f"Confluence is rate limiting requests (HTTP 429) to {action}{suffix}",
-            status=status,
-            retry_after=retry_after,
-            applied=False,
-        )
-    if status >= 500:
-        return RemoteUnavailableError(
-            f"Confluence failed with HTTP {status} to {action}{suffix}",
-            status=status,
-            retry_after=retry_after,
-            applied=None if write else False,
-        )
-    return RemoteRejectedError(
-        f"Confluence refused to {action} (HTTP {status}){suffix}", status=status
-    )
+    return status_fault("Confluence", status, action, suffix, retry_after, write)
 
 
 def reject_html(response: object, *_args: object, **_kwargs: object) -> None:

@@ -166,22 +166,29 @@ def _from_response(
     if status == 404 and site.key:
         return TicketNotFoundError(site.key)
     retry_after = parse_retry_after(response.headers.get("Retry-After"), now)
+    return status_fault("Jira", status, site.action, suffix, retry_after, site.write)
+
+
+def status_fault(
+    service: str, status: int, action: str, suffix: str, retry_after: float | None, write: bool
+) -> RemoteUnavailableError | RemoteRejectedError:
+    """A 429 or 5xx (worth retrying: a 5xx write may have landed) or any other refusal."""
     if status == 429:
         return RemoteUnavailableError(
-            f"Jira is rate limiting requests (HTTP 429) to {site.action}{suffix}",
+            f"{service} is rate limiting requests (HTTP 429) to {action}{suffix}",
             status=status,
             retry_after=retry_after,
             applied=False,
         )
     if status >= 500:
         return RemoteUnavailableError(
-            f"Jira failed with HTTP {status} to {site.action}{suffix}",
+            f"{service} failed with HTTP {status} to {action}{suffix}",
             status=status,
             retry_after=retry_after,
-            applied=None if site.write else False,
+            applied=None if write else False,
         )
     return RemoteRejectedError(
-        f"Jira refused to {site.action} (HTTP {status}){suffix}", status=status
+        f"{service} refused to {action} (HTTP {status}){suffix}", status=status
     )
 
 
