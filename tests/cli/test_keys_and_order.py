@@ -86,8 +86,11 @@ def test_an_unknown_key_in_any_case_is_a_one_line_usage_error(repo: Path):
     [
         ("scaffold", "start has not succeeded; run it first"),
         ("build", "scaffold and lint have not succeeded; run them first"),
-        ("commit", "scaffold, lint and build have not succeeded; run them first"),
-        ("publish", "scaffold, lint, build and commit have not succeeded; run them first"),
+        ("commit", "scaffold, lint, build and document have not succeeded; run them first"),
+        (
+            "publish",
+            "scaffold, lint, build, document and commit have not succeeded; run them first",
+        ),
     ],
 )
 def test_a_step_out_of_order_refuses_in_one_line_and_touches_nothing(
@@ -110,17 +113,17 @@ def test_run_from_a_step_needs_the_steps_before_it(repo: Path):
     invoke(["start", "DEMO-1"])
     result = invoke(["run", "DEMO-1", "--from", "build"], code=2)
     assert "build cannot run yet: scaffold and lint have not succeeded" in result.stderr
-    assert [s["state"] for s in as_json(["status", "DEMO-1"])["steps"]][1:] == ["pending"] * 5
+    assert [s["state"] for s in as_json(["status", "DEMO-1"])["steps"]][1:] == ["pending"] * 6
 
 
 def test_force_runs_the_step_and_its_detail_says_so(repo: Path):
     invoke(["start", "DEMO-1"])
     document = as_json(["commit", "demo-1", "--force"], code=1)  # nothing scaffolded to commit
-    commit = document["steps"][4]
+    commit = next(step for step in document["steps"] if step["name"] == "commit")
     assert commit["state"] == "failed"
     assert commit["detail"] == (
         "nothing to commit: run the scaffold step first "
-        "[forced: scaffold, lint, build had not succeeded]"
+        "[forced: scaffold, lint, build, document had not succeeded]"
     )
     assert git(repo, "rev-list", "--count", "HEAD") == "1"
 

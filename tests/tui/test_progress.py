@@ -70,7 +70,7 @@ async def test_the_running_step_spins_counts_and_clears_its_tab(empty_context):
 
 async def test_a_failed_push_is_its_own_state_after_the_commit(empty_context):
     empty_context.tracker.create_ticket("Customer lifetime value")
-    for step in ("start", "scaffold", "lint", "build"):
+    for step in ("start", "scaffold", "lint", "build", "document"):
         finish(empty_context, step, StepState.SUCCEEDED, "ok")
     finish(
         empty_context,
