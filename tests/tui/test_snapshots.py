@@ -22,7 +22,7 @@ from time import monotonic
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, TabbedContent
+from textual.widgets import DataTable, Static, TabbedContent
 
 from martflow.config import Config, Project, TableauConfig
 from martflow.context import AppContext
@@ -123,6 +123,35 @@ def running_step(key: str, step: str) -> Callable[[Pilot[int]], Awaitable[None]]
         await settle(pilot)
 
     return run_before
+
+
+async def until(pilot: Pilot[int], ready: Callable[[], bool]) -> None:
+    """Settle, then wait (bounded) for what a worker fills in after the first settle."""
+    await settle(pilot)
+    for _ in range(400):
+        if ready():
+            break
+        await pilot.pause(0.05)
+    await settle(pilot)
+
+
+def status_lines(pilot: Pilot[int]) -> list[str]:
+    """The ticket list's status line on every screen of the stack (dialogs cover it)."""
+    return [
+        str(line.content)
+        for screen in pilot.app.screen_stack
+        for line in screen.query("#status-line").results(Static)
+    ]
+
+
+async def list_loaded(pilot: Pilot[int]) -> None:
+    """A run_before: the ticket list has finished loading (even under a dialog)."""
+
+    def loaded() -> bool:
+        lines = status_lines(pilot)
+        return bool(lines) and not any("Loading tickets" in line for line in lines)
+
+    await until(pilot, loaded)
 
 
 # -- DEMO-1's pipeline as the ledger records it (no git, dbt or sqlfluff runs) --------------
@@ -295,7 +324,7 @@ def test_error_dialog_open(snap_compare, tmp_path, size):
     (root / "config.toml").write_text('[keys]\nrun_nxt = "ctrl+n"\n')
     context = AppContext.load(root / "config.toml")
     try:
-        assert snap_compare(MartflowApp(context), terminal_size=size, run_before=settle)
+        assert snap_compare(MartflowApp(context), terminal_size=size, run_before=list_loaded)
     finally:
         context.close()
 
@@ -424,9 +453,19 @@ class TestTicketScreenSnapshots:
             "martflow.services.mart_preview.mart_preview", lambda *_a, **_k: picture
         )
         walked(filed, until="publish")
-        assert snap_compare(
-            MartflowApp(filed), terminal_size=size, run_before=running_step("DEMO-1", "publish")
-        )
+        publishing = running_step("DEMO-1", "publish")
+
+        async def preview_behind(pilot: Pilot[int]) -> None:
+            await publishing(pilot)
+
+            def filled() -> bool:
+                stack = pilot.app.screen_stack
+                tables = [t for s in stack for t in s.query("#preview-rows").results(DataTable)]
+                return bool(tables) and all(t.row_count for t in tables)
+
+            await until(pilot, filled)
+
+        assert snap_compare(MartflowApp(filed), terminal_size=size, run_before=preview_behind)
 
     def test_run_all_confirmation(self, snap_compare, filed, size):
         """`a` on DEMO-1 with nothing run: "Run all remaining steps of DEMO-1?" says it runs
