@@ -152,6 +152,12 @@ async def list_loaded(pilot: Pilot[int]) -> None:
         return bool(lines) and not any("Loading tickets" in line for line in lines)
 
     await until(pilot, loaded)
+    # A screen under a dialog is composited from its last paint: repaint it now.
+    for screen in pilot.app.screen_stack:
+        screen.refresh(repaint=True)
+    pilot.app.refresh(repaint=True)
+    await pilot.pause()
+    await settle(pilot)
 
 
 # -- DEMO-1's pipeline as the ledger records it (no git, dbt or sqlfluff runs) --------------
