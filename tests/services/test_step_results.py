@@ -88,13 +88,13 @@ def test_the_tab_the_step_and_the_cli_count_the_same_files() -> None:
     """7 violations in 1 file of 3 linted: the CLI, the step detail and the tab agree."""
     from martflow.core.lint_format import render
     from martflow.core.models import LintReport, LintViolation
-    from martflow.core.workflow.steps import _lint_outcome
+    from martflow.core.workflow.outcomes import lint_outcome
 
     violations = tuple(
         LintViolation("models/a.sql", line, 1, "CP01", "Lower!") for line in range(1, 8)
     )
     report = LintReport(files=3, violations=violations)
-    outcome = _lint_outcome(report)
+    outcome = lint_outcome(report)
     record = lint(StepState.FAILED, outcome.detail, **outcome.artifacts)
     assert "7 violations in 1 file" in render(report, "human")
     assert outcome.detail.startswith("7 violations in 1 file of 3;")

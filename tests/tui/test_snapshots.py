@@ -38,7 +38,7 @@ from martflow.core.models import (
     StepState,
 )
 from martflow.core.workflow.events import StepProgress, StepStarted
-from martflow.core.workflow.steps import _build_outcome, _lint_outcome
+from martflow.core.workflow.outcomes import build_outcome, lint_outcome
 from martflow.errors import RemoteUnavailableError
 from martflow.project_scaffold.demo import DEMO_TICKETS
 from martflow.tui.app import MartflowApp
@@ -209,7 +209,7 @@ def built(*, failing_test: bool = False) -> StepOutcome:
         node("not_null_fct_customer_orders_customer_id", "test", 0.04),
         node(unique, "test", 0.05, status="fail" if failing_test else "pass"),
     )
-    return _build_outcome(BuildReport("7c1e", nodes, 100), "fct_customer_orders")
+    return build_outcome(BuildReport("7c1e", nodes, 100), "fct_customer_orders")
 
 
 LINT_FINDINGS = (
@@ -239,7 +239,7 @@ DONE: dict[str, StepOutcome] = {
         detail="5 models; 8 files created, 0 updated",
         artifacts={"files": FILES, "models": MODELS, "mart": "fct_customer_orders"},
     ),
-    "lint": _lint_outcome(LintReport(files=5, fixed=2)),
+    "lint": lint_outcome(LintReport(files=5, fixed=2)),
     "build": built(),
     "document": StepOutcome(
         ok=True,
@@ -384,7 +384,7 @@ class TestTicketScreenSnapshots:
         table of file (the long intermediate path cut from the left, keeping its file name),
         line, rule (RF02, AL03, LT05) and the start of each message."""
         walked(filed, until="lint")
-        record(filed, "lint", _lint_outcome(LintReport(5, LINT_FINDINGS, fixed=2)))
+        record(filed, "lint", lint_outcome(LintReport(5, LINT_FINDINGS, fixed=2)))
         assert snap_compare(
             MartflowApp(filed), terminal_size=size, run_before=on_tab("DEMO-1", LintPanel)
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from martflow.core.workflow.steps import commit_paths
+from martflow.core.workflow.committing import commit_paths
 from martflow.services.ports import HasProject
 from martflow.services.step_results import record_of
 from martflow.services.tickets import TicketView

@@ -1,7 +1,8 @@
 """The ticket spec: find it in a description, parse and validate it, write it back as YAML.
 
 ``extract`` finds the block, ``yaml_io`` reads and writes the YAML, ``validation`` turns
-the mapping into a ``TicketSpec``; the naming rules it checks are ``core.naming``'s.
+the mapping into a ``TicketSpec`` (``references`` checks names and columns, ``measures``
+what the mart computes); the naming rules it checks are ``core.naming``'s.
 """
 
 from __future__ import annotations

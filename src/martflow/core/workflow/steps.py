@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from martflow.core.document import Document, PartLike, code, document, paragraph
-from martflow.core.models import BuildReport, LintReport, NodeResult, StepOutcome, TicketSpec
+from martflow.core.models import StepOutcome, TicketSpec
 from martflow.core.ports import BiPublisher, DbtRunner, Linter, Repository, Scaffolder, Warehouse
 from martflow.core.safe_text import visible
 from martflow.core.workflow import comments
+from martflow.core.workflow.committing import (
+    commit_message,
+    commit_paths,
+    push_branch,
+    spec_file_path,
+)
 from martflow.core.workflow.documenting import documented_files
 from martflow.core.workflow.engine import StepContext, StepFn
-from martflow.errors import GitError, NothingToCommitError, RemoteUnavailableError, UsageError
-
-MAX_LISTED = 5
-MAX_FINDINGS = 500
-"""Lint findings kept in the step's artifacts (the ledger is not a log)."""
-MAX_MESSAGE = 5000
-"""The longest commit message (in characters) the commit step accepts."""
+from martflow.core.workflow.outcomes import MAX_LISTED, build_outcome, lint_outcome, selects_from
+from martflow.errors import NothingToCommitError, UsageError
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def build_steps(services: Services) -> dict[str, StepFn]:
 
         summary = context.secrets.redact(context.ticket.summary)
         name = branch_name(settings.branch_pattern, context.key, summary)
-        own = [".martflow", _relative(settings.specs_dir, settings.root, context.key)]
+        own = [".martflow", spec_file_path(settings.specs_dir, settings.root, context.key)]
         allowed = [*own, *context.files(), *documented_files(context)]
         services.repository().start_branch(name, allowed_dirty=allowed)
         return StepOutcome(
@@ -136,7 +136,7 @@ def build_steps(services: Services) -> dict[str, StepFn]:
                 "grain": {"tests": list(plan.grain_tests), "fanout": list(plan.fanout)},
                 "base": plan.base,
             },
-            comment=comments.scaffolded(models, plan.warnings) + _selects_from(used),
+            comment=comments.scaffolded(models, plan.warnings) + selects_from(used),
         )
 
     def lint(context: StepContext) -> StepOutcome:
@@ -145,7 +145,7 @@ def build_steps(services: Services) -> dict[str, StepFn]:
             return StepOutcome(ok=False, detail="nothing to lint: run the scaffold step first")
         fix = bool(context.options.get("fix", settings.lint_fix))
         report = services.linter().lint(paths, fix=fix)
-        return _lint_outcome(report)
+        return lint_outcome(report)
 
     def build(context: StepContext) -> StepOutcome:
         models = context.artifacts.get("scaffold", {}).get("models")
@@ -153,7 +153,7 @@ def build_steps(services: Services) -> dict[str, StepFn]:
         if not models:
             return StepOutcome(ok=False, detail="nothing to build: run the scaffold step first")
         report = services.dbt().build(_names(models), mart=str(mart), on_event=context.emit)
-        return _build_outcome(report, str(mart), context.artifacts.get("scaffold", {}))
+        return build_outcome(report, str(mart), context.artifacts.get("scaffold", {}))
 
     def commit(context: StepContext) -> StepOutcome:
         try:
@@ -178,7 +178,7 @@ def build_steps(services: Services) -> dict[str, StepFn]:
                     artifacts={"files": paths, "pushed": False},
                 )
             sha = ""  # already committed: a re-run pushes what an earlier push failed to
-        push_error = _push(repository, settings.remote, context) if push else ""
+        push_error = push_branch(repository, settings.remote, context) if push else ""
         pushed = push and not push_error
         committed = f"commit {sha[:10]} ({len(paths)} files)" if sha else "already committed"
         if push_error:
@@ -242,29 +242,6 @@ class StepJournal:
         self._context.checkpoint(values)
 
 
-def commit_message(key: str, summary: str, options: Mapping[str, object] | None = None) -> str:
-    """``options["message"]`` (a user-edited message), checked; else ``KEY: summary``.
-
-    Raises:
-        UsageError: the message is not text, is blank, or is longer than MAX_MESSAGE.
-    """
-    custom = (options or {}).get("message")
-    if custom is None:
-        return visible(f"{key}: {_one_line(summary)}")
-    if not isinstance(custom, str):
-        raise UsageError(f"the commit message must be text, not {type(custom).__name__}")
-    message = custom.replace("\r\n", "\n").strip()
-    if not message:
-        raise UsageError("the commit message is empty; write what the commit does")
-    if len(message) > MAX_MESSAGE:
-        raise UsageError(
-            f"the commit message has {len(message):,} characters; "
-            f"the limit is {MAX_MESSAGE:,} (put long notes in the ticket)"
-        )
-    # Control and invisible characters are shown escaped: `git log` prints them raw.
-    return visible(message, keep_newlines=True, keep_tabs=True)
-
-
 def _web_link(location: str, title: str) -> tuple[str, str] | None:
     """A remote link for a published URL; a local file path gets none."""
     if not location.startswith(("https://", "http://")):
@@ -272,171 +249,6 @@ def _web_link(location: str, title: str) -> tuple[str, str] | None:
     return location, f"Dashboard: {title}"
 
 
-def _push(repository: Repository, remote: str, context: StepContext) -> str:
-    """Push; "" when it went, else why not (the commit stays, whatever the push did)."""
-    context.emit(f"pushing to {remote}")
-    try:
-        repository.push(remote)
-    except (GitError, RemoteUnavailableError) as exc:
-        return exc.message
-    return ""
-
-
-def _counted(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def _lint_outcome(report: LintReport) -> StepOutcome:
-    count = len(report.violations)
-    fixed = f", {report.fixed} fixed" if report.fixed else ""
-    artifacts: dict[str, object] = {
-        "files": report.files,
-        "violations": count,
-        "fixed": report.fixed,
-        "findings": [v.to_json() for v in report.violations[:MAX_FINDINGS]],
-    }
-    if count == 0:
-        return StepOutcome(
-            ok=True,
-            detail=f"{report.files} files clean{fixed}",
-            artifacts=artifacts,
-            comment=comments.lint_clean(report.files, report.fixed),
-        )
-    first = report.violations[0]
-    by_file = {v.path for v in report.violations}
-    return StepOutcome(
-        ok=False,
-        # Files with violations, as `martflow lint` counts them (not every linted file).
-        detail=f"{_counted(count, 'violation')} in {_counted(len(by_file), 'file')} of "
-        f"{report.files}{fixed}; first: "
-        f"{first.path}:{first.line}:{first.column} {first.code} {first.description}",
-        artifacts=artifacts,
-        comment=comments.lint_failed(report.violations, MAX_LISTED),
-    )
-
-
-def _build_outcome(
-    report: BuildReport, mart: str, scaffolded: Mapping[str, object] | None = None
-) -> StepOutcome:
-    models = [n for n in report.nodes if n.resource_type in {"model", "seed", "snapshot"}]
-    tests = [n for n in report.nodes if n.resource_type == "test"]
-    passed = [t for t in tests if t.status == "pass"]
-    failures = report.failures
-    rows = f"; {mart} has {report.mart_rows:,} rows" if report.mart_rows is not None else ""
-    rows += _stored_as(report, mart)
-    summary = f"{len(models)} models built, {len(passed)}/{len(tests)} tests passed{rows}"
-    artifacts: dict[str, object] = {
-        "invocation_id": report.invocation_id,
-        "nodes": [
-            {
-                "name": n.name,
-                "type": n.resource_type,
-                "status": n.status,
-                "seconds": n.execution_time,
-                "rows": n.rows,
-                "message": n.message,
-            }
-            for n in report.nodes
-        ],
-        "mart_rows": report.mart_rows,
-    }
-    if failures:
-        names = ", ".join(n.name for n in failures[:MAX_LISTED])
-        fanout = fanout_note(failures, mart, scaffolded or {})
-        why = f"; {fanout}" if fanout else ""
-        return StepOutcome(
-            ok=False,
-            detail=f"{len(failures)} failed: {names}{why}",
-            artifacts=artifacts,
-            comment=_with_note(comments.built(report, summary), fanout),
-        )
-    return StepOutcome(
-        ok=True,
-        detail=summary,
-        artifacts=artifacts,
-        comment=comments.built(report, summary),
-    )
-
-
-_LIVE_KINDS = {"materialized_view": "materialized view", "dynamic_table": "dynamic table"}
-
-
 def _names(value: object) -> list[str]:
     """The model names an artifact recorded (a list in the ledger's JSON)."""
     return [str(name) for name in value] if isinstance(value, list | tuple) else []
-
-
-def _stored_as(report: BuildReport, mart: str) -> str:
-    """`` (materialized view refreshed)`` when the mart is one the warehouse keeps current."""
-    node = next((n for n in report.nodes if n.name == mart and n.status == "success"), None)
-    if node is None or node.materialized not in _LIVE_KINDS:
-        return ""
-    return f" ({_LIVE_KINDS[node.materialized]} {'refreshed' if node.refreshed else 'created'})"
-
-
-def _selects_from(models: Sequence[str]) -> Document:
-    """A paragraph naming the existing models a ticket's models select from (or nothing)."""
-    if not models:
-        return document()
-    names: list[PartLike] = []
-    for index, model in enumerate(models):
-        names.extend([", " if index else "", code(model)])
-    return document(paragraph("It selects from the existing ", *names, "."))
-
-
-def _with_note(comment: Document, note: str) -> Document:
-    """``comment`` with ``note`` as a paragraph right after its first one."""
-    if not note:
-        return comment
-    head, *rest = comment.blocks
-    return Document((head, paragraph(f"{note[0].upper()}{note[1:]}."), *rest))
-
-
-def fanout_note(failures: Sequence[NodeResult], mart: str, scaffolded: Mapping[str, object]) -> str:
-    """Why the grain's unique test failed, naming the joins that can repeat rows; or ""."""
-    grain = scaffolded.get("grain")
-    grain = grain if isinstance(grain, dict) else {}
-    tests = [str(t) for t in grain.get("tests", [])]
-    failed = next((n.name for n in failures if any(_same_test(n.name, t) for t in tests)), None)
-    if failed is None:
-        return ""
-    suspects = [str(j) for j in grain.get("fanout", [])]
-    if suspects:
-        joins = "; ".join(suspects)
-        blame = (
-            f"the join to {joins} matches more than one row per grain value "
-            "(take those dimensions from a table at the grain, or aggregate them as measures)"
-        )
-    else:
-        blame = f"its input {scaffolded.get('base') or 'the grain table'} repeats grain values"
-    return (
-        f"fan-out at the grain: {failed} failed, so {mart} has several rows per grain "
-        f"value: {blame}"
-    )
-
-
-def _same_test(name: str, expected: str) -> bool:
-    # dbt shortens a generic test name of 64+ characters to its first 30 and a hash.
-    return name == expected or (len(expected) >= 64 and name.startswith(expected[:30]))
-
-
-def commit_paths(written: Sequence[str], specs_dir: Path, root: Path, key: str) -> list[str]:
-    """What the commit step commits: the files the pipeline wrote, and ``specs/KEY.yml``."""
-    paths = [str(path) for path in written]
-    spec_file = _relative(specs_dir, root, key)
-    if (root / spec_file).exists():
-        paths.append(spec_file)
-    return paths
-
-
-def _relative(folder: Path, root: Path, key: str) -> str:
-    path = folder / f"{key}.yml"
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
-def _one_line(text: str, limit: int = 72) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"

@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, Label, Static, Switch, TextArea
 
-from martflow.core.workflow.steps import commit_message
+from martflow.core.workflow.committing import commit_message
 from martflow.errors import UsageError
 from martflow.tui.dialogs.base import MartflowDialog
 

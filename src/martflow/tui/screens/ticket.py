@@ -218,7 +218,7 @@ class TicketScreen(PipelineRuns):
     @work(exclusive=True, exit_on_error=False, group=FLOW)
     async def commit_flow(self) -> None:
         """Show what will be committed and let the message be edited; Commit runs the step."""
-        from martflow.core.workflow.steps import commit_message
+        from martflow.core.workflow.committing import commit_message
         from martflow.services.commit_preview import commit_files
 
         view = self.view
