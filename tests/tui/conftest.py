@@ -38,13 +38,17 @@ def demo_context(tmp_path: Path) -> Iterator[AppContext]:
 
 @pytest.fixture
 def snap_compare(snap_compare, monkeypatch):  # type: ignore[no-untyped-def]
-    """pytest-textual-snapshot's snap_compare with text cursors that do not blink.
+    """pytest-textual-snapshot's snap_compare with no blinking cursors and no animations.
 
     A focused Input or TextArea toggles its cursor every half second, so a loaded machine
     could take the picture with or without it: the toggles are switched off, and a focused
-    field always shows its cursor.
+    field always shows its cursor. Animations are off too: a tab switch slides the tab
+    underline for 0.3 s, and a loaded machine took pictures with it half-way.
     """
+    from textual import constants
     from textual.widgets import Input, TextArea
+
+    monkeypatch.setattr(constants, "TEXTUAL_ANIMATIONS", "none")
 
     monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
     monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)

@@ -22,7 +22,8 @@ from time import monotonic
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Static, TabbedContent
+from textual.widgets import DataTable, Static, TabbedContent, Tabs
+from textual.widgets._tabs import Underline
 
 from martflow.config import Config, Project, TableauConfig
 from martflow.context import AppContext
@@ -152,12 +153,30 @@ async def list_loaded(pilot: Pilot[int]) -> None:
         return bool(lines) and not any("Loading tickets" in line for line in lines)
 
     await until(pilot, loaded)
-    # A screen under a dialog is composited from its last paint: repaint it now.
+    await repaint_stack(pilot)
+
+
+async def repaint_stack(pilot: Pilot[int]) -> None:
+    """Repaint every screen: one under a dialog is composited from its last paint."""
     for screen in pilot.app.screen_stack:
         screen.refresh(repaint=True)
     pilot.app.refresh(repaint=True)
     await pilot.pause()
     await settle(pilot)
+
+
+def underlines_in_place(pilot: Pilot[int]) -> bool:
+    """Every tab strip's underline sits under its active tab (it moves after a refresh)."""
+    for screen in pilot.app.screen_stack:
+        for tabs in screen.query(Tabs).results(Tabs):
+            active = tabs.active_tab
+            if active is None:
+                continue
+            start, end = active.virtual_region.shrink(active.styles.gutter).column_span
+            underline = tabs.query_one(Underline)
+            if (underline.highlight_start, underline.highlight_end) != (start, end):
+                return False
+    return True
 
 
 # -- DEMO-1's pipeline as the ledger records it (no git, dbt or sqlfluff runs) --------------
@@ -469,7 +488,8 @@ class TestTicketScreenSnapshots:
                 tables = [t for s in stack for t in s.query("#preview-rows").results(DataTable)]
                 return bool(tables) and all(t.row_count for t in tables)
 
-            await until(pilot, filled)
+            await until(pilot, lambda: filled() and underlines_in_place(pilot))
+            await repaint_stack(pilot)
 
         assert snap_compare(MartflowApp(filed), terminal_size=size, run_before=preview_behind)
 
