@@ -14,6 +14,7 @@ from martflow.errors import ConfigError, WarehouseError
 from martflow.secrets import SECRETS
 
 if TYPE_CHECKING:
+    from martflow.config import TrackerConfig
     from martflow.core.ports import (
         BiPublisher,
         DbtRunner,
@@ -26,8 +27,10 @@ if TYPE_CHECKING:
     )
     from martflow.core.workflow.engine import Engine
     from martflow.core.workflow.events import EventSink
-    from martflow.core.workflow.steps import PipelineSettings
+    from martflow.core.workflow.settings import PipelineSettings
     from martflow.integrations.dbt import DbtProcessRunner
+    from martflow.integrations.tracker.jira import JiraTracker
+    from martflow.secrets import SecretStore
 
 
 class AppContext:
@@ -52,7 +55,7 @@ class AppContext:
 
     @cached_property
     def settings(self) -> PipelineSettings:
-        from martflow.core.workflow.steps import PipelineSettings
+        from martflow.core.workflow.settings import PipelineSettings
 
         git = self.config.git
         return PipelineSettings(
@@ -106,16 +109,7 @@ class AppContext:
                 project=tracker_config.project,
                 workflow=tracker_config.workflow,
             )
-        return self._jira_tracker()
-
-    def _jira_tracker(self) -> Tracker:
-        try:
-            from martflow.integrations.tracker.jira import JiraTracker
-        except ImportError:
-            raise ConfigError(
-                "[tracker] kind = 'jira' is not available in this build; use kind = 'local'"
-            ) from None
-        return JiraTracker.from_config(self.config.tracker, SECRETS)
+        return jira_tracker(tracker_config, SECRETS)
 
     def engine(self, on_event: EventSink | None = None) -> Engine:
         """An engine over this context's ledger, tracker and steps."""
@@ -271,10 +265,19 @@ class AppContext:
         reader = AdapterMartReader(self._dbt_process())
         if self.config.tableau.mode == "server":
             from martflow.integrations.tableau.server import TableauServerPublisher
+            from martflow.integrations.tableau.server_settings import ServerSettings
 
-            return TableauServerPublisher(
-                reader, self.config.tableau, SECRETS, self.project.state_dir
+            tableau = self.config.tableau
+            settings = ServerSettings(
+                server_url=tableau.server_url,
+                site=tableau.site,
+                project=tableau.project,
+                token_name=tableau.token_name,
+                timeout=tableau.timeout,
+                connection=tableau.connection,
+                embed_credentials=tableau.embed_credentials,
             )
+            return TableauServerPublisher(reader, settings, SECRETS, self.project.state_dir)
         from martflow.integrations.tableau.local import LocalTableauPublisher
 
         return LocalTableauPublisher(
@@ -296,7 +299,14 @@ class AppContext:
             if self._pages is None:
                 from martflow.integrations.confluence import ConfluencePages
 
-                self._pages = ConfluencePages.from_config(confluence, SECRETS)
+                self._pages = ConfluencePages.from_settings(
+                    confluence.url,
+                    confluence.space,
+                    SECRETS,
+                    user=confluence.user,
+                    parent=confluence.parent,
+                    timeout=confluence.timeout,
+                )
             return self._pages
 
     def write_text(self, path: Path, text: str) -> None:
@@ -317,3 +327,25 @@ class AppContext:
             if self._dbt is not None:
                 self._dbt.close()
                 self._dbt = None
+
+
+def jira_tracker(config: TrackerConfig, secrets: SecretStore) -> JiraTracker:
+    """The Jira tracker ``[tracker]`` describes; ConfigError names the setting at fault."""
+    try:
+        from martflow.integrations.tracker.jira import JiraTracker
+    except ImportError:
+        raise ConfigError(
+            "[tracker] kind = 'jira' is not available in this build; use kind = 'local'"
+        ) from None
+
+    return JiraTracker.from_settings(
+        config.url,
+        config.project,
+        secrets,
+        user=config.user,
+        auth=config.auth,
+        jql=config.jql,
+        timeout=config.timeout,
+        wanted_statuses=[v for v in config.statuses.model_dump().values() if v],
+        transition_fields=config.transition_fields,
+    )

@@ -21,6 +21,7 @@ from martflow.core.document import (
     strong,
     table,
 )
+from martflow.core.document_text import render_text
 from martflow.core.models import BuildReport, LintViolation, NodeResult
 from martflow.core.workflow import comments
 
@@ -49,7 +50,7 @@ def test_plain_text_payloads_of_older_versions_become_paragraphs(legacy: str) ->
     doc = Document.from_payload(legacy)
     assert doc.blocks
     assert all(isinstance(block, Paragraph) for block in doc.blocks)
-    assert doc.plain_text() == legacy
+    assert render_text(doc) == legacy
 
 
 def test_from_text_splits_paragraphs_at_blank_lines_and_keeps_line_breaks() -> None:
@@ -63,7 +64,7 @@ def test_from_text_splits_paragraphs_at_blank_lines_and_keeps_line_breaks() -> N
 
 
 def test_plain_text_shows_every_word_and_url_with_light_markdown() -> None:
-    assert EVERYTHING.plain_text() == (
+    assert render_text(EVERYTHING) == (
         "Built `fct_orders` on the dashboard (https://t.example/x)\n\n"
         "- plain\n- `stg_shop__orders`\n- **bold** and text\n\n"
         "| node | status |\n| --- | --- |\n| `fct_orders` | pass |\n| a \\| b | **fail** |\n\n"
@@ -72,7 +73,7 @@ def test_plain_text_shows_every_word_and_url_with_light_markdown() -> None:
 
 
 def test_code_spans_and_fences_outgrow_backticks_in_their_text() -> None:
-    text = document(paragraph(code("a`b")), CodeBlock("```\nx\n```")).plain_text()
+    text = render_text(document(paragraph(code("a`b")), CodeBlock("```\nx\n```")))
     assert text == "``a`b``\n\n````\n```\nx\n```\n````"
 
 
@@ -123,18 +124,18 @@ def test_build_comment_lists_at_most_fifty_nodes() -> None:
     grid = comment.blocks[1]
     assert isinstance(grid, Table)
     assert len(grid.rows) == comments.MAX_ROWS
-    assert comment.plain_text().endswith("(and 3 more nodes)")
+    assert render_text(comment).endswith("(and 3 more nodes)")
 
 
 def test_lint_and_publish_comments() -> None:
     violation = LintViolation("models/x.sql", 3, 7, "LT01", "Expected single space.")
     failed = comments.lint_failed([violation] * 7, listed=5)
-    assert failed.plain_text().splitlines()[:2] == [
+    assert render_text(failed).splitlines()[:2] == [
         "martflow lint found **7 sqlfluff violations**:",
         "",
     ]
-    assert "- `models/x.sql:3:7` `LT01` Expected single space." in failed.plain_text()
-    assert failed.plain_text().endswith("(and 2 more)")
+    assert "- `models/x.sql:3:7` `LT01` Expected single space." in render_text(failed)
+    assert render_text(failed).endswith("(and 2 more)")
     server = comments.published("CLV", "https://tableau.example.com/#/workbooks/42")
     assert (
         Link(

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from martflow.core.document import Document
+from martflow.core.document_text import render_text
 from martflow.core.models import Comment, Ticket
 from martflow.core.ports import TransitionResult
 from martflow.errors import TicketNotFoundError, UsageError
@@ -177,7 +178,7 @@ class MemoryTracker:
                 found = self._find(record, op_id)
                 if found is not None:
                     return found
-            text = body.plain_text()
+            text = render_text(body)
             comment = Comment(str(next(self._comment_ids)), text, self._clock(), "martflow")
             record.comments.append((comment, op_id))
             self.posted_comments += 1

@@ -18,7 +18,7 @@ from martflow.core.retry import RetryPolicy
 from martflow.core.workflow.engine import Engine
 from martflow.core.workflow.events import EventSink, ignore
 from martflow.core.workflow.ledger import Ledger
-from martflow.core.workflow.steps import PipelineSettings
+from martflow.core.workflow.settings import PipelineSettings
 from tests.fakes.memory_tracker import MemoryTracker
 
 

@@ -11,7 +11,8 @@ from martflow.core.models import StepState
 from martflow.core.workflow.committing import MAX_MESSAGE
 from martflow.core.workflow.engine import Engine
 from martflow.core.workflow.ledger import Ledger
-from martflow.core.workflow.steps import PipelineSettings, build_steps
+from martflow.core.workflow.settings import PipelineSettings
+from martflow.core.workflow.steps import build_steps
 from martflow.integrations.git import GitRepository
 from tests.fakes.memory_tracker import MemoryTracker
 

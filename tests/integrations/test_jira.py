@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from martflow.config import StatusesConfig, TrackerConfig
+from martflow.context import jira_tracker
 from martflow.core.document import Document, document, paragraph
 from martflow.core.models import OutboxState, StepOutcome
 from martflow.core.retry import RetryPolicy
@@ -149,7 +150,7 @@ def test_from_config_reads_the_token_from_the_environment_and_removes_it(
 ) -> None:
     monkeypatch.setenv("JIRA_API_TOKEN", TOKEN)
     config = _config(url=cloud.url, statuses=StatusesConfig(start="In Progress", publish="Done"))
-    tracker = JiraTracker.from_config(config, SecretStore())
+    tracker = jira_tracker(config, SecretStore())
     assert "JIRA_API_TOKEN" not in os.environ
     assert tracker.wanted_statuses == ("In Progress", "In Review", "Done")
     cloud.add_issue("ask")
@@ -169,7 +170,7 @@ def test_from_config_names_the_missing_setting(
 ) -> None:
     monkeypatch.setenv("JIRA_API_TOKEN", TOKEN)
     with pytest.raises(ConfigError) as caught:
-        JiraTracker.from_config(_config(**values), SecretStore())
+        jira_tracker(_config(**values), SecretStore())
     assert named in caught.value.message
     assert "\n" not in caught.value.message
 
@@ -179,7 +180,7 @@ def test_from_config_without_a_token_names_the_variable(monkeypatch: pytest.Monk
     store = SecretStore()
     monkeypatch.setattr(store, "_from_keyring", lambda name: None)
     with pytest.raises(ConfigError, match="JIRA_API_TOKEN"):
-        JiraTracker.from_config(_config(auth="bearer", user=""), store)
+        jira_tracker(_config(auth="bearer", user=""), store)
 
 
 # -- tickets and the spec -----------------------------------------------------------------

@@ -9,7 +9,8 @@ import pytest
 from martflow.core.models import StepState
 from martflow.core.workflow.engine import Engine
 from martflow.core.workflow.ledger import Ledger
-from martflow.core.workflow.steps import PipelineSettings, build_steps
+from martflow.core.workflow.settings import PipelineSettings
+from martflow.core.workflow.steps import build_steps
 from martflow.integrations.lint import SqlfluffLinter
 from tests.fakes.memory_tracker import MemoryTracker
 from tests.integrations.test_lint import CLEAN_MART, SQLFLUFF_CONFIG, write

@@ -10,7 +10,8 @@ from martflow.core.project import ProjectIndex, Relation
 from martflow.core.secret_scan import SecretScanner
 from martflow.core.workflow.engine import Engine
 from martflow.core.workflow.ledger import Ledger
-from martflow.core.workflow.steps import PipelineSettings, build_steps
+from martflow.core.workflow.settings import PipelineSettings
+from martflow.core.workflow.steps import build_steps
 from martflow.integrations.git import GitRepository
 from martflow.project_scaffold.scaffolder import ProjectScaffolder
 from tests.fakes.memory_tracker import MemoryTracker

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from martflow.core.document import Document
+from martflow.core.document_text import render_text
 from martflow.core.models import StepOutcome, StepState
 from martflow.core.workflow.engine import Engine, StepContext
 from martflow.core.workflow.ledger import Ledger
@@ -54,7 +55,7 @@ def test_a_step_interrupted_by_ctrl_c_is_recorded_failed_and_the_run_ends(tmp_pa
     steps = {s.name: s for s in ledger.steps("DEMO-1")}
     assert (steps["scaffold"].state, steps["scaffold"].detail) == (StepState.FAILED, "interrupted")
     assert steps["lint"].state is StepState.PENDING
-    queued = [Document.from_payload(e.payload).plain_text() for e in ledger.outbox("DEMO-1")]
+    queued = [render_text(Document.from_payload(e.payload)) for e in ledger.outbox("DEMO-1")]
     assert queued == ["started"]  # nothing about Ctrl-C
     assert ledger.lock_holder("DEMO-1") is None
 

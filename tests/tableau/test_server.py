@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from martflow.config import TableauConfig
 from martflow.core.retry import RetryPolicy
 from martflow.errors import AuthenticationError, ConfigError, PublishError, RemoteUnavailableError
 from martflow.integrations.mart_reader import AdapterMartReader
 from martflow.integrations.tableau.server import TableauServerPublisher
+from martflow.integrations.tableau.server_settings import ServerSettings
 
 from .conftest import TSC_ASSETS, Waits, make_spec
 from .tableau_server import (
@@ -56,8 +56,7 @@ def make_publisher(
     secrets: FakeSecrets | None = None,
     timeout: float = 10,
 ) -> TableauServerPublisher:
-    config = TableauConfig(
-        mode="server",
+    config = ServerSettings(
         server_url=url,
         site="Samples",
         project=project,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from martflow.config import TableauConfig
 from martflow.core.retry import RetryPolicy
 from martflow.integrations.tableau.server import TableauServerPublisher
+from martflow.integrations.tableau.server_settings import ServerSettings
 
 from .conftest import TSC_ASSETS, Waits
 from .tableau_server import SITE, TableauLoopback
@@ -14,8 +14,8 @@ from .test_server import FakeSecrets
 
 
 def publisher(url: str, tmp_path: Path, project: str = "default", secret: str | None = "pat"):  # type: ignore[no-untyped-def]
-    config = TableauConfig(
-        mode="server", server_url=url, site="Samples", project=project, token_name="martflow-ci"
+    config = ServerSettings(
+        server_url=url, site="Samples", project=project, token_name="martflow-ci"
     )
     policy = RetryPolicy(attempts=2, sleep=Waits())
     return TableauServerPublisher(None, config, FakeSecrets(secret), tmp_path, policy)  # type: ignore[arg-type]

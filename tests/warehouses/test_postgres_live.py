@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from martflow.config import TableauConfig
 from martflow.errors import AuthenticationError
 from martflow.integrations.dbt import DbtProcessRunner
 from martflow.integrations.mart_reader import AdapterMartReader
 from martflow.integrations.tableau.live import LiveConnection
 from martflow.integrations.tableau.local import LocalTableauPublisher
 from martflow.integrations.tableau.server import TableauServerPublisher
+from martflow.integrations.tableau.server_settings import ServerSettings
 from martflow.integrations.tableau.workbook import render_workbook
 from tests.pg_cluster import PgServer
 from tests.tableau.conftest import TSC_ASSETS, assert_valid_twb, make_spec, require_ext
@@ -91,8 +91,7 @@ class EnvSecrets:
 def server_publisher(
     reader: AdapterMartReader, tmp_path: Path, url: str, embed: bool, secrets: EnvSecrets
 ) -> TableauServerPublisher:
-    config = TableauConfig(
-        mode="server",
+    config = ServerSettings(
         server_url=url,
         site="Samples",
         project="default",

@@ -48,7 +48,7 @@ class CliState:
 
     def render_event(self, event: Event) -> None:
         """Progress goes to stderr, so stdout stays the command's result."""
-        from martflow.commands.common import echo_event
+        from martflow.commands.progress import echo_event
 
         echo_event(event, self.verbose)
 

@@ -99,16 +99,6 @@ class Document:
     def __bool__(self) -> bool:
         return any(_has_text(block) for block in self.blocks)
 
-    def plain_text(self) -> str:
-        """The document as plain text with light markdown (what the local tracker stores).
-
-        Every piece of text and every URL is in it, so it is also what a secret scanner
-        checks before the comment leaves the machine.
-        """
-        from martflow.core.document_text import render_text
-
-        return render_text(self)
-
     def to_payload(self) -> str:
         """The JSON the outbox stores."""
         return json.dumps(

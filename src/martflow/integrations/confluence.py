@@ -22,7 +22,6 @@ from martflow.integrations.tracker.jira_errors import redact_credentials
 if TYPE_CHECKING:
     from atlassian import Confluence
 
-    from martflow.config import ConfluenceConfig
     from martflow.secrets import SecretStore
 
 T = TypeVar("T")
@@ -59,9 +58,18 @@ class ConfluencePages:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_config(cls, config: ConfluenceConfig, secrets: SecretStore) -> ConfluencePages:
-        """The publisher for ``[confluence]``; ConfigError names what is missing."""
-        if not config.space:
+    def from_settings(
+        cls,
+        url: str,
+        space: str,
+        secrets: SecretStore,
+        *,
+        user: str = "",
+        parent: str = "",
+        timeout: float = 30.0,
+    ) -> ConfluencePages:
+        """The publisher for ``[confluence]``'s values; ConfigError names what is missing."""
+        if not space:
             raise ConfigError("[confluence] url is set but space is empty: name the space key")
         token = secrets.get(TOKEN_ENV)
         if not token:
@@ -69,12 +77,12 @@ class ConfluencePages:
                 f"[confluence] url is set but {TOKEN_ENV} is not: {secrets.how_to_set(TOKEN_ENV)}"
             )
         return cls(
-            config.url,
-            config.space,
+            url,
+            space,
             token,
-            user=config.user,
-            parent=config.parent,
-            timeout=config.timeout,
+            user=user,
+            parent=parent,
+            timeout=timeout,
             auth_hint=secrets.how_to_set(TOKEN_ENV),
         )
 

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from martflow.core.workflow.engine import Engine
     from martflow.core.workflow.events import EventSink
     from martflow.core.workflow.ledger import Ledger
-    from martflow.core.workflow.steps import PipelineSettings
+    from martflow.core.workflow.settings import PipelineSettings
 
 
 class HasProject(Protocol):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from martflow.core.dictionary import DictionaryPage
 from martflow.core.document import Document
+from martflow.core.document_text import render_text
 from martflow.core.models import OutboxEntry, OutboxState
 from martflow.core.ports import PagePublisher, RemoteLinks, Tracker
 from martflow.core.retry import RetryPolicy
@@ -94,7 +95,7 @@ class Delivery:
         self._scanner.refuse(entry.target, f"the {entry.kind}'s target", action)
         # A comment is scanned as the text the PM would read (every word and URL in it).
         text = (
-            Document.from_payload(entry.payload).plain_text()
+            render_text(Document.from_payload(entry.payload))
             if entry.kind == "comment"
             else entry.payload
         )

@@ -16,12 +16,13 @@ from martflow.core.dictionary_render import to_markdown, to_storage
 from martflow.core.models import StepOutcome
 from martflow.core.safe_text import visible
 from martflow.core.workflow import comments
+from martflow.core.workflow.settings import load_ticket_spec
 from martflow.errors import ScaffoldError
 
 if TYPE_CHECKING:
     from martflow.core.ports import DbtRunner, PagePublisher
     from martflow.core.workflow.engine import StepContext
-    from martflow.core.workflow.steps import PipelineSettings
+    from martflow.core.workflow.settings import PipelineSettings
 
 
 class DocumentServices(Protocol):
@@ -48,8 +49,6 @@ def document(
     services: DocumentServices, settings: PipelineSettings, context: StepContext
 ) -> StepOutcome:
     """Write the dictionary file; queue the Confluence page when ``[confluence]`` is set."""
-    from martflow.core.workflow.steps import load_ticket_spec
-
     scaffolded = context.artifacts.get("scaffold", {})
     if not scaffolded.get("mart"):
         return StepOutcome(ok=False, detail="nothing to document: run the scaffold step first")

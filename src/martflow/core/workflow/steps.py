@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Protocol
 
 from martflow.core.models import StepOutcome, TicketSpec
@@ -20,27 +18,8 @@ from martflow.core.workflow.committing import (
 from martflow.core.workflow.documenting import documented_files
 from martflow.core.workflow.engine import StepContext, StepFn
 from martflow.core.workflow.outcomes import MAX_LISTED, build_outcome, lint_outcome, selects_from
+from martflow.core.workflow.settings import PipelineSettings, load_ticket_spec
 from martflow.errors import NothingToCommitError, UsageError
-
-
-@dataclass(frozen=True)
-class PipelineSettings:
-    """The configuration the steps need, already resolved to paths."""
-
-    root: Path
-    specs_dir: Path
-    branch_pattern: str = "{key}-{slug}"
-    remote: str = "origin"
-    push: bool = False
-    lint_fix: bool = True
-    project_dir: Path | None = None
-    """The dbt project (default: the root); scaffolded paths are relative to it."""
-    source_schemas: dict[str, str] = field(default_factory=dict)
-    """Warehouse schema of each source the project does not declare."""
-    reuse_staging: bool = True
-    """Select from a declared table's existing staging model instead of generating one."""
-    ticket_url: str = ""
-    """A ticket's web page, ``{key}`` standing for its key (empty: the tracker has none)."""
 
 
 class Services(Protocol):
@@ -66,15 +45,6 @@ def model_names(spec: TicketSpec) -> list[str]:
 
     staging = [staging_model(s.source, s.table) for s in spec.sources if not s.is_ref]
     return [*staging, intermediate_model(spec.mart), spec.mart_model]
-
-
-def load_ticket_spec(context: StepContext, settings: PipelineSettings) -> TicketSpec:
-    """The ticket's spec: ``specs/KEY.yml`` if present, else the description."""
-    from martflow.core.spec import load_spec
-
-    override = context.options.get("spec_file")
-    spec_file = Path(str(override)) if override else settings.specs_dir / f"{context.key}.yml"
-    return load_spec(context.ticket.description, spec_file, key=context.key)
 
 
 def build_steps(services: Services) -> dict[str, StepFn]:

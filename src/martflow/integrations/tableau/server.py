@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
-from martflow.config import TableauConfig
 from martflow.core.models import PublishResult, TicketSpec
-from martflow.core.ports import PublishJournal
+from martflow.core.ports import DoctorLine, PublishJournal
 from martflow.core.retry import RetryPolicy
 from martflow.errors import (
     AuthenticationError,
@@ -32,7 +31,8 @@ from martflow.integrations.tableau.package import (
     dry_run_sketch,
     model_name,
 )
-from martflow.integrations.tableau.server_doctor import DoctorLine, run_doctor
+from martflow.integrations.tableau.server_doctor import run_doctor
+from martflow.integrations.tableau.server_settings import MemoryJournal, Secrets, ServerSettings
 
 API_VERSION = "3.19"
 """REST API version spoken (Tableau Server 2023.1 and later; PATs need 3.6+)."""
@@ -41,24 +41,6 @@ T = TypeVar("T")
 JOB_WAIT = 4 * 3600.0
 """How long one run waits on a publish job (a large extract takes a while)."""
 JOB_POLL_FIRST, JOB_POLL_MAX = 0.5, 30.0
-
-
-class _Memory:
-    """A journal kept in memory, for a publish outside the pipeline."""
-
-    def __init__(self) -> None:
-        self._values: dict[str, str] = {}
-
-    def recall(self) -> dict[str, str]:
-        return dict(self._values)
-
-    def record(self, values: Mapping[str, str]) -> None:
-        self._values.update(values)
-
-
-class Secrets(Protocol):
-    def get(self, env_var: str) -> str | None: ...
-    def how_to_set(self, env_var: str) -> str: ...
 
 
 class TableauServerPublisher:
@@ -71,7 +53,7 @@ class TableauServerPublisher:
     def __init__(
         self,
         reader: MartReader,
-        config: TableauConfig,
+        config: ServerSettings,
         secrets: Secrets,
         state_dir: Path,
         policy: RetryPolicy | None = None,
@@ -124,7 +106,7 @@ class TableauServerPublisher:
                 f"for the token named {self.config.token_name!r}"
             )
         if self.config.connection == "live":
-            return self._publish_live(spec, key, secret, journal or _Memory())
+            return self._publish_live(spec, key, secret, journal or MemoryJournal())
         build = self.state_dir / "tableau" / name
         package = build_package(
             self.reader,
@@ -134,7 +116,9 @@ class TableauServerPublisher:
             self.state_dir / "logs" / "hyper",
             key,
         )
-        ids = self._publish_files(name, package.hyper, package.twbx, secret, journal or _Memory())
+        ids = self._publish_files(
+            name, package.hyper, package.twbx, secret, journal or MemoryJournal()
+        )
         return PublishResult(location=ids["workbook_url"], artifacts={**package.artifacts(), **ids})
 
     def _publish_live(

@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
+from martflow.core.ports import DoctorLine
 from martflow.errors import AuthenticationError, MartflowError
 from martflow.integrations.tableau.faults import TOKEN_VARIABLE
+from martflow.integrations.tableau.server_settings import Secrets, ServerSettings
 
-if TYPE_CHECKING:
-    from martflow.integrations.tableau.server import TableauServerPublisher
-
-DoctorLine = tuple[str, bool | None, str]
-"""(check, ok, detail); ok None: skipped, the detail says why."""
+T = TypeVar("T")
 
 
-def run_doctor(publisher: TableauServerPublisher) -> list[DoctorLine]:
+class SignIn(Protocol):
+    """What the checks use of a ``TableauServerPublisher`` (typed here: no import cycle)."""
+
+    @property
+    def config(self) -> ServerSettings: ...
+    @property
+    def secrets(self) -> Secrets: ...
+    def connect(self, secret: str) -> tuple[Any, Any]: ...
+    def _check_config(self) -> None: ...
+    def _read(self, action: str, fn: Callable[[], T]) -> T: ...
+
+
+def run_doctor(publisher: SignIn) -> list[DoctorLine]:
     """Sign in as publishing does (same timeout and retries), then look the project up."""
     config = publisher.config
     try:
@@ -48,7 +59,7 @@ def run_doctor(publisher: TableauServerPublisher) -> list[DoctorLine]:
     return lines
 
 
-def _project(publisher: TableauServerPublisher, server: Any) -> str:
+def _project(publisher: SignIn, server: Any) -> str:
     wanted = publisher.config.project
 
     def find() -> bool:

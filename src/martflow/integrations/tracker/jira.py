@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from martflow.core.document import Document
 from martflow.core.models import Comment, Ticket
-from martflow.core.ports import TransitionResult
+from martflow.core.ports import DoctorLine, TransitionResult
 from martflow.errors import ConfigError, RemoteRejectedError, UsageError
 from martflow.integrations.tracker import jira_records as records
 from martflow.integrations.tracker.jira_adf import to_adf
 from martflow.integrations.tracker.jira_comments import PROPERTY_KEY, comment_request, op_of
 from martflow.integrations.tracker.jira_connection import TOKEN_ENV, JiraConnection
+from martflow.integrations.tracker.jira_doctor import run_doctor
 from martflow.integrations.tracker.jira_errors import CallSite
 from martflow.integrations.tracker.jira_search import PAGE_SIZE, offset_pages, token_pages
 from martflow.integrations.tracker.jira_text import valid_op_id
@@ -23,15 +24,12 @@ from martflow.integrations.tracker.jira_transitions import plan_transition, valu
 from martflow.integrations.tracker.jira_wiki import to_wiki
 
 if TYPE_CHECKING:
-    from martflow.config import TrackerConfig
     from martflow.secrets import SecretStore
 
 __all__ = ["TOKEN_ENV", "JiraTracker"]
 
 _COMMENT_PAGE = 100
 _MAX_COMMENT_PAGES = 200
-DoctorLine = tuple[str, bool | None, str]
-"""(check, ok, detail); ok None: skipped, the detail says why."""
 
 
 class JiraTracker:
@@ -79,18 +77,29 @@ class JiraTracker:
         return self._connection
 
     @classmethod
-    def from_config(cls, config: TrackerConfig, secrets: SecretStore) -> JiraTracker:
-        """Build from ``[tracker]``; the token comes from JIRA_API_TOKEN or the keyring.
+    def from_settings(
+        cls,
+        url: str,
+        project: str,
+        secrets: SecretStore,
+        *,
+        user: str = "",
+        auth: Literal["basic", "bearer"] = "basic",
+        **options: Any,
+    ) -> JiraTracker:
+        """Check ``[tracker]``'s values and read the token (JIRA_API_TOKEN or the keyring).
+
+        ``options`` are the constructor's (jql, timeout, wanted_statuses, ...).
 
         Raises:
             ConfigError: no url, no user for basic auth, or no token.
         """
-        url = config.url.strip()
+        url = url.strip()
         if not url:
             raise ConfigError("[tracker] url is empty: set it to your Jira base URL")
         if not re.match(r"https?://[^/\s]+", url):
             raise ConfigError(f"[tracker] url must start with https:// or http://, got {url!r}")
-        if config.auth == "basic" and not config.user.strip():
+        if auth == "basic" and not user.strip():
             raise ConfigError(
                 "[tracker] user is empty: Jira Cloud needs the account email with auth = 'basic'"
                 " (Data Center: set auth = 'bearer')"
@@ -98,17 +107,7 @@ class JiraTracker:
         token = secrets.get(TOKEN_ENV)
         if not token:
             raise ConfigError(f"no Jira token: {secrets.how_to_set(TOKEN_ENV)}")
-        return cls(
-            url,
-            config.project,
-            token,
-            user=config.user.strip(),
-            auth=config.auth,
-            jql=config.jql,
-            timeout=config.timeout,
-            wanted_statuses=[v for v in config.statuses.model_dump().values() if v],
-            transition_fields=config.transition_fields,
-        )
+        return cls(url, project, token, user=user.strip(), auth=auth, **options)
 
     # -- the Tracker port --------------------------------------------------------------
 
@@ -285,8 +284,6 @@ class JiraTracker:
 
     def doctor(self) -> list[DoctorLine]:
         """(name, ok, detail) lines: reachable, authenticated, project, statuses."""
-        from martflow.integrations.tracker.jira_doctor import run_doctor
-
         return run_doctor(self)
 
     def close(self) -> None:

@@ -158,7 +158,9 @@ class LocalTracker:
 
         An empty ``op_id`` means "no idempotency": every such call posts a comment.
         """
-        text = body.plain_text()
+        from martflow.core.document_text import render_text  # not needed for the first frame
+
+        text = render_text(body)
         if not text.strip():
             raise UsageError(f"refusing to post an empty comment on {key}")
         with self._transaction() as db:
