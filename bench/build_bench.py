@@ -21,7 +21,8 @@ from pathlib import Path
 import duckdb
 from harness import Figure, bench_args, report, wall
 
-from martflow.integrations.dbt import DbtProcessRunner, worker_env
+from martflow.integrations.dbt import DbtProcessRunner
+from martflow.integrations.dbt_env import worker_env
 
 SELECT = "+fct_customer_orders"
 AIM = 0.25

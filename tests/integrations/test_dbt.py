@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from martflow.errors import DbtError
-from martflow.integrations.dbt import DbtProcessRunner, worker_env
+from martflow.integrations.dbt import DbtProcessRunner
+from martflow.integrations.dbt_env import worker_env
 from tests.integrations.conftest import CHAIN, make_dbt_project
 
 F = Callable[..., Any]
