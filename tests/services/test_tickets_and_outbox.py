@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from martflow.core.models import StepState
+from martflow.core.models import StepOutcome, StepState
+from martflow.core.retry import RetryPolicy
+from martflow.core.workflow.engine import Engine
 from martflow.errors import RemoteUnavailableError, TicketNotFoundError
 from martflow.services.outbox import queued_updates, sync_all
-from martflow.services.tickets import canonical_key, ticket_rows, ticket_view
+from martflow.services.tickets import canonical_key, ticket_rows, ticket_view, view_after_run
 from tests.fakes.ports import FakePorts
 
 DOWN = RemoteUnavailableError("tracker down", applied=False, retry_after=3600)
@@ -82,3 +84,30 @@ def test_sync_delivers_every_tickets_queue_and_skips_a_busy_one(ports: FakePorts
     assert queued_updates(ports) == 1
     assert sync_all(ports).delivered == 1
     assert queued_updates(ports) == 0
+
+
+def test_the_view_after_a_run_is_the_reports_final_state_without_a_second_read(
+    ports: FakePorts,
+) -> None:
+    steps = {
+        "start": lambda context: StepOutcome(ok=True, detail="on branch x"),
+        "scaffold": lambda context: StepOutcome(ok=False, detail="2 files were not created"),
+    }
+    statuses = {"start": "In Progress"}
+    engine = Engine(
+        ports.ledger, ports.tracker, steps, statuses.get, policy=RetryPolicy(attempts=1)
+    )
+    before = ticket_view(ports, "DEMO-1")
+
+    report = engine.run("DEMO-1", only=["start", "scaffold"])
+    after = view_after_run(before, report)
+
+    assert before.ticket.status == "To Do"
+    reread = ticket_view(ports, "DEMO-1")
+    assert after.ticket.status == reread.ticket.status == "In Progress"
+    assert after.steps == reread.steps
+    assert after.queued == reread.queued
+    assert [(r.name, r.state) for r in after.steps[:2]] == [
+        ("start", StepState.SUCCEEDED),
+        ("scaffold", StepState.FAILED),
+    ]

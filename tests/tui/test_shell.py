@@ -178,6 +178,33 @@ async def test_failing_start_step_opens_an_error_dialog_then_progress_shows(empt
         assert str(table.get_row("DEMO-1")[2]) == "0/7"
 
 
+async def test_after_a_run_the_screen_shows_the_reports_states_without_reading_again(
+    empty_context, monkeypatch
+):
+    import martflow.services.tickets as tickets
+
+    file_demo_tickets(empty_context)
+    reads: list[str] = []
+    real = tickets.ticket_view
+    monkeypatch.setattr(
+        tickets, "ticket_view", lambda ports, key: reads.append(key) or real(ports, key)
+    )
+    app = MartflowApp(empty_context)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_ticket(pilot, "DEMO-2")
+        assert reads == ["DEMO-2"]
+        await pilot.press("n")
+        await settle(pilot)
+
+        assert reads == ["DEMO-2"]  # the run's report, not a second read, updated the screen
+        assert screen.view is not None
+        assert [r.name for r in screen.view.steps if r.state is StepState.FAILED] == ["start"]
+        assert screen.query_one(StepList).states["start"] is StepState.FAILED
+        assert isinstance(app.screen, ErrorDialog)
+        assert app.screen.error_title == "The start step failed"
+
+
 # -- help and keys -----------------------------------------------------------------------
 
 

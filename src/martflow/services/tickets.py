@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from martflow.core.models import (
     STEP_NAMES,
     OutboxEntry,
+    OutboxState,
     StepRecord,
     StepState,
     Ticket,
@@ -17,6 +18,9 @@ from martflow.core.models import (
 )
 from martflow.errors import RemoteUnavailableError, SpecError, TicketNotFoundError
 from martflow.services.ports import HasLedger, HasProject, HasTracker
+
+if TYPE_CHECKING:
+    from martflow.core.workflow.engine import RunReport
 
 
 class TicketPorts(HasProject, HasTracker, HasLedger, Protocol):
@@ -152,4 +156,29 @@ def ticket_view(context: TicketPorts, key: str) -> TicketView:
         steps=tuple(context.ledger.steps(key)),
         queued=tuple(context.ledger.outbox(key, open_only=True)),
         spec_error=error,
+    )
+
+
+def view_after_run(view: TicketView, report: RunReport) -> TicketView:
+    """``view`` as ``report`` left it, with no tracker or ledger read.
+
+    The steps and open updates are the run's final ones; the status is the last one
+    the run moved the ticket to (unchanged when it moved none), by a step it ran or by
+    an update that was queued when the view was read.
+    """
+    was_queued = {entry.op_id for entry in view.queued}
+    moved = [
+        entry.target
+        for entry in report.outbox
+        if entry.kind == "transition"
+        and entry.state is OutboxState.CONFIRMED
+        and (entry.step in report.ran or entry.op_id in was_queued)
+    ]
+    ticket = replace(view.ticket, status=moved[-1]) if moved else view.ticket
+    open_states = (OutboxState.PENDING, OutboxState.IN_FLIGHT)
+    return replace(
+        view,
+        ticket=ticket,
+        steps=tuple(report.steps),
+        queued=tuple(entry for entry in report.outbox if entry.state in open_states),
     )

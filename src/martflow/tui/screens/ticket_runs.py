@@ -28,7 +28,13 @@ from martflow.core.workflow.events import (
 )
 from martflow.core.workflow.order import order_problem
 from martflow.errors import MartflowError, StepOrderError
-from martflow.tui.messages import ErrorRaised, PipelineEvent, PipelineFinished, StepRefused
+from martflow.tui.messages import (
+    ErrorRaised,
+    PipelineEvent,
+    PipelineFinished,
+    StepRefused,
+    TicketViewLoaded,
+)
 from martflow.tui.panels import PANELS
 from martflow.tui.screens.base import MartflowScreen
 from martflow.tui.screens.failure import failure_text
@@ -172,7 +178,14 @@ class PipelineRuns(MartflowScreen[None]):
             self.app.exit()
             return
         report = message.report
-        self.load_view(failed=report.failed if report and not report.cancelled else None)
+        failed = report.failed if report and not report.cancelled else None
+        if report is not None and self.view is not None:
+            # The report carries the final states: no second read of the ledger.
+            from martflow.services.tickets import view_after_run
+
+            self.post_message(TicketViewLoaded(view_after_run(self.view, report), failed))
+        else:
+            self.load_view(failed=failed)
         self.martflow.count_queued(report.delivery.unreachable if report else "")
         if report is None:
             return
