@@ -8,7 +8,6 @@ says why the schema is not pydantic: the TUI's first frame reads this file).
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,12 +24,11 @@ from martflow.config_schema import (
     validates,
 )
 from martflow.core.models import STEP_NAMES
-from martflow.core.naming import branch_pattern_problem
+from martflow.core.naming import branch_pattern_problem, is_bare_name
 from martflow.errors import ConfigError
 
 CONFIG_FILENAME = "config.toml"
 CONFIG_ENV = "MARTFLOW_CONFIG"
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 Seconds = Annotated[float, Finite(), Above(0)]
 """A time in seconds: a finite number above zero (an integer is fine)."""
@@ -122,7 +120,7 @@ class DbtConfig(_Section):
     def _variable_names(cls, value: list[str]) -> list[str]:
         from martflow.secrets import SECRET_VARIABLES
 
-        bad = [name for name in value if not _ENV_NAME.fullmatch(name)]
+        bad = [name for name in value if not is_bare_name(name)]
         if bad:
             raise ValueError(f"not environment variable names: {', '.join(map(repr, bad))}")
         secret = next((n for n in value if n in SECRET_VARIABLES), None)

@@ -62,7 +62,9 @@ def test_page_payload_round_trips_and_its_hash_follows_the_content():
     assert other.content_hash != page.content_hash
 
 
-@pytest.mark.parametrize("name", ["../etc/passwd", "a/b", "", "fct x", "fct.md", "..", "é"])
+@pytest.mark.parametrize(
+    "name", ["../etc/passwd", "a/b", "", "fct x", "fct.md", "..", "é", "x" * 128]
+)
 def test_the_file_path_comes_from_a_plain_model_name_only(name):
     with pytest.raises(ValueError, match="not a model name"):
         dictionary_path(name)

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from martflow.core.naming import is_bare_name
+
 DICTIONARY_DIR = PurePosixPath("docs/data-dictionary")
 """Where the dictionaries live, relative to the repository root."""
-_MODEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,126}")
+_MAX_MODEL_NAME = 127
+"""Longer names would not make a portable file name."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ def dictionary_path(model: str) -> PurePosixPath:
     Raises:
         ValueError: the name is not an identifier (it would not stay in the folder).
     """
-    if not _MODEL_NAME.fullmatch(model):
+    if not is_bare_name(model, _MAX_MODEL_NAME):
         raise ValueError(f"{model!r} is not a model name")
     return DICTIONARY_DIR / f"{model}.md"
 

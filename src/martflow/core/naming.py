@@ -43,9 +43,12 @@ def is_identifier(value: object, max_len: int = MAX_IDENTIFIER) -> bool:
     return isinstance(value, str) and len(value) <= max_len and bool(IDENTIFIER_RE.fullmatch(value))
 
 
-def is_bare_name(value: str) -> bool:
-    """True if ``value`` can be written unquoted in SQL (any case)."""
-    return bool(BARE_NAME_RE.fullmatch(value))
+def is_bare_name(value: str, max_len: int | None = None) -> bool:
+    """True if ``value`` can be written unquoted in SQL (any case), at most ``max_len`` long.
+
+    The same shape names an environment variable and a model's file.
+    """
+    return (max_len is None or len(value) <= max_len) and bool(BARE_NAME_RE.fullmatch(value))
 
 
 def is_schema_name(value: str, max_len: int | None = None) -> bool:
