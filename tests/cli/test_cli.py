@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from martflow.cli import cli
 from tests.cli.repo_support import make_repo
+from tests.lock_holder import ticket_lock_held
 
 
 @pytest.fixture
@@ -123,8 +124,6 @@ def test_unknown_step_is_usage_error(repo):
 
 
 def test_sync_delivers_other_tickets_and_names_a_busy_one(repo):
-    import sys
-
     from martflow.core.workflow.ledger import Ledger
 
     invoke(["tickets", "create", "--summary", "first"])
@@ -132,25 +131,8 @@ def test_sync_delivers_other_tickets_and_names_a_busy_one(repo):
     ledger = Ledger(repo / ".martflow" / "state.db")
     ledger.enqueue("DEMO-1", "start", "comment", "DEMO-1", "queued while offline (1)")
     ledger.enqueue("DEMO-2", "start", "comment", "DEMO-2", "queued while offline (2)")
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time; from pathlib import Path;"
-            "from martflow.core.workflow.ledger import Ledger;"
-            "Ledger(Path(sys.argv[1])).acquire('DEMO-1'); print('locked', flush=True);"
-            "time.sleep(60)",
-            str(repo / ".martflow" / "state.db"),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "locked"
+    with ticket_lock_held(repo / ".martflow" / "state.db", "DEMO-1") as holder:
         result = invoke(["sync", "--json"])
-    finally:
-        holder.kill()
-        holder.wait()
     assert json.loads(result.stdout) == {"delivered": 1, "failed": 0, "queued": 1}
     assert f"skipped DEMO-1: ticket DEMO-1 is busy: held by pid {holder.pid}" in result.stderr
     second = json.loads(invoke(["show", "DEMO-2", "--json"]).stdout)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +20,7 @@ from martflow.errors import (
     UsageError,
 )
 from tests.fakes.memory_tracker import MemoryTracker
+from tests.lock_holder import ticket_lock_held
 
 STATUSES = {"start": "In Progress", "commit": "In Review", "publish": "Done"}
 
@@ -274,29 +273,12 @@ def test_transition_with_no_path_comments_anyway_with_warning(tmp_path, tracker)
 
 def test_busy_ticket_names_the_holder(tmp_path, tracker):
     ledger = Ledger(tmp_path / "state.db")
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time; from pathlib import Path;"
-            "from martflow.core.workflow.ledger import Ledger;"
-            "Ledger(Path(sys.argv[1])).acquire('DEMO-1'); print('locked', flush=True);"
-            "time.sleep(60)",
-            str(tmp_path / "state.db"),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "locked"
+    with ticket_lock_held(tmp_path / "state.db", "DEMO-1") as holder:
         engine = make_engine(tmp_path, tracker, Recorder().steps())
         with pytest.raises(
             TicketBusyError, match=f"ticket DEMO-1 is busy: held by pid {holder.pid}"
         ):
             engine.run("DEMO-1")
-    finally:
-        holder.kill()
-        holder.wait()
     # The holder died without releasing: its lock must not block the next run.
     assert ledger.lock_holder("DEMO-1") is None
     report = make_engine(tmp_path, tracker, Recorder().steps()).run("DEMO-1")
