@@ -29,6 +29,8 @@ from large_project import LargeProject, file_tickets, generate, git
 from lint_bench import LINT_EXIT
 from tui_bench import Tmux, ensure_tmux
 
+from martflow.context import template_renderer
+
 TICKETS = [(f"Scale ticket number {n}", f"Scale ticket body {n}: lifetime value.") for n in (1, 2)]
 LISTED = TICKETS[-1][0]
 """On screen once the ticket list is drawn."""
@@ -41,7 +43,7 @@ def demo_repo(root: Path) -> Path:
     """The demo's repo (DuckDB, the synthetic shop), with TICKETS filed and nothing run."""
     from martflow.project_scaffold.demo import prepare_repo
 
-    repo, _created = prepare_repo(root, rows=1000, seed=42)
+    repo, _created = prepare_repo(root, rows=1000, seed=42, renderer=template_renderer())
     file_tickets(repo, TICKETS)
     return repo
 

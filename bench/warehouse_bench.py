@@ -107,7 +107,8 @@ PREPARE_SNIPPET = """
 import sys
 from pathlib import Path
 from martflow.project_scaffold.demo import prepare_repo
-prepare_repo(Path(sys.argv[1]), int(sys.argv[2]), 42)
+from martflow.context import template_renderer
+prepare_repo(Path(sys.argv[1]), int(sys.argv[2]), 42, renderer=template_renderer())
 """
 
 

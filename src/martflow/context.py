@@ -22,6 +22,8 @@ if TYPE_CHECKING:
         PagePublisher,
         Repository,
         Scaffolder,
+        SqlDialects,
+        TemplateRenderer,
         Tracker,
         Warehouse,
     )
@@ -225,6 +227,8 @@ class AppContext:
         dialect = self.config.lint.dialect or "duckdb"
         return ProjectScaffolder(
             self.project.dbt_project_dir,
+            dialects=self.sql_dialects(),
+            renderer=template_renderer(),
             models_dir=self.config.scaffold.models_dir,
             templates_dir=templates,
             state_dir=self.project.state_dir,
@@ -241,6 +245,12 @@ class AppContext:
                 self.config.scaffold.freshness_error_hours,
             ),
         )
+
+    def sql_dialects(self) -> SqlDialects:
+        """The lint dialects' identifier rules (sqlfluff's)."""
+        from martflow.integrations.sqlfluff_dialects import SqlfluffDialects
+
+        return SqlfluffDialects()
 
     def linter(self) -> Linter:
         """The project's linter; one per context, so its sqlfluff ``Linter`` is reused."""
@@ -349,3 +359,10 @@ def jira_tracker(config: TrackerConfig, secrets: SecretStore) -> JiraTracker:
         wanted_statuses=[v for v in config.statuses.model_dump().values() if v],
         transition_fields=config.transition_fields,
     )
+
+
+def template_renderer() -> TemplateRenderer:
+    """The template engine (cookiecutter) for scaffolding, ``init`` and ``demo``."""
+    from martflow.integrations.cookiecutter_templates import CookiecutterRenderer
+
+    return CookiecutterRenderer()

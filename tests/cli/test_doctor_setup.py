@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from martflow.cli import cli
 from martflow.project_scaffold.init import init_repo
 from tests.recorded import ext_path
+from tests.scaffold_tools import RENDERER
 from tests.tableau.tableau_server import TableauLoopback
 
 SERVER_MODE = """
@@ -58,7 +59,7 @@ def doctor(repo: Path, *args: str) -> tuple[int, str]:
 def test_doctor_reports_each_set_up_problem_and_skips_what_depends_on_it(
     tmp_path: Path, tableau: TableauLoopback
 ) -> None:
-    repo = init_repo(tmp_path / "analytics")
+    repo = init_repo(tmp_path / "analytics", renderer=RENDERER)
     (repo / "profiles.yml").unlink()  # the dbt project check fails: no warehouse check
     server_mode(repo, tableau.url)
     configure(repo, 'templates_dir = ""', 'templates_dir = "house-templates"')
@@ -94,7 +95,7 @@ def test_doctor_reports_each_set_up_problem_and_skips_what_depends_on_it(
 def test_a_refused_tableau_sign_in_skips_the_project_check(
     tmp_path: Path, tableau: TableauLoopback
 ) -> None:
-    repo = init_repo(tmp_path / "analytics")
+    repo = init_repo(tmp_path / "analytics", renderer=RENDERER)
     (repo / "profiles.yml").unlink()
     server_mode(repo, tableau.url)
     error = ext_path("tableau_tsc_assets", "auth_sign_in_error.xml").read_bytes()

@@ -13,6 +13,7 @@ from martflow.integrations.dbt import DbtProcessRunner
 from martflow.integrations.warehouse import DbtWarehouse
 from martflow.project_scaffold.scaffolder import ProjectScaffolder
 from tests.integrations.conftest import make_dbt_project
+from tests.scaffold_tools import TOOLS
 
 TABLES = 100
 
@@ -66,7 +67,7 @@ def test_a_hundred_tables_take_one_adapter_call_and_no_other_process(
         raise AssertionError("rendering started a process")
 
     monkeypatch.setattr(subprocess, "Popen", no_process)
-    plan = ProjectScaffolder(project).plan(spec, columns, "BENCH-1", "Wide")
+    plan = ProjectScaffolder(project, **TOOLS).plan(spec, columns, "BENCH-1", "Wide")
     staging = [f.path for f in plan.files if f.path.endswith(".sql") and "/stg_" in f.path]
     assert len(staging) == TABLES
     assert any(f.path.endswith("int_wide__joined.sql") for f in plan.files)

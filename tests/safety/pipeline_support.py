@@ -17,6 +17,7 @@ from martflow.project_scaffold.scaffolder import ProjectScaffolder
 from tests.fakes.memory_tracker import MemoryTracker
 from tests.safety.git_support import make_work_repo
 from tests.scaffold.scaffold_support import DEMO_COLUMNS
+from tests.scaffold_tools import TOOLS
 
 KEY = "DEMO-1"
 SPEC = """Products for the catalogue team.
@@ -72,7 +73,7 @@ class Services:
 
     def scaffolder(self) -> ProjectScaffolder:
         root = self.settings.root
-        return ProjectScaffolder(root, state_dir=root / ".martflow")
+        return ProjectScaffolder(root, state_dir=root / ".martflow", **TOOLS)
 
 
 def pipeline(

@@ -16,6 +16,7 @@ import yaml
 
 from martflow.project_scaffold.ci_install import requirement_from, workflow_text
 from martflow.project_scaffold.init import TEMPLATE_DIR, init_repo
+from tests.scaffold_tools import RENDERER
 
 SOURCE = Path(__file__).resolve().parents[2]
 WORKFLOW = ".github/workflows/lint.yml"
@@ -96,7 +97,7 @@ def test_the_default_goes_into_a_valid_workflow(tmp_path: Path) -> None:
 
 
 def test_without_a_source_the_install_step_says_what_to_set(tmp_path: Path) -> None:
-    repo = init_repo(tmp_path / "analytics")
+    repo = init_repo(tmp_path / "analytics", renderer=RENDERER)
     (repo / WORKFLOW).write_text(workflow_text((repo / WORKFLOW).read_text(), ""))
     env = {"PATH": os.environ["PATH"], **job_env(yaml.safe_load((repo / WORKFLOW).read_text()), {})}
     (install,) = run_steps(repo, env)
@@ -137,7 +138,7 @@ def build_wheel(out: Path) -> Path:
 
 @pytest.mark.slow
 def test_the_workflow_steps_install_martflow_and_lint_the_branch(tmp_path: Path) -> None:
-    repo = init_repo(tmp_path / "analytics")
+    repo = init_repo(tmp_path / "analytics", renderer=RENDERER)
     git(repo, "checkout", "-q", "-b", "feature")
     bad = repo / "models" / "marts" / "fct_bad.sql"
     bad.write_text("SELECT a,b from {{ ref('x') }}\n")

@@ -16,6 +16,7 @@ from martflow.project_scaffold.scaffolder import ProjectScaffolder
 from martflow.project_scaffold.synthetic import TABLES, generate_shop
 from martflow.project_scaffold.synthetic_el import DELETED_KEY_OFFSET, EL_TOOLS
 from tests.scaffold.scaffold_support import introspect, lint, make_project, run_dbt
+from tests.scaffold_tools import TOOLS
 
 
 def cols(*names: str) -> list[ColumnInfo]:
@@ -84,7 +85,7 @@ def build_demo(root: Path, el: str) -> tuple[Path, Path]:
     db = make_project(project)
     generate_shop(db, rows=300, seed=7, el=el)
     columns = introspect(db, [SourceRef("shop", t) for t in TABLES])
-    scaffolder = ProjectScaffolder(project, source_schemas={"shop": "raw"})
+    scaffolder = ProjectScaffolder(project, source_schemas={"shop": "raw"}, **TOOLS)
     for key, spec in zip(("DEMO-1", "DEMO-2"), SPECS, strict=True):
         scaffolder.apply(scaffolder.plan(spec, columns, key, spec.mart))
     result = run_dbt(project, "build")

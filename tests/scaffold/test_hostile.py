@@ -35,6 +35,7 @@ from tests.scaffold.scaffold_support import (
     read_manifest,
     run_dbt,
 )
+from tests.scaffold_tools import TOOLS
 
 SECRET = "sentinel-token-5f2b9c"
 PWNED = '{{ run_query("create table pwned as select 1") }}'
@@ -88,7 +89,7 @@ def test_hostile_text_builds_as_data(tmp_path: Path, monkeypatch: pytest.MonkeyP
     weird_row = (*(1 if t == "INTEGER" else f"v{i}" for i, (_n, t) in WEIRD_VALUES), "2024-01-31")
     create_raw_tables(db, tables, {**RAW_ROWS, WEIRD: [weird_row]})
     columns = introspect(db, list(tables))
-    scaffolder = ProjectScaffolder(project, source_schemas={"shop": "raw"})
+    scaffolder = ProjectScaffolder(project, source_schemas={"shop": "raw"}, **TOOLS)
     marts = _hostile_marts()
     for spec, key, summary in [(WEIRD_SPEC, "DATA-W", PWNED), *marts]:
         scaffolder.apply(scaffolder.plan(spec, columns, key, summary))
@@ -133,7 +134,7 @@ def test_context_holds_only_identifiers(monkeypatch: pytest.MonkeyPatch, tmp_pat
 
     monkeypatch.setattr(cookiecutter.generate, "generate_files", spy)
     columns = {**DEMO_COLUMNS, WEIRD: [ColumnInfo(n, t) for n, t in WEIRD_COLUMNS]}
-    plan = ProjectScaffolder(tmp_path).plan(WEIRD_SPEC, columns, "K-1", PWNED)
+    plan = ProjectScaffolder(tmp_path, **TOOLS).plan(WEIRD_SPEC, columns, "K-1", PWNED)
     assert len(seen) == 3
 
     def leaves(value: object) -> list[object]:
@@ -162,7 +163,7 @@ BAD_IDENTIFIERS = [*JINJA_PAYLOADS, *PATHS, *SQL_INJECTIONS, *LOOKALIKES, "", "O
 
 @pytest.mark.parametrize("payload", BAD_IDENTIFIERS)
 def test_hostile_spec_identifiers_are_refused(payload: str, tmp_path: Path) -> None:
-    scaffolder = ProjectScaffolder(tmp_path)
+    scaffolder = ProjectScaffolder(tmp_path, **TOOLS)
     bad_table = SourceRef("shop", payload)
     cases = [
         replace(FACT_SPEC, mart=payload),
@@ -182,8 +183,8 @@ def test_hostile_spec_identifiers_are_refused(payload: str, tmp_path: Path) -> N
 
 def test_paths_outside_models_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ScaffoldError, match="inside the project"):
-        ProjectScaffolder(tmp_path / "p", models_dir="../elsewhere")
-    scaffolder = ProjectScaffolder(tmp_path / "p")
+        ProjectScaffolder(tmp_path / "p", models_dir="../elsewhere", **TOOLS)
+    scaffolder = ProjectScaffolder(tmp_path / "p", **TOOLS)
     plan = scaffolder.plan(DIM_SPEC, DEMO_COLUMNS, "K-1", "ok")
     evil = replace(plan.files[0], path="models/../evil.sql", action="create")
     with pytest.raises(ScaffoldError, match="outside models/"):

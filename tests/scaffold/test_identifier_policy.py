@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from martflow.errors import ScaffoldError
-from martflow.project_scaffold.identifiers import identifier_policy, preload_policy
+from martflow.integrations.sqlfluff_dialects import identifier_policy, preload_policy
 
 
 def test_a_preloaded_policy_is_the_one_scaffolding_uses() -> None:

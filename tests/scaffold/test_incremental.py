@@ -17,6 +17,7 @@ from martflow.project_scaffold.demo import CUSTOMER_ORDERS
 from martflow.project_scaffold.scaffolder import ProjectScaffolder
 from martflow.project_scaffold.synthetic import generate_shop
 from tests.scaffold.scaffold_support import introspect, lint, make_project
+from tests.scaffold_tools import TOOLS
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +51,7 @@ def test_an_incremental_build_after_new_and_changed_rows_equals_a_full_rebuild(
     db = make_project(project)
     generate_shop(db, rows=300, seed=3)
     refs = [SourceRef("shop", t) for t in ("orders", "customers", "payments")]
-    scaffolder = ProjectScaffolder(project, source_schemas={"shop": "raw"})
+    scaffolder = ProjectScaffolder(project, source_schemas={"shop": "raw"}, **TOOLS)
     scaffolder.apply(scaffolder.plan(SPEC, introspect(db, refs), "DEMO-1", "LTV"))
     assert lint(project, sorted((project / "models").rglob("*.sql"))) == []
     properties = yaml.safe_load((project / "models/marts/_customer_orders__models.yml").read_text())

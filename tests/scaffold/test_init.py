@@ -22,6 +22,7 @@ from martflow.project_scaffold.init import (
     slug_identifier,
 )
 from martflow.project_scaffold.synthetic import generate_shop
+from tests.scaffold_tools import RENDERER
 
 EXPECTED_FILES = {
     ".github/workflows/lint.yml",
@@ -76,7 +77,7 @@ def workdir(tmp_path: Path) -> Path:
 
 
 def test_init_commits_every_template_file_once_on_main(workdir: Path, git_config: Path) -> None:
-    repo = init_repo(workdir / "shop-analytics", tracker_project="SHOP")
+    repo = init_repo(workdir / "shop-analytics", tracker_project="SHOP", renderer=RENDERER)
 
     assert repo == workdir / "shop-analytics"
     assert git(repo, "rev-list", "--count", "HEAD").strip() == "1"
@@ -91,7 +92,7 @@ def test_init_commits_every_template_file_once_on_main(workdir: Path, git_config
 def test_committed_files_are_not_ignored_and_build_output_is(
     workdir: Path, git_config: Path
 ) -> None:
-    repo = init_repo(workdir / "analytics")
+    repo = init_repo(workdir / "analytics", renderer=RENDERER)
     tracked = git(repo, "ls-files").splitlines()
     ignored = git(repo, "check-ignore", "--no-index", *tracked, check=False)
     assert ignored == ""
@@ -110,7 +111,9 @@ def test_committed_files_are_not_ignored_and_build_output_is(
 
 
 def test_rendered_config_is_valid_for_martflow(workdir: Path, git_config: Path) -> None:
-    repo = init_repo(workdir / "analytics", tracker_project="ACME", dialect="duckdb")
+    repo = init_repo(
+        workdir / "analytics", tracker_project="ACME", dialect="duckdb", renderer=RENDERER
+    )
     config = parse_config(repo / "config.toml")
     assert config.tracker.project == "ACME"
     assert config.tracker.kind == "local"
@@ -124,7 +127,7 @@ def test_rendered_config_is_valid_for_martflow(workdir: Path, git_config: Path) 
 def test_dbt_parses_the_repo_and_reads_the_synthetic_warehouse(
     workdir: Path, git_config: Path
 ) -> None:
-    repo = init_repo(workdir / "demo")
+    repo = init_repo(workdir / "demo", renderer=RENDERER)
     counts = generate_shop(repo / "warehouse.duckdb", rows=300, seed=7)
     dbt = str(Path(sys.executable).with_name("dbt"))
     env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False", "NO_COLOR": "1"}
@@ -154,7 +157,7 @@ def test_generated_sqlfluff_config_accepts_dbt_style_and_rejects_upper_case(
 ) -> None:
     from sqlfluff.core import FluffConfig, Linter
 
-    repo = init_repo(workdir / "analytics")
+    repo = init_repo(workdir / "analytics", renderer=RENDERER)
     model = repo / "models" / "staging" / "stg_shop__orders.sql"
     good = (
         "with source as (\n"
@@ -188,7 +191,7 @@ def test_non_empty_target_is_refused_and_left_untouched(workdir: Path, git_confi
     (target / "notes.txt").write_text("mine")
 
     with pytest.raises(UsageError, match="not empty") as info:
-        init_repo(target)
+        init_repo(target, renderer=RENDERER)
 
     assert str(target) in str(info.value)
     assert [p.name for p in target.iterdir()] == ["notes.txt"]
@@ -198,7 +201,7 @@ def test_non_empty_target_is_refused_and_left_untouched(workdir: Path, git_confi
 def test_empty_existing_target_is_used(workdir: Path, git_config: Path) -> None:
     target = workdir / "empty"
     target.mkdir()
-    init_repo(target)
+    init_repo(target, renderer=RENDERER)
     assert (target / "dbt_project.yml").is_file()
 
 
@@ -208,13 +211,13 @@ def test_a_failing_commit_leaves_nothing_behind(workdir: Path, git_config: Path)
         git_config.read_text() + "[commit]\n\tgpgsign = true\n[gpg]\n\tprogram = false\n"
     )
     with pytest.raises(GitError, match="git commit"):
-        init_repo(workdir / "analytics")
+        init_repo(workdir / "analytics", renderer=RENDERER)
     assert list(workdir.iterdir()) == []
 
 
 def test_identity_fallback_only_when_git_has_none(workdir: Path, git_config: Path) -> None:
     git_config.write_text("")
-    repo = init_repo(workdir / "anon")
+    repo = init_repo(workdir / "anon", renderer=RENDERER)
     assert git(repo, "log", "-1", "--format=%an <%ae>").strip() == "martflow <martflow@localhost>"
 
 
@@ -236,7 +239,7 @@ def test_bad_names_are_refused_before_anything_is_written(
     workdir: Path, git_config: Path, kwargs: dict[str, str], bad: str
 ) -> None:
     with pytest.raises(UsageError) as info:
-        init_repo(workdir / "analytics", **kwargs)
+        init_repo(workdir / "analytics", **kwargs, renderer=RENDERER)
     assert bad in str(info.value)
     assert list(workdir.iterdir()) == []
 
@@ -244,7 +247,7 @@ def test_bad_names_are_refused_before_anything_is_written(
 @pytest.mark.parametrize("name", ["my repo", "{{7*7}}", "-x", "caf\u00e9"])
 def test_unusable_folder_names_are_refused(workdir: Path, git_config: Path, name: str) -> None:
     with pytest.raises(UsageError, match="folder name"):
-        init_repo(workdir / name)
+        init_repo(workdir / name, renderer=RENDERER)
     assert list(workdir.iterdir()) == []
 
 

@@ -16,6 +16,7 @@ from martflow.errors import ConfigError, ScaffoldError
 from martflow.project_scaffold.render import TEMPLATE_NAMES, builtin_templates, check_templates_dir
 from martflow.project_scaffold.scaffolder import ProjectScaffolder
 from tests.scaffold.scaffold_support import DEMO_COLUMNS, DIM_SPEC, FACT_SPEC
+from tests.scaffold_tools import RENDERER, TOOLS
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "templates.md"
 
@@ -28,7 +29,9 @@ def own(tmp_path: Path, name: str) -> tuple[Path, Path]:
 
 
 def plan(project: Path, templates: Path, spec=FACT_SPEC):  # type: ignore[no-untyped-def]
-    scaffolder = ProjectScaffolder(project, templates_dir=templates, source_schemas={"shop": "raw"})
+    scaffolder = ProjectScaffolder(
+        project, templates_dir=templates, source_schemas={"shop": "raw"}, **TOOLS
+    )
     return scaffolder.plan(spec, DEMO_COLUMNS, "DATA-1", "x")
 
 
@@ -101,18 +104,18 @@ def test_the_contexts_hold_only_documented_variables(tmp_path: Path) -> None:
     seen: dict[str, set[str]] = {name: set() for name in TEMPLATE_NAMES}
     real = render_module.render
 
-    def spy(rendering, templates):  # type: ignore[no-untyped-def]
+    def spy(rendering, templates, renderer):  # type: ignore[no-untyped-def]
         for key, value in rendering.context.items():
             seen[rendering.template].add(key)
             for item in value if isinstance(value, list) else []:
                 fields = item if isinstance(item, dict) else []
                 seen[rendering.template].update(f"{key}[].{field}" for field in fields)
-        return real(rendering, templates)
+        return real(rendering, templates, renderer)
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("martflow.project_scaffold.scaffolder.render", spy)
         for spec in (FACT_SPEC, DIM_SPEC):
-            ProjectScaffolder(tmp_path, source_schemas={"shop": "raw"}).plan(
+            ProjectScaffolder(tmp_path, source_schemas={"shop": "raw"}, **TOOLS).plan(
                 spec, DEMO_COLUMNS, "DATA-1", "x"
             )
     doc = DOCS.read_text()
@@ -129,7 +132,7 @@ def test_scaffold_exits_2_on_a_missing_templates_dir_and_1_on_a_broken_template(
     from martflow.context import AppContext
     from martflow.project_scaffold.demo import DEMO_TICKETS, prepare_repo
 
-    root, _ = prepare_repo(tmp_path / "demo", 200, 7)
+    root, _ = prepare_repo(tmp_path / "demo", 200, 7, renderer=RENDERER)
     context = AppContext.load(root / "config.toml")
     for ticket in DEMO_TICKETS:
         context.tracker.create_ticket(ticket.summary, ticket.description)

@@ -15,6 +15,7 @@ from martflow.errors import ScaffoldError, WarehouseError
 from martflow.project_scaffold.render import builtin_templates
 from martflow.project_scaffold.scaffolder import ProjectScaffolder
 from tests.scaffold.scaffold_support import CUSTOMERS, DEMO_COLUMNS, DIM_SPEC, FACT_SPEC, ORDERS
+from tests.scaffold_tools import TOOLS
 
 STAGED_ORDERS = "models/staging/shop/stg_shop__orders.sql"
 SOURCES = "models/staging/shop/_shop__sources.yml"
@@ -22,7 +23,7 @@ MART = "models/marts/fct_customer_orders.sql"
 
 
 def scaffolder(project: Path, **kwargs: object) -> ProjectScaffolder:
-    return ProjectScaffolder(project, source_schemas={"shop": "raw"}, **kwargs)  # type: ignore[arg-type]
+    return ProjectScaffolder(project, source_schemas={"shop": "raw"}, **kwargs, **TOOLS)  # type: ignore[arg-type]
 
 
 def scaffold(project: Path, spec=FACT_SPEC, force: bool = False) -> list[Path]:  # type: ignore[no-untyped-def]
@@ -177,7 +178,7 @@ def test_bad_inputs_name_the_thing_at_fault(tmp_path: Path) -> None:
     with pytest.raises(ScaffoldError, match="no join connects payments to orders"):
         s.plan(unjoined, DEMO_COLUMNS, "K", "x")
     with pytest.raises(ScaffoldError, match="schema"):
-        ProjectScaffolder(tmp_path, source_schemas={"shop": "raw; drop"}).plan(
+        ProjectScaffolder(tmp_path, source_schemas={"shop": "raw; drop"}, **TOOLS).plan(
             DIM_SPEC, DEMO_COLUMNS, "K", "x"
         )
     (tmp_path / ".martflow").mkdir()

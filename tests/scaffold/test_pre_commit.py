@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from martflow.project_scaffold.init import init_repo
+from tests.scaffold_tools import RENDERER
 
 pytestmark = pytest.mark.slow
 
@@ -20,7 +21,7 @@ DIRTY = "SELECT order_id,amount FROM {{ ref('stg_shop__orders') }}\n"
 @pytest.fixture
 def repo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     """A new repo with the hook installed; ``martflow`` is on PATH as pipx would put it."""
-    root = init_repo(tmp_path / "analytics")
+    root = init_repo(tmp_path / "analytics", renderer=RENDERER)
     bin_dir = Path(sys.executable).parent
     env = {
         "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
@@ -80,7 +81,7 @@ def test_only_staged_models_are_linted_and_a_violation_stops_the_commit(
 def test_the_documented_plain_git_hook_lints_staged_models(tmp_path: Path) -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "install.md").read_text()
     snippet = doc.split("cat > .git/hooks/pre-commit <<'HOOK'", 1)[1].split("```", 1)[0]
-    root = init_repo(tmp_path / "analytics")
+    root = init_repo(tmp_path / "analytics", renderer=RENDERER)
     env = {
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
         "HOME": str(tmp_path / "home"),

@@ -22,6 +22,7 @@ from tests.scaffold.scaffold_support import (
     make_project,
     run_dbt,
 )
+from tests.scaffold_tools import TOOLS
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +34,7 @@ def test_demo_specs_build_with_passing_tests(tmp_path: Path) -> None:
     columns = introspect(db, list(RAW_TABLES))
     assert columns == DEMO_COLUMNS  # the golden files were made from the same columns
 
-    scaffolder = ProjectScaffolder(project, source_schemas={"shop": "raw"})
+    scaffolder = ProjectScaffolder(project, source_schemas={"shop": "raw"}, **TOOLS)
     for key, spec in (("DATA-1", FACT_SPEC), ("DATA-2", DIM_SPEC), ("DATA-3", MULTI_GRAIN_SPEC)):
         scaffolder.apply(scaffolder.plan(spec, columns, key, f"{spec.mart} for the PM"))
 

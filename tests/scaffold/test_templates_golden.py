@@ -21,13 +21,14 @@ from tests.scaffold.scaffold_support import (
     lint,
     write_sqlfluff,
 )
+from tests.scaffold_tools import TOOLS
 
 GOLDEN = Path(__file__).parent / "golden"
 SPECS = {"fact": FACT_SPEC, "dimension": DIM_SPEC, "multi_grain": MULTI_GRAIN_SPEC}
 
 
 def _render(spec: TicketSpec, project: Path) -> dict[str, str]:
-    scaffolder = ProjectScaffolder(project, source_schemas={"shop": "raw"})
+    scaffolder = ProjectScaffolder(project, source_schemas={"shop": "raw"}, **TOOLS)
     plan = scaffolder.plan(spec, DEMO_COLUMNS, "DATA-7", "Customer lifetime value")
     return {f.path: f.content for f in plan.files}
 

@@ -16,6 +16,7 @@ from martflow.core.spec import parse_spec
 from martflow.project_scaffold.scaffolder import ProjectScaffolder
 from martflow.project_scaffold.synthetic import generate_shop
 from tests.scaffold.scaffold_support import introspect, lint, make_project, run_dbt
+from tests.scaffold_tools import TOOLS
 
 SPEC = """\
 martflow:
@@ -40,7 +41,7 @@ def scaffold_and_build(root: Path, grain: str) -> tuple[Path, list[tuple]]:
     generate_shop(db, rows=400, seed=11)
     spec = parse_spec(SPEC.format(grain=grain))
     refs = [SourceRef("shop", "orders"), SourceRef("shop", "payments")]
-    scaffolder = ProjectScaffolder(project, source_schemas={"shop": "raw"})
+    scaffolder = ProjectScaffolder(project, source_schemas={"shop": "raw"}, **TOOLS)
     scaffolder.apply(scaffolder.plan(spec, introspect(db, refs), "DATA-9", "revenue"))
     assert lint(project, sorted((project / "models").rglob("*.sql"))) == []
     result = run_dbt(project, "build")

@@ -9,6 +9,7 @@ import pytest
 
 from martflow.config import Config, Project
 from martflow.context import AppContext
+from tests.scaffold_tools import RENDERER
 
 DEMO_ROWS = 300
 """Small synthetic shop: the demo pipeline builds in a few seconds."""
@@ -28,7 +29,7 @@ def demo_context(tmp_path: Path) -> Iterator[AppContext]:
     """The `martflow demo` repo (git, dbt-duckdb, synthetic shop) with its tickets filed."""
     from martflow.project_scaffold.demo import DEMO_TICKETS, prepare_repo
 
-    root, _created = prepare_repo(tmp_path / "demo", DEMO_ROWS, 7)
+    root, _created = prepare_repo(tmp_path / "demo", DEMO_ROWS, 7, renderer=RENDERER)
     context = AppContext.load(root / "config.toml")
     for ticket in DEMO_TICKETS:
         context.tracker.create_ticket(ticket.summary, ticket.description)

@@ -18,6 +18,7 @@ from martflow.tui.panels.lineage import NO_SPEC
 from martflow.tui.panels.preview import NOT_BUILT, PreviewPanel
 from martflow.tui.screens.ticket import TicketScreen
 from martflow.tui.widgets.measure_chart import MeasureChart
+from tests.scaffold_tools import RENDERER
 from tests.tui.pilot_support import open_ticket, settle
 
 SIZE = (120, 40)
@@ -113,7 +114,9 @@ def built_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppContext]
     from martflow.project_scaffold.demo import prepare_repo
     from tests.tui.conftest import DEMO_ROWS
 
-    root, _created = prepare_repo(tmp_path_factory.mktemp("pictures") / "demo", DEMO_ROWS, 7)
+    root, _created = prepare_repo(
+        tmp_path_factory.mktemp("pictures") / "demo", DEMO_ROWS, 7, renderer=RENDERER
+    )
     context = AppContext.load(root / "config.toml")
     for ticket in DEMO_TICKETS:
         context.tracker.create_ticket(ticket.summary, ticket.description)

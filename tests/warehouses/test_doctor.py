@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from martflow.cli import cli
 from martflow.project_scaffold.init import init_repo
 from tests.pg_cluster import PgServer
+from tests.scaffold_tools import RENDERER
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("postgres")]
 
@@ -32,7 +33,7 @@ def with_profile(repo: Path, output: str, pass_env: str = "[]") -> Path:
 
 
 def test_the_warehouse_answers_select_1_on_duckdb(tmp_path: Path) -> None:
-    repo = init_repo(tmp_path / "wh")
+    repo = init_repo(tmp_path / "wh", renderer=RENDERER)
     check = doctor(repo)["warehouse"]
     assert check["ok"], check["detail"]
     assert check["detail"].startswith("duckdb: select 1 answered; dbt parses wh: ")
@@ -40,7 +41,8 @@ def test_the_warehouse_answers_select_1_on_duckdb(tmp_path: Path) -> None:
 
 def test_a_missing_adapter_package_is_named(tmp_path: Path) -> None:
     repo = with_profile(
-        init_repo(tmp_path / "bq"), "      type: bigquery\n      method: oauth\n      project: p\n"
+        init_repo(tmp_path / "bq", renderer=RENDERER),
+        "      type: bigquery\n      method: oauth\n      project: p\n",
     )
     check = doctor(repo)["warehouse"]
     assert not check["ok"]
@@ -53,7 +55,9 @@ def test_a_wrong_password_is_the_servers_own_words(pg_server: PgServer, tmp_path
         f"      user: {pg_server.user}\n      password: not-the-password\n"
         "      dbname: postgres\n      schema: analytics\n"
     )
-    check = doctor(with_profile(init_repo(tmp_path / "pgw"), output))["warehouse"]
+    check = doctor(with_profile(init_repo(tmp_path / "pgw", renderer=RENDERER), output))[
+        "warehouse"
+    ]
     assert not check["ok"]
     assert "password authentication failed" in check["detail"]
 
@@ -66,7 +70,7 @@ def test_postgres_needs_its_password_variable_then_connects(
         f"      user: {pg_server.user}\n      password: \"{{{{ env_var('PGPASSWORD') }}}}\"\n"
         "      dbname: postgres\n      schema: analytics\n"
     )
-    repo = with_profile(init_repo(tmp_path / "pg"), output, '["PGPASSWORD"]')
+    repo = with_profile(init_repo(tmp_path / "pg", renderer=RENDERER), output, '["PGPASSWORD"]')
     monkeypatch.delenv("PGPASSWORD", raising=False)
     missing = doctor(repo)["warehouse"]
     assert not missing["ok"]

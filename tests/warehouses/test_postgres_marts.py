@@ -19,6 +19,7 @@ from martflow.project_scaffold.scaffolder import ProjectScaffolder
 from martflow.project_scaffold.synthetic_postgres import load_shop
 from tests.pg_cluster import PgServer
 from tests.scaffold.scaffold_support import DBT_PROJECT
+from tests.scaffold_tools import TOOLS
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("postgres")]
 
@@ -90,7 +91,9 @@ def test_rolling_windows_and_an_incremental_mart_on_postgres(
         ]
         for t in ("orders", "customers", "payments")
     }
-    scaffolder = ProjectScaffolder(project, source_schemas={"shop": "raw"}, dialect="postgres")
+    scaffolder = ProjectScaffolder(
+        project, source_schemas={"shop": "raw"}, dialect="postgres", **TOOLS
+    )
     for key, spec in (("DATA-1", ROLLING), ("DATA-2", INCREMENTAL)):
         scaffolder.apply(scaffolder.plan(spec, columns, key, spec.mart))
     build(project, db)

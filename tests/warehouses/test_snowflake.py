@@ -29,6 +29,7 @@ from tests.scaffold.scaffold_support import (
     run_dbt,
     write_sqlfluff,
 )
+from tests.scaffold_tools import TOOLS
 
 pytestmark = [pytest.mark.slow]
 
@@ -64,6 +65,7 @@ def snowflake_project(root: Path, extra: str = "") -> Path:
         source_schemas={"shop": "raw"},
         dialect="snowflake",
         mart_config=mart_config("materialized_view", "snowflake", "15 minutes", ""),
+        **TOOLS,
     )
     scaffolder.apply(scaffolder.plan(SPEC, DEMO_COLUMNS, "DATA-1", "Lifetime value"))
     return root

@@ -27,6 +27,7 @@ from martflow.project_scaffold.scaffolder import ProjectScaffolder
 from martflow.project_scaffold.synthetic import TABLES
 from tests.java_runtime import ensure_java
 from tests.scaffold.scaffold_support import MULTI_GRAIN_SPEC, ORDERS
+from tests.scaffold_tools import TOOLS
 from tests.tableau.conftest import read_hyper
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("spark")]
@@ -138,7 +139,9 @@ def test_a_partitioned_mart_is_partitioned_on_disk(
 ) -> None:
     root = spark_demo[0]
     columns = DbtWarehouse(worker, root, {"shop": "raw"}).columns([ORDERS])
-    scaffolder = ProjectScaffolder(root, source_schemas={"shop": "raw"}, dialect="sparksql")
+    scaffolder = ProjectScaffolder(
+        root, source_schemas={"shop": "raw"}, dialect="sparksql", **TOOLS
+    )
     plan = scaffolder.plan(DAILY, columns, "DEMO-9", "Daily orders")
     assert plan.warnings == ()
     scaffolder.apply(plan)

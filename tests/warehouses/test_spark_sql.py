@@ -25,6 +25,7 @@ from tests.scaffold.scaffold_support import (
     lint,
     run_dbt,
 )
+from tests.scaffold_tools import TOOLS
 
 DAILY = replace(MULTI_GRAIN_SPEC, partition_by=(ColumnRef("orders", "order_date"),))
 SPARK_PROFILE = """demo:
@@ -52,7 +53,9 @@ def sqlfluff_project(root: Path, dialect: str) -> Path:
 def scaffold(root: Path, dialect: str, *specs: object) -> list[str]:
     warnings: list[str] = []
     for spec in specs:
-        scaffolder = ProjectScaffolder(root, source_schemas={"shop": "raw"}, dialect=dialect)
+        scaffolder = ProjectScaffolder(
+            root, source_schemas={"shop": "raw"}, dialect=dialect, **TOOLS
+        )
         plan = scaffolder.plan(spec, DEMO_COLUMNS, "DATA-9", "Daily orders")  # type: ignore[arg-type]
         scaffolder.apply(plan)
         warnings += plan.warnings

@@ -9,7 +9,7 @@ import click
 
 from martflow.commands.common import CliState, martflow_command, output
 from martflow.commands.render import status_document, status_text
-from martflow.context import AppContext
+from martflow.context import AppContext, template_renderer
 from martflow.core.models import StepState
 from martflow.errors import ExitCode
 
@@ -28,7 +28,9 @@ def run_demo(
     from martflow.project_scaffold.demo import DEMO_TICKETS, prepare_repo
 
     started = time.monotonic()
-    root, created = prepare_repo(directory, rows, seed, warehouse, el=el)
+    root, created = prepare_repo(
+        directory, rows, seed, warehouse, el=el, renderer=template_renderer()
+    )
     click.echo(f"{'created' if created else 'reusing'} demo repo {root}", err=True)
     context = AppContext.load(root / "config.toml", on_event=state.render_event)
     state.use(context)

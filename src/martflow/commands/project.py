@@ -59,9 +59,15 @@ def init(
         return
     if project_dir or dry_run:
         raise UsageError(f"{'--project-dir' if project_dir else '--dry-run'} goes with --existing")
+    from martflow.context import template_renderer
     from martflow.project_scaffold.init import init_repo
 
-    root = init_repo(directory, project_name=project_name, tracker_project=tracker_project)
+    root = init_repo(
+        directory,
+        project_name=project_name,
+        tracker_project=tracker_project,
+        renderer=template_renderer(),
+    )
     hint = f"next: cd {directory} && {martflow_command()} doctor"
     output(state, {"path": str(root)}, f"created {root}\n{hint}")
 

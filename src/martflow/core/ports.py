@@ -22,6 +22,7 @@ from martflow.core.models import (
     TicketSpec,
 )
 from martflow.core.project import ProjectIndex, Relation
+from martflow.core.quoting import IdentifierPolicy
 
 TransitionResult = Literal["moved", "already", "unreachable"]
 
@@ -182,6 +183,39 @@ class Scaffolder(Protocol):
 
         Raises ScaffoldError if the plan has conflicts (files martflow did not create).
         """
+        ...
+
+
+class SqlDialects(Protocol):
+    """A lint dialect's rules for bare identifiers (sqlfluff's, behind this port)."""
+
+    def preload(self, dialect: str) -> None:
+        """Start loading ``dialect``'s rules in the background (returns at once)."""
+        ...
+
+    def identifier_policy(self, dialect: str) -> IdentifierPolicy:
+        """Which names ``dialect`` cannot write bare. ScaffoldError: an unknown dialect."""
+        ...
+
+
+class TemplateRenderer(Protocol):
+    """Renders a cookiecutter template folder (cookiecutter's engine, behind this port).
+
+    No template hook ever runs; a template's Jinja error is a ScaffoldError naming the
+    template file and line.
+    """
+
+    def preload(self) -> None:
+        """Start loading the engine in the background (returns at once)."""
+        ...
+
+    def render_folder(self, template: Path, values: Mapping[str, object], output: Path) -> None:
+        """Render ``template``'s tree, its variables set to ``values``, into ``output``."""
+        ...
+
+    def render_repo(self, template: Path, values: Mapping[str, str], staging: Path) -> Path:
+        """Render the repo template under ``staging`` (no user cookiecutter config read);
+        returns the rendered folder."""
         ...
 
 

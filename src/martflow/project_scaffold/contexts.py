@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 from martflow.core.models import ColumnRef
 from martflow.core.naming import intermediate_model, surrogate_key
+from martflow.core.quoting import IdentifierPolicy, is_plain
 from martflow.errors import ScaffoldError
 from martflow.project_scaffold.blueprint import Blueprint
-from martflow.project_scaffold.identifiers import IdentifierPolicy, is_plain
 from martflow.project_scaffold.naming import adapter_quoted, validate_identifier
 from martflow.project_scaffold.staging import StagedTable
 

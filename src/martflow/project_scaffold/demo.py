@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from martflow.core.ports import TemplateRenderer
 from martflow.errors import UsageError
 from martflow.project_scaffold.atomic import atomic_write_text
 from martflow.project_scaffold.spark_local import check_runtime, session_output
@@ -97,6 +98,8 @@ def prepare_repo(
     warehouse: str = "duckdb",
     environ: Mapping[str, str] = os.environ,
     el: str = "",
+    *,
+    renderer: TemplateRenderer,
 ) -> tuple[Path, bool]:
     """Create the demo repo and its warehouse if missing; returns (root, created).
 
@@ -115,7 +118,8 @@ def prepare_repo(
     root = target.expanduser().absolute()
     created = False
     if not root.exists() or not any(root.iterdir()):
-        init_repo(root, tracker_project="DEMO", dialect=DIALECTS.get(warehouse, warehouse))
+        dialect = DIALECTS.get(warehouse, warehouse)
+        init_repo(root, tracker_project="DEMO", dialect=dialect, renderer=renderer)
         if pg is not None:
             _use_postgres(root, pg)
         if warehouse == "spark":

@@ -10,7 +10,8 @@ import tempfile
 from pathlib import Path
 
 from martflow.core.naming import is_project_name
-from martflow.errors import GitError, ScaffoldError, UsageError
+from martflow.core.ports import TemplateRenderer
+from martflow.errors import GitError, UsageError
 from martflow.project_scaffold.lint_library import write_library
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "repo"
@@ -39,6 +40,7 @@ def init_repo(
     project_name: str | None = None,
     tracker_project: str = "DEMO",
     dialect: str = "duckdb",
+    renderer: TemplateRenderer,
 ) -> Path:
     """Create a new analytics repo at ``target`` with one commit on ``main``.
 
@@ -50,6 +52,7 @@ def init_repo(
         project_name: the dbt project name; default: the folder name as an identifier.
         tracker_project: the tracker's project key, e.g. ``DEMO``.
         dialect: the sqlfluff dialect for ``.sqlfluff`` and ``[lint]``.
+        renderer: the template engine (cookiecutter, from the composition root).
 
     Returns:
         The absolute path of the new repo.
@@ -67,7 +70,7 @@ def init_repo(
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.martflow-init-", dir=target.parent))
     try:
-        rendered = _render(context, staging)
+        rendered = renderer.render_repo(TEMPLATE_DIR, context, staging)
         _add_shipped_files(rendered, context["dialect"])
         _git_first_commit(rendered)
         try:
@@ -128,32 +131,6 @@ def _check_target(target: Path) -> None:
         raise UsageError(f"{target}: exists and is not a folder")
     if target.is_dir() and any(target.iterdir()):
         raise UsageError(f"{target}: folder is not empty; init needs a new or empty folder")
-
-
-def _render(context: dict[str, str], staging: Path) -> Path:
-    """Render the template under ``staging`` and return the rendered repo folder."""
-    from cookiecutter.exceptions import CookiecutterException  # deferred: only init needs it
-    from cookiecutter.main import cookiecutter
-
-    # Our own cookiecutter config: the user's default_context must not leak into the
-    # template, and the replay file goes to staging instead of ~/.cookiecutter_replay.
-    config = staging / "cookiecutter.yaml"
-    config.write_text(
-        f"replay_dir: '{staging / 'replay'}'\ncookiecutters_dir: '{staging / 'cache'}'\n",
-        encoding="utf-8",
-    )
-    try:
-        out = cookiecutter(
-            str(TEMPLATE_DIR),
-            no_input=True,
-            extra_context=context,
-            output_dir=str(staging / "out"),
-            config_file=str(config),
-            accept_hooks=False,
-        )
-    except (CookiecutterException, OSError) as exc:
-        raise ScaffoldError(f"cannot render the repo template: {exc}") from None
-    return Path(out)
 
 
 def _add_shipped_files(repo: Path, dialect: str) -> None:

@@ -1,21 +1,22 @@
-"""Render a cookiecutter template into memory: a temp folder, read back, then removed."""
+"""Render a cookiecutter template into memory: a temp folder, read back, then removed.
+
+The template engine is a ``core.ports.TemplateRenderer`` (cookiecutter, behind the port).
+"""
 
 from __future__ import annotations
 
 import json
 import re
 import tempfile
-import threading
 from importlib import resources
 from pathlib import Path
 
+from martflow.core.ports import TemplateRenderer
 from martflow.errors import ConfigError, ScaffoldError
 from martflow.project_scaffold.contexts import Rendering
 
 TEMPLATE_NAMES = ("staging", "intermediate", "mart")
 
-# cookiecutter chdirs into the template while rendering: one rendering at a time.
-_RENDER_LOCK = threading.Lock()
 MAX_LINE_LENGTH = 100  # the line length of martflow's .sqlfluff
 _PLACEHOLDER = re.compile(r"__MARTFLOW_(?:COLUMN|EXPR)_\d+__")
 # A placeholder the template changed (a filter, a slice) is never filled: refuse the file.
@@ -32,15 +33,6 @@ def template_dir(name: str, override: Path | None) -> Path:
     if override is not None and (override / name / "cookiecutter.json").is_file():
         return override / name
     return builtin_templates() / name
-
-
-def preload_renderer() -> None:
-    """Import cookiecutter and Jinja in a thread (scaffolding waits for dbt meanwhile)."""
-    threading.Thread(target=_import_renderer, daemon=True).start()
-
-
-def _import_renderer() -> None:
-    import cookiecutter.generate  # noqa: F401
 
 
 def check_templates_dir(override: Path, setting: str = "[scaffold] templates_dir") -> list[str]:
@@ -64,23 +56,15 @@ def check_templates_dir(override: Path, setting: str = "[scaffold] templates_dir
     return present
 
 
-def render(rendering: Rendering, templates: Path) -> dict[str, str]:
+def render(rendering: Rendering, templates: Path, renderer: TemplateRenderer) -> dict[str, str]:
     """Render one template; return {path relative to the models folder: text}.
 
     The rendered tree's top folder is the context's ``layer`` (staging, intermediate,
     marts), so the template decides the file names and the scaffolder checks each path.
     """
-    from cookiecutter.generate import generate_files
-
-    defaults = _private_settings(templates)
-    context = {"cookiecutter": {**defaults, **rendering.context}}
-    with _RENDER_LOCK, tempfile.TemporaryDirectory(prefix="martflow-render-") as tmp:
-        try:
-            # No hooks: rendering must not run code, and plan() must not touch the project.
-            generate_files(repo_dir=templates, context=context, output_dir=tmp, accept_hooks=False)
-        except Exception as exc:  # Jinja's errors, and a template's own: {{ 1 / 0 }}
-            why = _why(exc, templates)
-            raise ScaffoldError(f"template {templates} failed to render: {why}") from None
+    values = {**_private_settings(templates), **rendering.context}
+    with tempfile.TemporaryDirectory(prefix="martflow-render-") as tmp:
+        renderer.render_folder(templates, values, Path(tmp))
         out = Path(tmp)
         files: dict[str, str] = {}
         for path in sorted(p for p in out.rglob("*") if p.is_file()):
@@ -93,45 +77,6 @@ def render(rendering: Rendering, templates: Path) -> dict[str, str]:
                 )
             files[rel] = text
     return files
-
-
-def _why(exc: BaseException, templates: Path) -> str:
-    """One line: what went wrong, and in which template file and line."""
-    from jinja2 import TemplateError
-
-    inner = getattr(exc, "error", None)  # cookiecutter keeps Jinja's own error here
-    cause = inner if isinstance(inner, TemplateError) else exc
-    message = getattr(cause, "message", None) or (str(cause).splitlines() or [""])[0]
-    what = f"{type(cause).__name__}: {message}"
-    where = _template_line(cause, templates)
-    return f"{what} ({where})" if where else what
-
-
-def _template_line(exc: BaseException, templates: Path) -> str:
-    """``file, line N`` of the template where ``exc`` happened, if Jinja says."""
-    name, line = getattr(exc, "filename", None) or getattr(exc, "name", None), _syntax_line(exc)
-    tb = exc.__traceback__
-    while tb is not None:  # Jinja adds a frame per template line to the traceback
-        frame_file = tb.tb_frame.f_code.co_filename
-        # cookiecutter renders from inside the template: its files have relative names
-        if not Path(frame_file).is_absolute() or Path(frame_file).is_relative_to(templates):
-            name, line = frame_file, tb.tb_lineno
-        tb = tb.tb_next
-    if not name or not line:
-        return ""
-    path = Path(str(name))
-    if path.is_absolute() and path.is_relative_to(templates):
-        path = path.relative_to(templates)
-    elif not path.is_absolute():
-        found = [p.relative_to(templates) for p in templates.rglob(path.name)]
-        path = found[0] if len(found) == 1 else path
-    return f"{path}, line {line}"
-
-
-def _syntax_line(exc: BaseException) -> int | None:
-    """The line a Jinja syntax error names (None for other errors)."""
-    line = getattr(exc, "lineno", None)
-    return line if isinstance(line, int) else None
 
 
 def _fill(text: str, rendering: Rendering) -> str:

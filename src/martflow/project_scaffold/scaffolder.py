@@ -10,6 +10,7 @@ from pathlib import Path, PurePosixPath
 from martflow.core.inputs import ResolvedInput
 from martflow.core.models import ColumnInfo, PlannedFile, ScaffoldPlan, SourceRef, TicketSpec
 from martflow.core.naming import intermediate_model, is_schema_name
+from martflow.core.ports import SqlDialects, TemplateRenderer
 from martflow.core.project import ProjectIndex, Relation
 from martflow.errors import ScaffoldError, WarehouseError
 from martflow.project_scaffold.atomic import atomic_write_text
@@ -20,7 +21,6 @@ from martflow.project_scaffold.contexts import (
     mart_rendering,
     staging_rendering,
 )
-from martflow.project_scaffold.identifiers import identifier_policy, preload_policy
 from martflow.project_scaffold.manifest import MANIFEST_NAME, load_manifest, save_manifest, sha256
 from martflow.project_scaffold.materialization import incremental_config, partition_config
 from martflow.project_scaffold.naming import validate_identifier
@@ -31,7 +31,7 @@ from martflow.project_scaffold.properties import (
     sources_yaml,
     staging_models_yaml,
 )
-from martflow.project_scaffold.render import preload_renderer, render, template_dir
+from martflow.project_scaffold.render import render, template_dir
 from martflow.project_scaffold.staging import StagedTable, existing_table, stage_table
 
 
@@ -40,6 +40,8 @@ class ProjectScaffolder:
 
     Args:
         project_dir: the dbt project (holds dbt_project.yml).
+        dialects: the lint dialects' identifier rules (sqlfluff's, from the composition root).
+        renderer: the template engine (cookiecutter, from the composition root).
         models_dir: the models folder, relative to the project; nothing is written outside.
         templates_dir: a folder whose ``staging/``, ``intermediate/`` or ``mart/``
             cookiecutter templates replace martflow's own.
@@ -55,6 +57,8 @@ class ProjectScaffolder:
         self,
         project_dir: Path,
         *,
+        dialects: SqlDialects,
+        renderer: TemplateRenderer,
         models_dir: str = "models",
         templates_dir: Path | None = None,
         state_dir: Path | None = None,
@@ -64,6 +68,8 @@ class ProjectScaffolder:
         freshness_hours: tuple[int, int] = (24, 48),
     ) -> None:
         self.project_dir = Path(project_dir).resolve()
+        self.dialects = dialects
+        self.renderer = renderer
         self.models_dir = models_dir.strip("/")
         self.models_root = (self.project_dir / self.models_dir).resolve()
         if self.models_root == self.project_dir or not self.models_root.is_relative_to(
@@ -80,8 +86,8 @@ class ProjectScaffolder:
     def preload(self) -> None:
         """Load the lint dialect's identifier rules and the template engine in the
         background, so they are ready when ``plan`` needs them (dbt starts meanwhile)."""
-        preload_policy(self.dialect)
-        preload_renderer()
+        self.dialects.preload(self.dialect)
+        self.renderer.preload()
 
     @property
     def manifest_path(self) -> Path:
@@ -108,7 +114,7 @@ class ProjectScaffolder:
         Raises:
             ScaffoldError: before anything is written, e.g. a generated model's name is taken.
         """
-        policy = identifier_policy(self.dialect)
+        policy = self.dialects.identifier_policy(self.dialect)
         if not spec.sources:
             raise ScaffoldError("sources: the spec names no source table")
         resolved = {i.ref: i for i in inputs or ()}
@@ -242,7 +248,7 @@ class ProjectScaffolder:
         return schema
 
     def _render(self, name: str, rendering: Rendering) -> dict[str, str]:
-        rendered = render(rendering, template_dir(name, self.templates_dir))
+        rendered = render(rendering, template_dir(name, self.templates_dir), self.renderer)
         return {f"{self.models_dir}/{rel}": text for rel, text in rendered.items()}
 
     def _inside_models(self, path: str) -> Path:

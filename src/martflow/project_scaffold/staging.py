@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 from martflow.core.models import ColumnInfo, SourceRef
 from martflow.core.naming import IDENTIFIER_RE, staging_model
+from martflow.core.quoting import IdentifierPolicy
 from martflow.errors import WarehouseError
 from martflow.project_scaffold.el_metadata import LOADED_AT, LoaderColumns, loader_columns
-from martflow.project_scaffold.identifiers import IdentifierPolicy
 from martflow.project_scaffold.naming import adapter_quote_call, adapter_quoted, column_names
 
 _TEXT_TYPES = ("VARCHAR", "CHAR", "TEXT", "STRING", "CHARACTER", "NVARCHAR", "BPCHAR")

@@ -8,12 +8,18 @@ from typing import Literal, Protocol
 
 from martflow.core.models import ColumnInfo
 from martflow.core.project import DeclaredSource, ProjectIndex, ProjectNode, Relation
-from martflow.services.ports import HasDbt, HasProject, HasScaffolder, HasWarehouse
+from martflow.services.ports import (
+    HasDbt,
+    HasProject,
+    HasScaffolder,
+    HasSqlDialects,
+    HasWarehouse,
+)
 
 CatalogKind = Literal["source", "raw", "seed", "model"]
 
 
-class CatalogPorts(HasProject, HasDbt, HasScaffolder, HasWarehouse, Protocol):
+class CatalogPorts(HasProject, HasDbt, HasScaffolder, HasSqlDialects, HasWarehouse, Protocol):
     """The parsed project, the files martflow owns and the warehouse's tables."""
 
 
@@ -58,7 +64,6 @@ def source_catalog(context: CatalogPorts) -> list[CatalogTable]:
         WarehouseError: a schema is missing or the warehouse cannot be read.
         DbtError: the project does not parse.
     """
-    from martflow.project_scaffold.identifiers import identifier_policy
     from martflow.project_scaffold.naming import column_names
 
     if not (context.project.dbt_project_dir / "dbt_project.yml").is_file():
@@ -66,7 +71,9 @@ def source_catalog(context: CatalogPorts) -> list[CatalogTable]:
     index = context.dbt().project_index()
     owned = context.scaffolder().owned()
     reuse = context.project.config.scaffold.reuse_staging
-    policy = identifier_policy(context.project.config.lint.dialect or "duckdb")
+    policy = context.sql_dialects().identifier_policy(
+        context.project.config.lint.dialect or "duckdb"
+    )
 
     def staged(columns: tuple[ColumnInfo, ...]) -> tuple[CatalogColumn, ...]:
         names = column_names([c.name for c in columns], policy.is_keyword)

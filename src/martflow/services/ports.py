@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from martflow.config import Project
-    from martflow.core.ports import DbtRunner, Repository, Scaffolder, Tracker, Warehouse
+    from martflow.core.ports import (
+        DbtRunner,
+        Repository,
+        Scaffolder,
+        SqlDialects,
+        Tracker,
+        Warehouse,
+    )
     from martflow.core.workflow.engine import Engine
     from martflow.core.workflow.events import EventSink
     from martflow.core.workflow.ledger import Ledger
@@ -61,6 +68,12 @@ class HasScaffolder(Protocol):
     """Plans and writes the dbt models a spec asks for."""
 
     def scaffolder(self) -> Scaffolder: ...
+
+
+class HasSqlDialects(Protocol):
+    """The lint dialects' identifier rules (which names need quoting)."""
+
+    def sql_dialects(self) -> SqlDialects: ...
 
 
 class HasRepository(Protocol):

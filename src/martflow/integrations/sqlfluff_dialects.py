@@ -1,49 +1,27 @@
-"""When a warehouse column name needs quoting, judged by the lint dialect's own rules."""
+"""A sqlfluff dialect's identifier rules, as ``core.ports.SqlDialects`` (RF06's view of them)."""
 
 from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from martflow.core.naming import IDENTIFIER_RE
+from martflow.core.quoting import IdentifierPolicy
 from martflow.errors import ScaffoldError
 
 
-@dataclass(frozen=True)
-class IdentifierPolicy:
-    """The dialect's naked-identifier pattern, reserved words and case folding.
+class SqlfluffDialects:
+    """Implements ``core.ports.SqlDialects``; policies are built once per dialect."""
 
-    It mirrors sqlfluff's RF06 (unnecessary quotes): which names cannot be written bare
-    in the dialect.
-    """
+    def preload(self, dialect: str) -> None:
+        """Start building ``dialect``'s policy in a thread: sqlfluff's dialect takes a while
+        to load, and scaffolding can wait for the dbt worker meanwhile."""
+        preload_policy(dialect)
 
-    dialect: str
-    naked: Callable[[str], bool]
-    reserved: frozenset[str]
-    keywords: frozenset[str]
-    case_insensitive: bool
-    fold_upper: bool
-
-    def needs_quoting(self, name: str) -> bool:
-        """True if ``name`` cannot be written as a bare identifier."""
-        if not self.naked(name) or name.upper() in self.reserved:
-            return True
-        if self.case_insensitive:
-            return False
-        return name != (name.upper() if self.fold_upper else name.lower())
-
-    def is_keyword(self, name: str) -> bool:
-        """True for any reserved or unreserved keyword of the dialect."""
-        return name.upper() in self.keywords
-
-
-def is_plain(sql: str) -> bool:
-    """True if ``sql`` is a lowercase ASCII identifier (safe for any template context)."""
-    return bool(IDENTIFIER_RE.fullmatch(sql))
+    def identifier_policy(self, dialect: str) -> IdentifierPolicy:
+        """The policy for a sqlfluff dialect name (``duckdb``, ``snowflake``...)."""
+        return identifier_policy(dialect)
 
 
 _PRELOADS: dict[str, threading.Thread] = {}
