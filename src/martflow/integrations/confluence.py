@@ -59,16 +59,10 @@ class ConfluencePages:
 
     @classmethod
     def from_settings(
-        cls,
-        url: str,
-        space: str,
-        secrets: SecretStore,
-        *,
-        user: str = "",
-        parent: str = "",
-        timeout: float = 30.0,
+        cls, url: str, space: str, secrets: SecretStore, **options: Any
     ) -> ConfluencePages:
-        """The publisher for ``[confluence]``'s values; ConfigError names what is missing."""
+        """The publisher for ``[confluence]``'s values (``options``: the constructor's user,
+        parent, timeout); ConfigError names what is missing."""
         if not space:
             raise ConfigError("[confluence] url is set but space is empty: name the space key")
         token = secrets.get(TOKEN_ENV)
@@ -76,15 +70,7 @@ class ConfluencePages:
             raise ConfigError(
                 f"[confluence] url is set but {TOKEN_ENV} is not: {secrets.how_to_set(TOKEN_ENV)}"
             )
-        return cls(
-            url,
-            space,
-            token,
-            user=user,
-            parent=parent,
-            timeout=timeout,
-            auth_hint=secrets.how_to_set(TOKEN_ENV),
-        )
+        return cls(url, space, token, auth_hint=secrets.how_to_set(TOKEN_ENV), **options)
 
     # -- the port ------------------------------------------------------------------------
 
