@@ -159,6 +159,12 @@ class ScaffoldConfig(_Section):
     """Source freshness of a table an EL tool landed: warn when its last sync is older."""
     freshness_error_hours: Annotated[int, Above(0)] = 48
     """Source freshness of a table an EL tool landed: error when its last sync is older."""
+    pii: Literal["hash", "mask", "drop"] = "hash"
+    """What staging does with a personal-data column (spec `pii`, or `meta: {pii: true}`):
+    `hash` (salted with MARTFLOW_PII_SALT), `mask` its letters and digits, or `drop` it."""
+    clean: bool = True
+    """Generate cleaning from a profile of the data: text flags become booleans,
+    low-cardinality categories are trimmed and lower-cased (a spec's `clean` switches it)."""
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,7 @@ class AppContext:
         # only the publish step would read is already known when the commit is checked.
         config = self.config
         used = {
+            "MARTFLOW_PII_SALT": config.scaffold.pii == "hash",
             "JIRA_API_TOKEN": config.tracker.kind == "jira",
             "TABLEAU_TOKEN_SECRET": config.tableau.mode == "server",
             "CONFLUENCE_API_TOKEN": bool(config.confluence.url),
@@ -173,9 +174,23 @@ class AppContext:
             return self._dbt
 
     def dbt_env(self) -> dict[str, str]:
-        """The variables ``[dbt] pass_env`` hands to dbt (read as secrets: redacted in logs)."""
+        """The variables ``[dbt] pass_env`` hands to dbt (read as secrets: redacted in logs),
+        and the PII salt as each warehouse's session reads it (see project_scaffold/pii.py)."""
         values = {name: SECRETS.get(name) for name in self.config.dbt.pass_env}
-        return {name: value for name, value in values.items() if value}
+        env = {name: value for name, value in values.items() if value}
+        if self.config.scaffold.pii == "hash":
+            from martflow.project_scaffold.pii import SALT_VARIABLE, salt_environment
+
+            salt = SECRETS.get(SALT_VARIABLE)
+            if salt:
+                env.update(salt_environment(salt, env.get("PGOPTIONS", "")))
+        return env
+
+    def pii_salt_missing(self) -> str:
+        """How to set the PII salt when it is not set; "" when it is."""
+        from martflow.project_scaffold.pii import SALT_VARIABLE
+
+        return "" if SECRETS.get(SALT_VARIABLE) else SECRETS.how_to_set(SALT_VARIABLE)
 
     def warehouse(self) -> Warehouse:
         from martflow.integrations.warehouse import DbtWarehouse
@@ -219,6 +234,7 @@ class AppContext:
         return folder, own, [name for name in TEMPLATE_NAMES if name not in own]
 
     def scaffolder(self) -> Scaffolder:
+        from martflow.project_scaffold.governed import GovernancePolicy
         from martflow.project_scaffold.materialization import mart_config
         from martflow.project_scaffold.scaffolder import ProjectScaffolder
 
@@ -243,6 +259,12 @@ class AppContext:
             freshness_hours=(
                 self.config.scaffold.freshness_warn_hours,
                 self.config.scaffold.freshness_error_hours,
+            ),
+            governance=GovernancePolicy(
+                mode=self.config.scaffold.pii,
+                clean=self.config.scaffold.clean,
+                dialect=dialect,
+                salt_missing=self.pii_salt_missing,
             ),
         )
 

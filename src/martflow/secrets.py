@@ -12,7 +12,12 @@ from martflow.core.safe_text import visible
 from martflow.core.secret_scan import redact_patterns
 
 KEYRING_SERVICE = "martflow"
-SECRET_VARIABLES = ("JIRA_API_TOKEN", "TABLEAU_TOKEN_SECRET", "CONFLUENCE_API_TOKEN")
+SECRET_VARIABLES = (
+    "JIRA_API_TOKEN",
+    "TABLEAU_TOKEN_SECRET",
+    "CONFLUENCE_API_TOKEN",
+    "MARTFLOW_PII_SALT",
+)
 """Every variable martflow reads a secret from (the keyring uses the same names)."""
 _REDACTED = "***"
 _log = logging.getLogger("martflow.secrets")

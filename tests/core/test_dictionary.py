@@ -96,3 +96,29 @@ def test_catalog_decides_the_columns_and_manifest_adds_meaning():
     ]
     assert doc.model_tests == ("dbt_utils.unique_combination_of_columns",)
     assert doc.description == "Orders per customer"
+
+
+def test_pii_columns_say_so_in_the_dictionary():
+    docs = {
+        "model": {
+            "name": "fct_contacts",
+            "columns": {
+                "email": {"description": "Dimension: customers.email.", "pii": "mask"},
+                "phone": {"description": "", "pii": "yes"},
+                "name": {"description": "Personal data (PII, hashed in staging).", "pii": "hash"},
+                "country": {"description": "Dimension.", "pii": ""},
+            },
+        },
+        "catalog": [
+            {"name": n, "data_type": "VARCHAR"} for n in ("email", "phone", "name", "country")
+        ],
+    }
+    doc = from_model_docs(docs, ticket_key="T-1", purpose="Contacts", grain=["email"])
+    described = {c.name: (c.description, c.pii) for c in doc.columns}
+    assert described == {
+        "email": ("Personal data (PII, mask). Dimension: customers.email.", "mask"),
+        "phone": ("Personal data (PII).", "yes"),
+        "name": ("Personal data (PII, hashed in staging).", "hash"),
+        "country": ("Dimension.", ""),
+    }
+    assert "Personal data (PII, mask)" in to_markdown(doc)

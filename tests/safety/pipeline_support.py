@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from martflow.core.models import ColumnInfo, SourceRef, TableInfo
+from martflow.core.models import ColumnInfo, ColumnProfile, SourceRef, TableInfo
 from martflow.core.project import ProjectIndex, Relation
 from martflow.core.secret_scan import SecretScanner
 from martflow.core.workflow.engine import Engine
@@ -46,6 +46,11 @@ class ListedWarehouse:
     ) -> list[tuple[ColumnInfo, ...] | None]:
         by_table = {ref.table: tuple(columns) for ref, columns in DEMO_COLUMNS.items()}
         return [by_table.get(relation.identifier) for relation in relations]
+
+    def profile(
+        self, tables: Sequence[tuple[Relation, Sequence[str]]]
+    ) -> list[dict[str, ColumnProfile]]:
+        return [{} for _ in tables]  # fixed columns, no rows: nothing to clean
 
 
 class NewProject:

@@ -141,7 +141,9 @@ async def test_build_tab_lists_models_then_tests_with_row_counts(demo_context: A
         models, tests = listed[: len(MODELS)], listed[len(MODELS) :]
         assert sorted(row[0] for row in models) == sorted(MODELS)
         assert {(row[1], row[2]) for row in models} == {("model", "success")}
-        assert len(tests) == 4
+        # Grain (2), relationships (2), and accepted_values on the three categories the
+        # scaffold's profile found (orders.status, customers.country, payments.payment_method).
+        assert len(tests) == 7
         assert {(row[1], row[2], row[4]) for row in tests} == {("test", "pass", "")}
         assert all(float(row[3]) >= 0 for row in listed)
         # Each model's rows, checked against what dbt shows of the built relation.
@@ -151,7 +153,7 @@ async def test_build_tab_lists_models_then_tests_with_row_counts(demo_context: A
             assert shown_rows == f"{len(data):,}", name
         mart_rows = int(table.get_row(f"model.{MART}")[4].plain.replace(",", ""))
         summary = text(screen.query_one("#build-summary", Static))
-        assert summary == f"5 models built, 4/4 tests passed; {MART} has {mart_rows:,} rows"
+        assert summary == f"5 models built, 7/7 tests passed; {MART} has {mart_rows:,} rows"
         assert not any(
             cell.style for row in range(table.row_count) for cell in table.get_row_at(row)
         )
@@ -218,7 +220,7 @@ async def test_ui_stays_responsive_during_a_build_and_x_cancels_it(demo_context:
         mart.write_text(fast)
         await run(pilot, screen, ["build"])
         assert steps.states["build"] is StepState.SUCCEEDED
-        assert screen.query_one("#build-table", DataTable).row_count == 9
+        assert screen.query_one("#build-table", DataTable).row_count == 12  # 5 models, 7 tests
 
 
 def test_failing_nodes_are_red_and_cells_are_not_markup() -> None:

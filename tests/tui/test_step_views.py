@@ -81,6 +81,10 @@ async def test_scaffold_preview_commit_and_publish_views(demo_context):
         await enter_on_step(app, pilot, "scaffold")
         dialog = app.screen
         assert isinstance(dialog, ScaffoldPreviewDialog) and dialog.plan is not None
+        # Governed staging from the profile of the demo's data: categories normalized.
+        summary = str(dialog.query_one("#scaffold-summary", Static).content)
+        assert "Staging: " in summary
+        assert "orders.status: category, trimmed and lower-cased" in summary
         table = dialog.query_one("#scaffold-files", DataTable)
         rows = [table.get_row_at(i) for i in range(table.row_count)]
         paths = [path for _action, path in rows]

@@ -122,12 +122,14 @@ def _scaffold_dry_run(state: CliState, key: str, spec_file: Path | None, force: 
     data = {
         "key": key,
         "files": [{"path": f.path, "action": f.action, "diff": f.diff} for f in plan.files],
+        "governance": list(plan.governance),
     }
 
     def human() -> str:
         lines = [f"{f.action:<9} {f.path}" for f in plan.files]
+        governed = ["", "governed staging:", *(f"  {n}" for n in plan.governance)]
         diffs = [f.diff for f in plan.files if f.diff]
-        return "\n".join([*lines, "", *diffs]).rstrip()
+        return "\n".join([*lines, *(governed if plan.governance else []), "", *diffs]).rstrip()
 
     output(state, data, human)
     if any(f.action == "conflict" for f in plan.files):

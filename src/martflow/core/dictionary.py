@@ -30,6 +30,8 @@ class DictionaryColumn:
     data_type: str
     description: str = ""
     tests: tuple[str, ...] = ()
+    pii: str = ""
+    """Personal data: how staging treats it (``hash``, ``mask``; ``yes`` when unsaid)."""
 
 
 @dataclass(frozen=True)
@@ -113,12 +115,14 @@ def from_model_docs(
         name = str(entry["name"])
         known = documented.get(name.lower(), {})
         declared_type = str(known.get("data_type") or "")
+        pii = str(known.get("pii") or "")
         columns.append(
             DictionaryColumn(
                 name=name,
                 data_type=str(entry.get("data_type") or declared_type),
-                description=str(known.get("description") or ""),
+                description=_with_pii(str(known.get("description") or ""), pii),
                 tests=tuple(sorted(set(tests.get(name.lower(), [])))),
+                pii=pii,
             )
         )
     description = str(model.get("description") or "")
@@ -143,6 +147,14 @@ def from_model_docs(
         # The scaffolded description is "KEY: summary": the purpose again, said once.
         description="" if _restates(description, purpose, ticket_key) else description,
     )
+
+
+def _with_pii(description: str, pii: str) -> str:
+    """A PII column's description, saying so first (once)."""
+    if not pii or "(PII" in description:
+        return description
+    how = "" if pii == "yes" else f", {pii}"
+    return f"Personal data (PII{how}). {description}".strip()
 
 
 def _restates(description: str, purpose: str, key: str) -> bool:

@@ -161,6 +161,12 @@ class TicketSpec:
     time: TimeGrain | None = None
     partition_by: tuple[ColumnRef, ...] = ()
     """Mart columns the warehouse lays the table out by (Spark/BigQuery partitions, ...)."""
+    pii: tuple[ColumnRef, ...] = ()
+    """Input columns holding personal data: staging hashes, masks or drops them."""
+    unclean: tuple[ColumnRef, ...] = ()
+    """Input columns staging passes through as they are (``clean: {t.c: false}``)."""
+    clean: bool = True
+    """False (``clean: false``): no flag or category cleaning on any column."""
 
     @property
     def mart_model(self) -> str:
@@ -190,6 +196,12 @@ class TicketSpec:
         }
         if self.partition_by:
             shape["partition_by"] = [str(c) for c in self.partition_by]
+        if self.pii:
+            shape["pii"] = [str(c) for c in self.pii]
+        if not self.clean:
+            shape["clean"] = False
+        elif self.unclean:
+            shape["clean"] = {str(c): False for c in self.unclean}
         return shape
 
 
@@ -269,6 +281,27 @@ class ColumnInfo:
 
     name: str
     data_type: str
+
+
+PROFILE_SAMPLE = 10_000
+"""Rows of a raw table scaffolding profiles (its first ones): big tables are never scanned."""
+MAX_CATEGORIES = 20
+"""The most distinct values a text column may have to be a category."""
+
+
+@dataclass(frozen=True)
+class ColumnProfile:
+    """A text column's normalized values in the sample (a bounded number of them).
+
+    Attributes:
+        values: ``(lower(trim(value)), rows)`` pairs, nulls left out.
+        rows: rows in the sample.
+        sampled: True when the table has more rows than the sample read.
+    """
+
+    values: tuple[tuple[str, int], ...] = ()
+    rows: int = 0
+    sampled: bool = False
 
 
 @dataclass(frozen=True)
@@ -378,6 +411,8 @@ class ScaffoldPlan:
     """The model the joins start from: the grain's input."""
     warnings: tuple[str, ...] = ()
     """Parts of the spec the target warehouse cannot honour (ignored, and said so)."""
+    governance: tuple[str, ...] = ()
+    """What staging does to personal data and profiled columns, one line per column."""
 
     @property
     def changes(self) -> tuple[PlannedFile, ...]:

@@ -12,6 +12,7 @@ from martflow.core.inputs import ResolvedInput
 from martflow.core.models import (
     BuildReport,
     ColumnInfo,
+    ColumnProfile,
     Comment,
     LintReport,
     PublishResult,
@@ -146,6 +147,12 @@ class Warehouse(Protocol):
         """Every table, with its columns, of each schema (of the target's database)."""
         ...
 
+    def profile(
+        self, tables: Sequence[tuple[Relation, Sequence[str]]]
+    ) -> list[dict[str, ColumnProfile]]:
+        """Each relation's named text columns profiled over a sample, one query per table."""
+        ...
+
 
 class Scaffolder(Protocol):
     """Plans and writes the dbt models a spec asks for."""
@@ -164,14 +171,26 @@ class Scaffolder(Protocol):
         *,
         inputs: Sequence[ResolvedInput] | None = None,
         index: ProjectIndex | None = None,
+        profiles: Mapping[SourceRef, Mapping[str, ColumnProfile]] | None = None,
     ) -> ScaffoldPlan:
         """Every file the spec would write, with diffs; writes nothing.
 
         ``columns`` are the real columns of every input; ``inputs`` say where each comes
         from (declared source, existing model...); ``index`` is the parsed project, so a
-        taken model name fails before anything is written. ``summary`` is untrusted
-        ticket text, used only as data.
+        taken model name fails before anything is written; ``profiles`` are the profiles
+        of the columns ``profile_targets`` named. ``summary`` is untrusted ticket text,
+        used only as data.
         """
+        ...
+
+    def profile_targets(
+        self,
+        spec: TicketSpec,
+        columns: Mapping[SourceRef, Sequence[ColumnInfo]],
+        inputs: Sequence[ResolvedInput] | None = None,
+        index: ProjectIndex | None = None,
+    ) -> dict[SourceRef, list[str]]:
+        """Per raw table, the columns (warehouse names) whose profile decides cleaning."""
         ...
 
     def owned(self) -> set[str]:

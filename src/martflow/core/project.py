@@ -41,6 +41,8 @@ class DeclaredSource:
     """The YAML file declaring it, relative to the dbt project."""
     package: str = ""
     columns: tuple[str, ...] = ()
+    pii_columns: tuple[str, ...] = ()
+    """Columns the YAML marks as personal data (``meta: {pii: true}``)."""
 
 
 @dataclass(frozen=True)

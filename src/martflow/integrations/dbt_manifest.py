@@ -27,6 +27,7 @@ def nodes_json(manifest: Any, project_dir: Path) -> dict[str, Any]:
             "path": s.original_file_path,
             "package": s.package_name,
             "columns": list(s.columns),
+            "pii_columns": pii_columns(s.columns),
         }
         for s in manifest.sources.values()
     ]
@@ -53,6 +54,18 @@ def nodes_json(manifest: Any, project_dir: Path) -> dict[str, Any]:
     return {"project": manifest.metadata.project_name or "", "sources": sources, "nodes": nodes}
 
 
+def pii_columns(columns: dict[str, Any]) -> list[str]:
+    """The columns whose ``meta`` (or ``config.meta``) says ``pii: true``."""
+    marked = []
+    for name, column in columns.items():
+        meta = dict(getattr(column, "meta", None) or {})
+        config = getattr(column, "config", None)
+        meta.update(getattr(config, "meta", None) or {})
+        if meta.get("pii") is True:
+            marked.append(str(name))
+    return marked
+
+
 def seed_header(path: Path) -> list[str]:
     """The column names of a seed CSV (its first row); empty when unreadable."""
     try:
@@ -77,6 +90,7 @@ def project_index(data: dict[str, Any]) -> ProjectIndex:
                 path=s["path"],
                 package=s["package"],
                 columns=tuple(s["columns"]),
+                pii_columns=tuple(s.get("pii_columns", ())),
             )
             for s in data.get("sources", [])
         ),

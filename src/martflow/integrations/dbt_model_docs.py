@@ -32,12 +32,26 @@ def model_docs_json(manifest: Any, model: str, root_package: str) -> dict[str, A
         "description": node.description or "",
         "relation": _relation(node.schema, node.alias or node.name),
         "columns": {
-            name: {"description": c.description or "", "data_type": c.data_type or ""}
+            name: {
+                "description": c.description or "",
+                "data_type": c.data_type or "",
+                "pii": _pii(c),
+            }
             for name, c in node.columns.items()
         },
         "tests": _tests(manifest, node.unique_id),
         "lineage": _lineage(manifest, node.unique_id),
     }
+
+
+def _pii(column: Any) -> str:
+    """How a column marked ``meta: {pii: true}`` is treated ("hash", ...; "yes" if unsaid)."""
+    meta = dict(getattr(column, "meta", None) or {})
+    meta.update(getattr(getattr(column, "config", None), "meta", None) or {})
+    if meta.get("pii") is not True:
+        return ""
+    treatment = meta.get("pii_treatment")
+    return str(treatment) if isinstance(treatment, str) and treatment else "yes"
 
 
 def _tests(manifest: Any, unique_id: str) -> list[dict[str, str]]:

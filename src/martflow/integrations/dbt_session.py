@@ -241,6 +241,17 @@ class DbtSession:
             return {"entries": _reading(reads.source_columns, adapter, request["relations"])}
         if op == "schema_tables":
             return {"entries": _reading(reads.schema_tables, adapter, request["schemas"])}
+        if op == "profile":
+            from martflow.integrations.adapter_profile import profile_tables
+
+            entries = _reading(
+                profile_tables,
+                adapter,
+                request["tables"],
+                int(request["sample"]),
+                int(request["max_values"]),
+            )
+            return {"entries": entries}
         if op == "ping":
             return dict(_reading(reads.ping, adapter))
         if op == "connection":

@@ -46,7 +46,16 @@ def sanitize_sys_path(project_dir: Path) -> None:
 
 
 READ_OPS = frozenset(
-    {"columns", "source_columns", "schema_tables", "ping", "stream", "connection", "model_docs"}
+    {
+        "columns",
+        "source_columns",
+        "schema_tables",
+        "profile",
+        "ping",
+        "stream",
+        "connection",
+        "model_docs",
+    }
 )
 """Requests answered through the adapter rather than a dbt command."""
 

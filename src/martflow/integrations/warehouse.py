@@ -7,7 +7,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from martflow.core.models import ColumnInfo, SourceRef, TableInfo
+from martflow.core.models import (
+    MAX_CATEGORIES,
+    PROFILE_SAMPLE,
+    ColumnInfo,
+    ColumnProfile,
+    SourceRef,
+    TableInfo,
+)
 from martflow.core.naming import MAX_SCHEMA_NAME, is_schema_name
 from martflow.core.project import Relation
 from martflow.errors import DbtError, WarehouseError
@@ -102,6 +109,40 @@ class DbtWarehouse:
         except DbtError as exc:
             raise WarehouseError(f"could not read columns: {exc}") from exc
         return [_columns(entry["columns"]) if entry.get("found") else None for entry in found]
+
+    def profile(
+        self,
+        tables: Sequence[tuple[Relation, Sequence[str]]],
+        sample: int = PROFILE_SAMPLE,
+        max_values: int = MAX_CATEGORIES,
+    ) -> list[dict[str, ColumnProfile]]:
+        """Each relation's named columns profiled (distinct ``lower(trim(value))`` with counts,
+        at most ``max_values + 1``) over its first ``sample`` rows: one query per table, all
+        in one request to the dbt worker."""
+        if not tables:
+            return []
+        wanted = [
+            {"database": r.database, "schema": r.schema, "table": r.identifier, "columns": list(c)}
+            for r, c in tables
+        ]
+        try:
+            entries = self.runner.request(
+                "profile", tables=wanted, sample=sample, max_values=max_values
+            )["entries"]
+        except DbtError as exc:
+            raise WarehouseError(f"could not profile the source tables: {exc}") from exc
+        profiles = []
+        for (_, columns), entry in zip(tables, entries, strict=True):
+            rows = int(entry["rows"])
+            profiles.append(
+                {
+                    name: ColumnProfile(
+                        tuple((str(v), int(n)) for v, n in values), rows, rows >= sample
+                    )
+                    for name, values in zip(columns, entry["values"], strict=True)
+                }
+            )
+        return profiles
 
     def schema_tables(self, schemas: Sequence[str]) -> dict[str, list[tuple[str, Columns]]]:
         """Every table of each schema, with its columns, in one request to the dbt worker.

@@ -58,6 +58,10 @@ def staging_rendering(table: StagedTable) -> Rendering:
         marker = placeholder(len(table.columns))
         replacements[marker] = adapter_quoted(table.loader.deleted)
         soft_delete = {"source": marker, "kind": table.loader.deleted_kind}
+    salt = ""
+    if table.salt:
+        salt = placeholder(0, "SALT")
+        replacements[salt] = table.salt
     context: Context = {
         "layer": "staging",
         "source": table.ref.source,
@@ -65,6 +69,7 @@ def staging_rendering(table: StagedTable) -> Rendering:
         "model": table.model,
         "columns": columns,
         "soft_delete": soft_delete,
+        "salt": salt,
     }
     return Rendering("staging", context, replacements, noqa)
 

@@ -23,8 +23,10 @@ from martflow.core.models import ColumnRef
 from martflow.core.naming import surrogate_key
 from martflow.errors import ScaffoldError
 from martflow.project_scaffold.blueprint import Blueprint
+from martflow.project_scaffold.cleaning import Cleaning, accepted_values
 from martflow.project_scaffold.el_metadata import LOADED_AT
 from martflow.project_scaffold.naming import dbt_escape
+from martflow.project_scaffold.pii import treatment_note
 from martflow.project_scaffold.staging import StagedTable
 from martflow.project_scaffold.yaml_comments import append_keeping_comments
 
@@ -119,15 +121,22 @@ def staging_models_yaml(
             description = f'Source column "{column.raw}".'
             if column.name == LOADED_AT:
                 description = f'When {table.loader.loader} synced the row ("{column.raw}").'
+            description += cleaning_note(column.cleaning)
+            if column.pii:
+                description = treatment_note(column.pii, column.raw)
             entry: dict[str, object] = {
                 "name": column.name,
                 "description": dbt_escape(description),
             }
+            if column.pii:
+                entry["meta"] = pii_meta(column.pii)
             tests = [
                 _relationship(models[one.table], one.column)
                 for many, one in relationships
                 if many.table == table.ref.table and many.column == column.name
             ]
+            if column.cleaning.kind == "category" and column.cleaning.testable:
+                tests.append(_accepted_values(column.cleaning))
             if tests:
                 entry["data_tests"] = tests
             columns.append(entry)
@@ -146,6 +155,8 @@ def _staging_description(table: StagedTable) -> str:
         f"{table.ref.name} with columns renamed to snake_case, text dates cast, "
         "and exact duplicate rows removed"
     )
+    if table.dropped_pii:
+        text += "; personal-data columns left out: " + ", ".join(table.dropped_pii)
     loader = table.loader
     if loader.deleted:
         text += f"; rows {loader.loader} marks as deleted ({loader.deleted}) are dropped"
@@ -174,6 +185,7 @@ def mart_models_yaml(
     for ref in spec.dimensions:
         if blueprint.alias(ref) not in grain:
             columns.append(_column(blueprint.alias(ref), f"Dimension: {ref}."))
+    _mark_pii(blueprint, columns)
     for measure in spec.measures:
         text = f"Measure: {measure.expr}."
         if measure.rolling and spec.time is not None:
@@ -196,6 +208,42 @@ def mart_models_yaml(
         model["config"] = dict(config)  # config.toml's own values: dbt may render them
     model["columns"] = columns
     return _dump({"version": 2, "models": [model]})
+
+
+def pii_meta(mode: str) -> dict[str, object]:
+    """The ``meta`` of a personal-data column: what the data dictionary shows."""
+    return {"pii": True, "pii_treatment": mode}
+
+
+def cleaning_note(cleaning: Cleaning) -> str:
+    """What a cleaned column's description adds."""
+    if cleaning.kind == "flag":
+        return " Text flag read as a boolean."
+    if cleaning.kind == "category":
+        return " Category: trimmed and lower-cased."
+    return ""
+
+
+def _mark_pii(blueprint: Blueprint, columns: list[dict[str, object]]) -> None:
+    """Mart columns taken from a personal-data column carry its meta and a note."""
+    by_name = {c["name"]: c for c in columns}
+    for ref, alias in blueprint.selected:
+        staged = blueprint.table(ref.table).column(ref.column)
+        entry = by_name.get(alias)
+        if staged is None or not staged.pii or entry is None:
+            continue
+        entry["meta"] = pii_meta(staged.pii)
+        note = dbt_escape(f" Personal data (PII, {staged.pii}ed in staging).")
+        entry["description"] = f"{entry['description']}{note}"
+
+
+def _accepted_values(cleaning: Cleaning) -> dict[str, object]:
+    # Values are data: dbt_escape keeps them out of Jinja; doubled quotes keep them text.
+    values = [dbt_escape(v) for v in accepted_values(cleaning)]
+    test: dict[str, object] = {"arguments": {"values": values}}
+    if cleaning.sampled:
+        test["config"] = {"severity": "warn"}  # found in a sample: a new value may be fine
+    return {"accepted_values": test}
 
 
 def grain_key(blueprint: Blueprint) -> str:

@@ -8,7 +8,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from martflow.core.inputs import ResolvedInput
-from martflow.core.models import ColumnInfo, PlannedFile, ScaffoldPlan, SourceRef, TicketSpec
+from martflow.core.models import (
+    ColumnInfo,
+    ColumnProfile,
+    PlannedFile,
+    ScaffoldPlan,
+    SourceRef,
+    TicketSpec,
+)
 from martflow.core.naming import intermediate_model, is_schema_name
 from martflow.core.ports import SqlDialects, TemplateRenderer
 from martflow.core.project import ProjectIndex, Relation
@@ -20,6 +27,14 @@ from martflow.project_scaffold.contexts import (
     intermediate_rendering,
     mart_rendering,
     staging_rendering,
+)
+from martflow.project_scaffold.governed import (
+    GovernancePolicy,
+    govern,
+    notes,
+    pii_columns,
+    profile_targets,
+    refuse_raw_pii,
 )
 from martflow.project_scaffold.manifest import MANIFEST_NAME, load_manifest, save_manifest, sha256
 from martflow.project_scaffold.materialization import incremental_config, partition_config
@@ -51,6 +66,7 @@ class ProjectScaffolder:
         mart_config: dbt ``config`` for the mart's properties (its materialization).
         freshness_hours: (warn, error) hours of the freshness block of a table an EL tool
             landed.
+        governance: what staging does with personal data and profiled columns.
     """
 
     def __init__(
@@ -66,6 +82,7 @@ class ProjectScaffolder:
         dialect: str = "duckdb",
         mart_config: Mapping[str, str] | None = None,
         freshness_hours: tuple[int, int] = (24, 48),
+        governance: GovernancePolicy | None = None,
     ) -> None:
         self.project_dir = Path(project_dir).resolve()
         self.dialects = dialects
@@ -82,6 +99,7 @@ class ProjectScaffolder:
         self.dialect = dialect
         self.mart_config = dict(mart_config or {})
         self.freshness_hours = freshness_hours
+        self.governance = governance or GovernancePolicy(dialect=dialect)
 
     def preload(self) -> None:
         """Load the lint dialect's identifier rules and the template engine in the
@@ -103,33 +121,31 @@ class ProjectScaffolder:
         *,
         inputs: Sequence[ResolvedInput] | None = None,
         index: ProjectIndex | None = None,
+        profiles: Mapping[SourceRef, Mapping[str, ColumnProfile]] | None = None,
     ) -> ScaffoldPlan:
         """Every file the spec would write, with diffs; writes nothing.
 
         ``inputs`` say where each spec input comes from (default: every one is a source
         the project does not declare); ``index`` is the project as parsed, to refuse a
-        model name that exists already. ``summary`` and ``key`` are untrusted: they reach
-        only the mart's YAML description.
+        model name that exists already; ``profiles`` are the profiles of the columns
+        ``profile_targets`` named, by table and warehouse column name. ``summary`` and
+        ``key`` are untrusted: they reach only the mart's YAML description.
 
         Raises:
             ScaffoldError: before anything is written, e.g. a generated model's name is taken.
         """
-        policy = self.dialects.identifier_policy(self.dialect)
         if not spec.sources:
             raise ScaffoldError("sources: the spec names no source table")
-        resolved = {i.ref: i for i in inputs or ()}
         staged = []
-        for ref in spec.sources:
-            item = resolved.get(ref) or ResolvedInput(
-                ref, "source", Relation("", self._schema(ref.source), ref.table)
-            )
-            cols = self._columns(ref, columns)
-            if item.generates_staging:
-                table = stage_table(ref, cols, policy)
-            else:
-                table = existing_table(ref, item.model, cols)
+        marked: dict[str, set[str]] = {}
+        for item, table, pii in self._staged(spec, columns, inputs, index):
+            if table.generated:
+                found = (profiles or {}).get(table.ref, {})
+                table = govern(spec, table, pii, found, self.governance)
             staged.append((item, table))
+            marked[table.ref.table] = pii
         blueprint = build_blueprint(spec, [table for _, table in staged])
+        refuse_raw_pii(blueprint.selected, {t.ref.table: t for _, t in staged}, marked)
         models = {t.ref.table: t.model for _, t in staged}
         contents: dict[str, str] = {}
         merged: set[str] = set()
@@ -149,6 +165,7 @@ class ProjectScaffolder:
             contents[path] = staging_models_yaml(
                 self._read(path), tables, blueprint.relationships, models
             )
+        policy = self.dialects.identifier_policy(self.dialect)
         contents.update(self._render("intermediate", intermediate_rendering(blueprint, policy)))
         contents.update(self._render("mart", mart_rendering(blueprint)))
         mart_yml = f"{self.models_dir}/marts/_{spec.mart}__models.yml"
@@ -171,7 +188,50 @@ class ProjectScaffolder:
             fanout=tuple(_describe_join(step) for step in blueprint.fanout_suspects()),
             base=blueprint.tables[0].model,
             warnings=(warning,) if warning else (),
+            governance=tuple(notes([t for _, t in staged if t.generated])),
         )
+
+    def profile_targets(
+        self,
+        spec: TicketSpec,
+        columns: Mapping[SourceRef, Sequence[ColumnInfo]],
+        inputs: Sequence[ResolvedInput] | None = None,
+        index: ProjectIndex | None = None,
+    ) -> dict[SourceRef, list[str]]:
+        """The text columns (warehouse names) of each generated staging model's raw table
+        whose profile decides their cleaning; none when cleaning is off."""
+        if not self.governance.clean:
+            return {}
+        targets = {}
+        for _, table, pii in self._staged(spec, columns, inputs, index):
+            if table.generated and (names := profile_targets(spec, table, pii)):
+                targets[table.ref] = names
+        return targets
+
+    def _staged(
+        self,
+        spec: TicketSpec,
+        columns: Mapping[SourceRef, Sequence[ColumnInfo]],
+        inputs: Sequence[ResolvedInput] | None,
+        index: ProjectIndex | None,
+    ) -> list[tuple[ResolvedInput, StagedTable, set[str]]]:
+        """Each input, its staged table as the warehouse has it, and its PII columns."""
+        policy = self.dialects.identifier_policy(self.dialect)
+        resolved = {i.ref: i for i in inputs or ()}
+        staged = []
+        for ref in spec.sources:
+            item = resolved.get(ref) or ResolvedInput(
+                ref, "source", Relation("", self._schema(ref.source), ref.table)
+            )
+            cols = self._columns(ref, columns)
+            if item.generates_staging:
+                table = stage_table(ref, cols, policy)
+            else:
+                table = existing_table(ref, item.model, cols)
+            declared = index.source(ref.source, ref.table) if index and ref.source else None
+            marked = declared.pii_columns if declared is not None else ()
+            staged.append((item, table, pii_columns(spec, table, marked)))
+        return staged
 
     def _sources_files(
         self, staged: Sequence[tuple[ResolvedInput, StagedTable]]

@@ -10,6 +10,7 @@ from martflow.core.models import ColumnInfo, SourceRef
 from martflow.core.naming import IDENTIFIER_RE, staging_model
 from martflow.core.quoting import IdentifierPolicy
 from martflow.errors import WarehouseError
+from martflow.project_scaffold.cleaning import Cleaning
 from martflow.project_scaffold.el_metadata import LOADED_AT, LoaderColumns, loader_columns
 from martflow.project_scaffold.naming import adapter_quote_call, adapter_quoted, column_names
 
@@ -30,6 +31,10 @@ class StagedColumn:
         sql: how the select refers to the raw column: ``{{ adapter.quote('...') }}``.
         cast: "" (keep the type), "date" or "timestamp".
         noqa: sqlfluff rule codes the reference trips (none: the quoting is templated).
+        text: the warehouse reports a text type.
+        pii: "hash" or "mask" for a personal-data column (a dropped one is left out).
+        cleaning: the flag or category cleaning its profile called for.
+        governed: the select expression of a PII or cleaned column.
     """
 
     raw: str
@@ -37,11 +42,17 @@ class StagedColumn:
     sql: str
     cast: str
     noqa: str = ""
+    text: bool = False
+    pii: str = ""
+    cleaning: Cleaning = field(default_factory=Cleaning)
+    governed: str = ""
 
     @property
     def expression(self) -> str:
         """What the select list writes before ``as name``: the reference, parsed by
         ``dbt.safe_cast`` (the adapter's cast, ``try_cast`` where it has one) when cast."""
+        if self.governed:
+            return self.governed
         if not self.cast:
             return self.sql
         return (
@@ -66,6 +77,10 @@ class StagedTable:
     columns: tuple[StagedColumn, ...]
     existing: str = ""
     loader: LoaderColumns = field(default_factory=LoaderColumns)
+    dropped_pii: tuple[str, ...] = ()
+    """Personal-data columns left out of the model (``[scaffold] pii = "drop"``)."""
+    salt: str = ""
+    """The SQL reading the session's salt, when a column is hashed (the ``pii_salt`` CTE)."""
 
     @property
     def model(self) -> str:
@@ -81,9 +96,14 @@ class StagedTable:
         return next((c for c in self.columns if c.name == name), None)
 
 
+def is_text(data_type: str) -> bool:
+    """Whether the warehouse's type is a text type."""
+    return data_type.strip().upper().startswith(_TEXT_TYPES)
+
+
 def cast_for(name: str, data_type: str) -> str:
     """The cast a text column gets from its name; other types keep theirs."""
-    if not data_type.strip().upper().startswith(_TEXT_TYPES):
+    if not is_text(data_type):
         return ""
     base = name.rstrip("_")
     if _TIMESTAMP_NAME.search(base):
@@ -114,6 +134,7 @@ def stage_table(
             name=name,
             sql=adapter_quoted(info.name),
             cast=cast_for(name, info.data_type),
+            text=is_text(info.data_type),
         )
         for info, name in zip(data, names, strict=True)
     ]

@@ -6,6 +6,7 @@ from typing import Literal, cast
 
 from martflow.core.models import TicketSpec
 from martflow.core.safe_text import SCRIPT_JOINERS, describe_char, first_hidden
+from martflow.core.spec.governance import governance
 from martflow.core.spec.measures import MeasureChecks
 from martflow.core.spec.messages import _describe, _Problems, _type_reason, _unknown_key
 
@@ -22,6 +23,8 @@ KEYS = (
     "incremental",
     "time",
     "partition_by",
+    "pii",
+    "clean",
 )
 """The keys allowed under ``martflow:``."""
 _LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
@@ -74,6 +77,7 @@ class _Validator(MeasureChecks):
                 "incremental run reads only the changed ones",
             )
         partition_by = self.partition_by(body.get("partition_by"), grain, dimensions)
+        governed = governance(self, body)
         if self.p.items:
             return None
         return TicketSpec(
@@ -88,6 +92,9 @@ class _Validator(MeasureChecks):
             incremental=incremental,
             time=time,
             partition_by=tuple(partition_by),
+            pii=governed.pii,
+            unclean=governed.unclean,
+            clean=governed.clean,
         )
 
     def dashboard(self, value: object) -> str:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
 from martflow.core.inputs import ResolvedInput, input_columns, resolve_inputs
 from martflow.core.models import ScaffoldPlan, TicketSpec
 from martflow.core.ports import DbtRunner, Scaffolder, Warehouse
+from martflow.errors import WarehouseError
 
 
 class ScaffoldSettings(Protocol):
@@ -58,11 +60,27 @@ def plan_scaffold(
         reuse_staging=settings.reuse_staging,
         owned=services.scaffolder().owned(),
     )
-    found = services.warehouse().relation_columns([item.relation for item in inputs])
+    warehouse = services.warehouse()
+    found = warehouse.relation_columns([item.relation for item in inputs])
     columns = input_columns(inputs, found, index)
-    plan = services.scaffolder().plan(
-        spec, columns, key, summary, force, inputs=inputs, index=index
+    scaffolder = services.scaffolder()
+    # The profile decides the cleaning: one query per raw table, bounded to a sample.
+    targets = scaffolder.profile_targets(spec, columns, inputs=inputs, index=index)
+    relations = {item.ref: item.relation for item in inputs}
+    wanted = [(ref, names) for ref, names in targets.items() if ref in relations]
+    warnings: tuple[str, ...] = ()
+    try:
+        measured = warehouse.profile([(relations[ref], names) for ref, names in wanted])
+    except WarehouseError as exc:
+        # Cleaning is an extra: without a profile, staging is generated as before.
+        measured = [{} for _ in wanted]
+        warnings = (f"no cleaning generated: {exc}",)
+    profiles = {ref: found for (ref, _), found in zip(wanted, measured, strict=True)}
+    plan = scaffolder.plan(
+        spec, columns, key, summary, force, inputs=inputs, index=index, profiles=profiles
     )
+    if warnings:
+        plan = replace(plan, warnings=(*plan.warnings, *warnings))
     return plan, inputs
 
 

@@ -29,3 +29,13 @@ def type_string():
 def type_timestamp():
     """A timestamp without time zone."""
     return "timestamp"
+
+
+def concat(fields):
+    """The fields joined with ``||``."""
+    return " || ".join(fields)
+
+
+def hash(field):  # noqa: A001 (dbt's macro name)
+    """As dbt's default: the md5 of the field as text."""
+    return f"md5(cast({field} as {type_string()}))"

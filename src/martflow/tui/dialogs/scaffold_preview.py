@@ -166,8 +166,22 @@ class ScaffoldPreviewDialog(MartflowDialog[ScaffoldOptions | None]):
         self.dismiss(None)
 
 
+MAX_GOVERNANCE_LINES = 6
+
+
 def plan_summary(plan: ScaffoldPlan) -> str:
-    """One line per concern: the counts, then what a conflict or an empty plan means."""
+    """One line per concern: the counts, then what a conflict or an empty plan means, then
+    what governed staging does (PII treated, flags and categories cleaned)."""
+    text = _counts_summary(plan)
+    if plan.governance:
+        shown = list(plan.governance[:MAX_GOVERNANCE_LINES])
+        if len(plan.governance) > MAX_GOVERNANCE_LINES:
+            shown.append(f"... and {len(plan.governance) - MAX_GOVERNANCE_LINES} more")
+        text += "\nStaging: " + "\n         ".join(visible(line) for line in shown)
+    return text
+
+
+def _counts_summary(plan: ScaffoldPlan) -> str:
     counts: Counter[str] = Counter(f.action for f in plan.files)
     order = ("create", "update", "conflict", "unchanged")
     line = f"{len(plan.files)} files: " + ", ".join(f"{counts[a]} {a}" for a in order if counts[a])

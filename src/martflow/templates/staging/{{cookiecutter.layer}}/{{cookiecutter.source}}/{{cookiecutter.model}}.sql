@@ -3,6 +3,16 @@ with source as (
     select * from {{ '{{' }} source('{{ cookiecutter.source }}', '{{ cookiecutter.table }}') {{ '}}' }}
 
 ),
+{%- if cookiecutter.salt %}
+
+pii_salt as (
+
+    -- The salt is a session setting (never in this file): see martflow's docs/pii.md.
+    select
+        {{ cookiecutter.salt }} as salt
+
+),
+{%- endif %}
 
 renamed as (
 
