@@ -25,6 +25,7 @@ from tests.scaffold.scaffold_support import (
     make_project,
     run_dbt,
 )
+from tests.scaffold_tools import TOOLS
 
 PEOPLE = SourceRef("shop", "people")
 HOSTILE = "{{ env_var('HOME') }}"
@@ -75,6 +76,7 @@ def scaffold_and_build(root: Path, the_spec: TicketSpec, mode: str) -> tuple[Pat
         project,
         source_schemas={"shop": "raw"},
         governance=GovernancePolicy(mode=mode),
+        **TOOLS,
     )
     targets = scaffolder.profile_targets(the_spec, columns)
     assert targets == {PEOPLE: ["Segment", "Active", "Opt In", "Nick"]}  # not PII, not Status
@@ -149,7 +151,9 @@ def test_hash_without_a_salt_is_refused_before_anything_is_written(tmp_path: Pat
     db = make_project(project)
     create_raw_tables(db, {PEOPLE: COLUMNS}, {PEOPLE: ROWS})
     policy = GovernancePolicy(mode="hash", salt_missing=lambda: "set MARTFLOW_PII_SALT")
-    scaffolder = ProjectScaffolder(project, source_schemas={"shop": "raw"}, governance=policy)
+    scaffolder = ProjectScaffolder(
+        project, source_schemas={"shop": "raw"}, governance=policy, **TOOLS
+    )
     with pytest.raises(ConfigError, match="MARTFLOW_PII_SALT"):
         scaffolder.plan(spec("segment"), introspect(db, [PEOPLE]), "T-1", "people")
     assert not (project / "models").exists()
@@ -209,7 +213,7 @@ def test_columns_the_project_marks_pii_are_treated_without_the_spec_naming_them(
     declared = index.source("shop", "people")
     assert declared is not None and declared.pii_columns == ("Email", "Phone")
     scaffolder = ProjectScaffolder(
-        project, source_schemas={"shop": "raw"}, governance=GovernancePolicy(mode="mask")
+        project, source_schemas={"shop": "raw"}, governance=GovernancePolicy(mode="mask"), **TOOLS
     )
     the_spec = spec("segment", pii=())
     plan = scaffolder.plan(the_spec, introspect(db, [PEOPLE]), "T-1", "people", index=index)
@@ -232,7 +236,7 @@ def test_a_pii_column_of_a_reused_staging_model_is_refused(tmp_path):
             c.__class__(c.name.lower().replace(" ", "_"), c.data_type) for c in columns[PEOPLE]
         ]
     }
-    scaffolder = ProjectScaffolder(project, source_schemas={"shop": "raw"})
+    scaffolder = ProjectScaffolder(project, source_schemas={"shop": "raw"}, **TOOLS)
     with pytest.raises(ScaffoldError, match=r"people\.phone is personal data, and stg_people"):
         scaffolder.plan(spec("segment", "phone"), existing, "T-1", "p", inputs=[reused])
     # Not selected by the spec: nothing raw reaches the mart, so the plan goes ahead.
@@ -245,6 +249,6 @@ def test_a_pii_column_the_table_lacks_is_an_error_not_a_silent_pass(tmp_path):
     project = tmp_path / "p"
     db = make_project(project)
     create_raw_tables(db, {PEOPLE: COLUMNS}, {PEOPLE: ROWS})
-    scaffolder = ProjectScaffolder(project, source_schemas={"shop": "raw"})
+    scaffolder = ProjectScaffolder(project, source_schemas={"shop": "raw"}, **TOOLS)
     with pytest.raises(WarehouseError, match=r"pii: shop\.people has no column 'emial'"):
         scaffolder.plan(spec("segment", pii=("emial",)), introspect(db, [PEOPLE]), "T-1", "p")
