@@ -345,6 +345,8 @@ class LintReport:
     files: int
     violations: tuple[LintViolation, ...] = ()
     fixed: int = 0
+    changed: tuple[str, ...] = ()
+    """Files a fix rewrote (relative to the dbt project), in order."""
 
 
 @dataclass(frozen=True)

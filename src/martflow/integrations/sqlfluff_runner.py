@@ -29,6 +29,18 @@ PARALLEL_FROM = 8
 
 
 @dataclass(frozen=True)
+class SqlfluffOptions:
+    """What a project's lint overrides in its ``.sqlfluff`` (empty: the file's own)."""
+
+    dialect: str | None = None
+    """Overrides the ``.sqlfluff`` dialect when given (else the file's, else duckdb)."""
+    templater: str | None = None
+    """Overrides the ``.sqlfluff`` templater when given (else the file's, else jinja)."""
+    rules: tuple[str, ...] = ()
+    """Rules to run; empty means the ``.sqlfluff`` selection."""
+
+
+@dataclass(frozen=True)
 class LintedFile:
     """What sqlfluff found in one file."""
 
@@ -46,19 +58,15 @@ class SqlfluffRunner:
     def __init__(
         self,
         project_dir: Path,
+        options: SqlfluffOptions,
         *,
-        dialect: str | None = None,
-        templater: str | None = None,
-        rules: Sequence[str] = (),
         processes: int | None = None,
         library_dir: Path | None = None,
     ) -> None:
         self.project_dir = project_dir
         self.library_dir = library_dir or project_dir / ".martflow" / "sqlfluff-libs"
         """Where the dialect's jinja stand-ins go for a project that names no library_path."""
-        self.dialect = dialect
-        self.templater = templater
-        self.rules = tuple(rules)
+        self.options = options
         self.processes = processes
         """Worker processes; None: one per core once there are PARALLEL_FROM files."""
         self.builds = 0
@@ -146,12 +154,12 @@ class SqlfluffRunner:
         clear_config_caches()
         root = str(self.project_dir)
         overrides: dict[str, Any] = {}
-        if self.dialect:
-            overrides["dialect"] = self.dialect
-        if self.templater:
-            overrides["templater"] = self.templater
-        if self.rules:
-            overrides["rules"] = ",".join(self.rules)
+        if self.options.dialect:
+            overrides["dialect"] = self.options.dialect
+        if self.options.templater:
+            overrides["templater"] = self.options.templater
+        if self.options.rules:
+            overrides["rules"] = ",".join(self.options.rules)
         core = load_config_up_to_path(root).get("core", {})
         core = core if isinstance(core, dict) else {}
         for key, default in (("dialect", "duckdb"), ("templater", "jinja")):
