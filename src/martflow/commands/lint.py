@@ -53,7 +53,7 @@ def lint(
     PATH... are files or folders; a single ticket KEY (e.g. DEMO-1) lints the files the
     pipeline wrote for that ticket.
     """
-    from martflow.core.lint_format import render
+    from martflow.core.lint_format import fixed_file_lines, render
     from martflow.errors import UsageError
 
     if (base or changed_lines) and not changed:
@@ -78,24 +78,20 @@ def lint(
         report = linter.lint(_targets(state, paths), fix=fix)
     fmt = fmt or ("json" if (json_flag or state.json) else "human")
     click.echo(render(report, fmt))
+    if report.changed and fmt not in ("human", "json"):
+        # Machine formats keep stdout to themselves: which files a fix rewrote goes to stderr.
+        click.echo("\n".join(fixed_file_lines(report)), err=True)
     if report.violations:
         raise SystemExit(int(ExitCode.PROBLEMS))
 
 
 def _targets(state: CliState, paths: tuple[Path, ...]) -> list[Path]:
     """The files to lint: the paths given, a ticket's files, or the models folder."""
-    from martflow.errors import UsageError
-
     context = state.context()
     if len(paths) == 1 and _TICKET_KEY.fullmatch(str(paths[0])) and not paths[0].exists():
-        given = str(paths[0])
-        # The ledger's spelling (keys are case-insensitive); no tracker call, CI has none.
-        key = next((k for k in context.ledger.tickets() if k.casefold() == given.casefold()), given)
-        files = context.ledger.step(key, "scaffold").artifacts.get("files")
-        sql = [f for f in files if str(f).endswith(".sql")] if isinstance(files, list) else []
-        if not sql:
-            raise UsageError(f"{key} has no scaffolded models yet: run `martflow scaffold {key}`")
-        return [context.project.root / str(f) for f in sql]
+        from martflow.services.lint_fix import ticket_models
+
+        return ticket_models(context, str(paths[0]))
     return [p.resolve() for p in paths] or [context.project.models_dir]
 
 

@@ -46,13 +46,26 @@ def _human(report: LintReport, paths: Sequence[str]) -> str:
         summary = f"{_plural(len(report.violations), 'violation')} in {_plural(files, 'file')}"
     else:
         summary = f"All {_plural(report.files, 'file')} clean"
-    if report.fixed:
+    if report.changed:
+        summary += f" ({report.fixed} fixed in {_plural(len(report.changed), 'changed file')})"
+    elif report.fixed:
         summary += f" ({report.fixed} fixed)"
-    return "\n".join([*lines, summary]) + "\n"
+    return "\n".join([*fixed_file_lines(report), *lines, summary]) + "\n"
+
+
+def fixed_file_lines(report: LintReport) -> list[str]:
+    """One ``fixed: PATH`` line per file a fix rewrote."""
+    return [f"fixed: {path}" for path in report.changed]
 
 
 def _json(report: LintReport, paths: Sequence[str]) -> str:
-    document = {"files": report.files, "violations": [v.to_json() for v in report.violations]}
+    document: dict[str, object] = {
+        "files": report.files,
+        "violations": [v.to_json() for v in report.violations],
+    }
+    if report.changed:
+        document["fixed"] = report.fixed
+        document["changed"] = list(report.changed)
     return json.dumps(document, indent=2) + "\n"
 
 

@@ -9,6 +9,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 from martflow.core.dictionary import DictionaryPage, PublishedPage
 from martflow.core.document import Document
 from martflow.core.inputs import ResolvedInput
+from martflow.core.lint_fixes import FileFix
 from martflow.core.models import (
     BuildReport,
     ColumnInfo,
@@ -243,6 +244,14 @@ class Linter(Protocol):
 
     def lint(self, paths: Sequence[Path], fix: bool = False) -> LintReport:
         """Lint (and optionally fix) the given files."""
+        ...
+
+    def preview_fixes(self, paths: Sequence[Path]) -> tuple[FileFix, ...]:
+        """What ``lint(paths, fix=True)`` would rewrite, without writing anything."""
+        ...
+
+    def apply_fixes(self, fixes: Sequence[FileFix]) -> LintReport:
+        """Write previewed fixes atomically (refusing if a file changed since), re-lint."""
         ...
 
 

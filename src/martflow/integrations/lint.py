@@ -64,7 +64,8 @@ class SqlfluffLinter:
         with self._lock:  # one lint at a time: the TUI may ask from two workers
             files = self._select(paths)
             results, misses = self._cached(files, fix)
-            fixed, changed = 0, ()
+            fixed = 0
+            changed: tuple[str, ...] = ()
             if misses:
                 linted, fixed, changed = self._run(misses, fix)
                 results.update(linted)

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from martflow.config import Project
     from martflow.core.ports import (
         DbtRunner,
+        Linter,
         Repository,
         Scaffolder,
         SqlDialects,
@@ -62,6 +63,12 @@ class HasWarehouse(Protocol):
     """Source introspection through the project's dbt adapter."""
 
     def warehouse(self) -> Warehouse: ...
+
+
+class HasLinter(Protocol):
+    """sqlfluff over the project's models."""
+
+    def linter(self) -> Linter: ...
 
 
 class HasScaffolder(Protocol):
