@@ -14,6 +14,7 @@ from martflow.core.models import StepState
 from martflow.tui.app import MartflowApp
 from martflow.tui.dialogs.commit import CommitDialog
 from martflow.tui.dialogs.confirm import ConfirmDialog
+from martflow.tui.dialogs.lint_fix import LintFixDialog
 from martflow.tui.dialogs.error import ErrorDialog
 from martflow.tui.dialogs.help import HelpScreen
 from martflow.tui.keys import DEFAULT_KEYS, bindings_by_id, keymap
@@ -247,7 +248,7 @@ def test_the_written_out_keys_are_the_keys_the_classes_declare() -> None:
         "the error dialog": [ErrorDialog],
         "the keys dialog": [HelpScreen],
         "the commit dialog": [CommitDialog],
-        "a confirmation": [ConfirmDialog],
+        "a confirmation": [ConfirmDialog, LintFixDialog],
     }
     from martflow.tui.dialogs.confirm_publish import ConfirmPublishDialog
     from martflow.tui.dialogs.scaffold_preview import ScaffoldPreviewDialog

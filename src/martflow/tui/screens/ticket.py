@@ -6,6 +6,7 @@ awaited here, in worker methods: a dialog only returns its answer, this screen a
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
@@ -23,6 +24,7 @@ from martflow.services.step_results import record_of
 from martflow.tui.dialogs.commit import CommitDialog
 from martflow.tui.dialogs.confirm import ConfirmDialog
 from martflow.tui.dialogs.confirm_publish import ConfirmPublishDialog
+from martflow.tui.dialogs.lint_fix import LintFixDialog
 from martflow.tui.dialogs.scaffold_preview import ScaffoldPreviewDialog
 from martflow.tui.messages import ErrorRaised, TicketViewLoaded
 from martflow.tui.panels import PANELS
@@ -68,6 +70,7 @@ class TicketScreen(PipelineRuns):
         ScaffoldPreviewDialog,
         CommitDialog,
         ConfirmDialog,
+        LintFixDialog,
     ]
     """Other classes whose bindings are remappable from `[keys]` (dialogs opened from here)."""
 
@@ -269,9 +272,28 @@ class TicketScreen(PipelineRuns):
             self.query_one("#views", TabbedContent).active = f"tab-{PANELS[number - 1].ID}"
 
     def action_lint_fix(self) -> None:
-        """Re-run lint with sqlfluff's fixes, and show the Lint tab."""
-        self.query_one("#views", TabbedContent).active = "tab-lint"
-        self.start_run(["lint"], {"fix": True})
+        """Show the Lint tab and what sqlfluff would fix; Apply writes it and lints again."""
+        if not self.refuse_if_running() and not self.refuse_if_out_of_order(["lint"]):
+            self.query_one("#views", TabbedContent).active = "tab-lint"
+            self.lint_fix_flow()
+
+    @work(exclusive=True, exit_on_error=False, group=FLOW)
+    async def lint_fix_flow(self) -> None:
+        """Preview the fixes in a dialog; nothing is written unless the user applies them."""
+        from martflow.services.lint_fix import preview_ticket_fixes
+
+        context, key = self.martflow.context, self.key
+        self.log_line(f"asking sqlfluff what it would fix in {key}'s models")
+        fixes = await asyncio.to_thread(preview_ticket_fixes, context, key)
+        if not fixes:
+            self.notify("sqlfluff has nothing it can fix in these models.", title=key)
+            return
+        if not await self.app.push_screen_wait(LintFixDialog(key, fixes)):
+            self.notify("Lint fix cancelled: no file was changed.", title=key, timeout=3)
+            return
+        report = await asyncio.to_thread(context.linter().apply_fixes, fixes)
+        self.log_line(f"lint fix: {report.fixed} fixed in {', '.join(report.changed)}")
+        self.start_run(["lint"], {"fix": False})  # records the step on the fixed files
 
     def action_preview_mart(self) -> None:
         """Show the Preview tab and (re)load the mart's first rows and charts."""
