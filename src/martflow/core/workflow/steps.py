@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Protocol
 
 from martflow.core.models import StepOutcome, TicketSpec
@@ -115,6 +116,10 @@ def build_steps(services: Services) -> dict[str, StepFn]:
             return StepOutcome(ok=False, detail="nothing to lint: run the scaffold step first")
         fix = bool(context.options.get("fix", settings.lint_fix))
         report = services.linter().lint(paths, fix=fix)
+        # Fixes the TUI showed and wrote just before (its `f`): counted as this lint's.
+        applied = context.options.get("fixed_before", 0)
+        if isinstance(applied, int) and applied > 0:
+            report = replace(report, fixed=report.fixed + applied)
         return lint_outcome(report)
 
     def build(context: StepContext) -> StepOutcome:

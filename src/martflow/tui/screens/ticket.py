@@ -140,6 +140,10 @@ class TicketScreen(PipelineRuns):
             return "Nothing is running."
         if action == "lint_fix" and states["scaffold"] is not StepState.SUCCEEDED:
             return "Nothing to fix yet: run the scaffold step first."
+        if action == "lint_fix" and states["lint"] is StepState.SUCCEEDED:
+            return "Lint is clean: nothing to fix (Enter on lint lints again)."
+        if action == "preview_mart" and states["build"] is not StepState.SUCCEEDED:
+            return "Nothing to preview yet: run the build step first."
         if action in ("run_next", "run_all") and self.query_one(StepList).next_step is None:
             return "Every step has succeeded."
         return None
@@ -293,7 +297,8 @@ class TicketScreen(PipelineRuns):
             return
         report = await asyncio.to_thread(context.linter().apply_fixes, fixes)
         self.log_line(f"lint fix: {report.fixed} fixed in {', '.join(report.changed)}")
-        self.start_run(["lint"], {"fix": False})  # records the step on the fixed files
+        # The lint step records the result on the fixed files, counting what was fixed.
+        self.start_run(["lint"], {"fix": False, "fixed_before": report.fixed})
 
     def action_preview_mart(self) -> None:
         """Show the Preview tab and (re)load the mart's first rows and charts."""
