@@ -17,6 +17,7 @@ from martflow.core.models import StepState
 from martflow.core.workflow.events import StepProgress
 from martflow.services.step_results import BuiltNode
 from martflow.tui.app import MartflowApp
+from martflow.tui.dialogs.lint_fix import LintFixDialog
 from martflow.tui.messages import PipelineEvent, PipelineFinished
 from martflow.tui.panels.build import cells
 from martflow.tui.screens.ticket import TicketScreen
@@ -109,15 +110,48 @@ async def test_lint_tab_lists_a_violation_and_f_fixes_it(demo_context: AppContex
         assert text(summary) == "1 violation in 1 file"
         assert mart.read_text() != clean
 
+        dirty = mart.read_bytes()
         screen.query_one(StepList).focus()  # f works from anywhere on the ticket screen
-        await pilot.press("f")
+        dialog = await fix_dialog(pilot)
+        # The dialog shows sqlfluff's fix as a diff before anything is written.
+        shown = dialog.query_one("#lint-fix-diff", Static).content.code  # type: ignore[union-attr]
+        assert f"--- a/{MART_FILE}" in shown and "-SELECT" in shown and "+select" in shown
+        await pilot.press("n")  # Cancel
         await settle(pilot)
+        assert app.screen is screen
+        assert mart.read_bytes() == dirty  # byte for byte: nothing written
+        assert demo_context.ledger.step(KEY, "lint").state is StepState.FAILED
+
+        await fix_dialog(pilot)
+        await pilot.press("y")  # Apply
+        await until_idle(pilot, screen)
 
         assert app.screen is screen
         assert table.row_count == 0
         assert text(summary) == "5 files clean, 1 fixed"
         assert mart.read_text() == clean
         assert demo_context.ledger.step(KEY, "lint").state is StepState.SUCCEEDED
+
+
+async def fix_dialog(pilot: Pilot[int]) -> LintFixDialog:
+    """Press f and wait for sqlfluff's answer in the fix dialog."""
+    await pilot.press("f")
+    for _ in range(600):
+        if isinstance(pilot.app.screen, LintFixDialog):
+            break
+        await pilot.pause(0.05)
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, LintFixDialog)
+    return pilot.app.screen
+
+
+async def until_idle(pilot: Pilot[int], screen: TicketScreen) -> None:
+    """Wait for the apply flow and the lint run it starts."""
+    for _ in range(600):
+        await settle(pilot)
+        if not screen.running and not any(w.is_running for w in pilot.app.workers):
+            break
+        await pilot.pause(0.05)
 
 
 @pytest.mark.slow

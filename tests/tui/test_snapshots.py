@@ -27,6 +27,7 @@ from textual.widgets._tabs import Underline
 
 from martflow.config import Config, Project, TableauConfig
 from martflow.context import AppContext
+from martflow.core.lint_fixes import FileFix
 from martflow.core.models import (
     STEP_NAMES,
     BuildReport,
@@ -43,6 +44,7 @@ from martflow.core.workflow.outcomes import build_outcome, lint_outcome
 from martflow.errors import RemoteUnavailableError
 from martflow.project_scaffold.demo import DEMO_TICKETS
 from martflow.tui.app import MartflowApp
+from martflow.tui.dialogs.lint_fix import LintFixDialog
 from martflow.tui.dialogs.scaffold_preview import ScaffoldPreviewDialog
 from martflow.tui.panels.base import TicketPanel
 from martflow.tui.panels.build import BuildPanel
@@ -518,6 +520,31 @@ class TestTicketScreenSnapshots:
 
         assert snap_compare(MartflowApp(filed), terminal_size=size, run_before=run_before)
 
+    def test_lint_fix_dialog_open(self, snap_compare, filed, size):
+        """f after a failed lint: "Fix lint in DEMO-1", "2 files would change (5 findings
+        before). Apply (y) writes them; Cancel (n) writes nothing.", the two paths, then
+        both files' unified diffs (--- a/… +++ b/…, the upper-case lines removed, the
+        lower-case ones added); Apply to 2 files (y) focused and Cancel (n) on screen with
+        the dialog's keys in the footer, even at 80x24."""
+        walked(filed, until="lint")
+        record(filed, "lint", _lint_outcome(LintReport(5, LINT_FINDINGS)))
+
+        async def run_before(pilot: Pilot[int]) -> None:
+            await on_tab("DEMO-1", LintPanel)(pilot)
+            await pilot.app.push_screen(LintFixDialog("DEMO-1", FIXES))
+
+            def shown() -> bool:
+                screen = pilot.app.screen
+                return isinstance(screen, LintFixDialog) and bool(screen.query("#lint-fix-diff"))
+
+            await until(pilot, shown)
+            for screen in pilot.app.screen_stack:  # the ticket screen behind, as it is now
+                screen.refresh(repaint=True)
+            await pilot.pause()
+            await settle(pilot)
+
+        assert snap_compare(MartflowApp(filed), terminal_size=size, run_before=run_before)
+
     def test_ticket_screen_build_running_with_dbt_count(self, snap_compare, filed, size):
         """A build this screen started, mid-run: build shows the spinner's first frame,
         "4 of 9 · 0s"; the Build tab is cleared ("The build step is running…") rather than
@@ -556,6 +583,23 @@ PLAN = ScaffoldPlan(
         ),
     ),
 )
+
+
+FIXES = (
+    FileFix(
+        "models/marts/fct_customer_orders.sql",
+        "SELECT\n    customer_id,\n    COUNT(*) AS order_count\nFROM {{ ref('x') }}\nGROUP BY 1\n",
+        "select\n    customer_id,\n    count(*) as order_count\nfrom {{ ref('x') }}\ngroup by 1\n",
+        violations=4,
+    ),
+    FileFix(
+        "models/staging/shop/stg_shop__orders.sql",
+        "select id,Amount from {{ source('shop', 'orders') }}\n",
+        "select\n    id,\n    amount\nfrom {{ source('shop', 'orders') }}\n",
+        violations=1,
+    ),
+)
+"""What sqlfluff would fix in two of DEMO-1's models."""
 
 
 def pressed(key: str, *keys: str) -> Callable[[Pilot[int]], Awaitable[None]]:

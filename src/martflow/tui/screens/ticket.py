@@ -96,7 +96,11 @@ class TicketScreen(PipelineRuns):
         self.martflow.refresh_outbox_bars()
 
     def on_resize(self, event: events.Resize) -> None:
-        self.set_class(event.size.width < NARROW_SCREEN, "-narrow")
+        narrow = event.size.width < NARROW_SCREEN
+        self.set_class(narrow, "-narrow")
+        # Below 100 columns the palette's hint would push the screen's own keys and `? Keys`
+        # off the footer; ctrl+p still opens it, and the keys dialog says so.
+        self.query_one(Footer).show_command_palette = not narrow
 
     # -- loading ----------------------------------------------------------------------
 
