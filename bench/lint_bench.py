@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
 from harness import BIN, Figure, bench_args, paired, report, wall
+from large_project import git
 
 from martflow.project_scaffold.init import TEMPLATE_DIR
 
@@ -55,17 +55,6 @@ def staging_model(source: str, table: str, index: int) -> str:
         "select * from renamed\n"
     )
     return sql.replace("select * from renamed", "SELECT * FROM renamed") if index % 20 == 0 else sql
-
-
-def git(repo: Path, *args: str) -> None:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "bench",
-        "GIT_AUTHOR_EMAIL": "bench@example.com",
-        "GIT_COMMITTER_NAME": "bench",
-        "GIT_COMMITTER_EMAIL": "bench@example.com",
-    }
-    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, env=env)
 
 
 def build_project(root: Path, models: int) -> list[Path]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import stat
 import subprocess
 import sys
@@ -14,28 +13,11 @@ import pytest
 
 from martflow.errors import LintError
 from martflow.integrations.lint import SqlfluffLinter
+from tests.existing.jaffle import SQLFLUFF as JAFFLE_SQLFLUFF
+from tests.existing.jaffle import git
 
-SQLFLUFF_CONFIG = """\
-[sqlfluff]
-dialect = duckdb
-templater = jinja
-max_line_length = 100
-
-[sqlfluff:templater:jinja]
-apply_dbt_builtins = True
-
-[sqlfluff:rules:capitalisation.keywords]
-capitalisation_policy = lower
-
-[sqlfluff:rules:capitalisation.identifiers]
-extended_capitalisation_policy = lower
-
-[sqlfluff:rules:capitalisation.functions]
-extended_capitalisation_policy = lower
-
-[sqlfluff:rules:capitalisation.literals]
-capitalisation_policy = lower
-"""
+SQLFLUFF_CONFIG = JAFFLE_SQLFLUFF.replace("dialect = ansi", "dialect = duckdb")
+"""The jaffle repo's .sqlfluff (lower-case everything) on DuckDB."""
 
 UPPER_KEYWORDS_CONFIG = SQLFLUFF_CONFIG.replace(
     "capitalisation_policy = lower\n\n[sqlfluff:rules:capitalisation.identifiers]",
@@ -279,15 +261,14 @@ def test_fix_through_the_cache_reports_then_caches_the_fixed_file(project: Path)
     assert warm.sqlfluff_runs == 0
 
 
-def git(repo: Path, *args: str) -> None:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
-    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, env=env)
+def commit_all(repo: Path, message: str, *, init: bool = False) -> None:
+    """Commit every file in ``repo`` (a new repository on ``main`` with ``init``)."""
+    if init:
+        git(repo, "init", "-q", "-b", "main")
+        git(repo, "config", "user.name", "t")
+        git(repo, "config", "user.email", "t@example.com")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
 
 
 def test_lint_changed_lints_exactly_the_branch_changes(project: Path) -> None:
@@ -295,17 +276,14 @@ def test_lint_changed_lints_exactly_the_branch_changes(project: Path) -> None:
     write(project, "models/marts/to_delete.sql", CLEAN_MART)
     write(project, "analyses/adhoc.sql", CLEAN_MART)
     write(project, ".gitignore", "target/\n.martflow/\n")
-    git(project, "init", "-b", "main")
-    git(project, "add", "-A")
-    git(project, "commit", "-m", "main with models")
+    commit_all(project, "main with models", init=True)
     git(project, "checkout", "-b", "feature")
     write(project, "models/marts/fct_orders.sql", CLEAN_MART.replace("select", "SELECT", 1))
     write(project, "models/marts/fct_new.sql", CLEAN_MART)
     write(project, "analyses/adhoc.sql", DIRTY)  # changed, but not a model
     write(project, "models/staging/shop/_shop__models.yml", "version: 2\n")  # not SQL
     (project / "models/marts/to_delete.sql").unlink()
-    git(project, "add", "-A")
-    git(project, "commit", "-m", "branch work")
+    commit_all(project, "branch work")
     write(project, "models/staging/shop/stg_shop__payments.sql", DIRTY)  # untracked
     write(project, "target/compiled.sql", DIRTY)  # ignored by git
 
@@ -320,9 +298,7 @@ def test_lint_changed_lints_exactly_the_branch_changes(project: Path) -> None:
 
 
 def test_lint_changed_with_nothing_changed_lints_nothing(project: Path) -> None:
-    git(project, "init", "-b", "main")
-    git(project, "add", "-A")
-    git(project, "commit", "-m", "init")
+    commit_all(project, "init", init=True)
     linter = SqlfluffLinter(project)
     assert linter.lint_changed().files == 0
     assert linter.sqlfluff_runs == 0
