@@ -362,3 +362,37 @@ def test_only_the_synthetic_loader_imports_duckdb() -> None:
                 importers.add(path.relative_to(src).as_posix())
     loaders = {"synthetic.py", "synthetic_postgres.py", "synthetic_spark.py"}  # the demo's shop
     assert importers == {f"project_scaffold/{loader}" for loader in loaders}
+
+
+NOT_ON_THE_LINT_PATH = [m for m in HEAVY if m != "sqlfluff"] + [
+    "pydantic",
+    "duckdb",
+    "pytest",
+    "_pytest",
+]
+"""What `lint --changed` (a pre-commit hook) must not load: only sqlfluff does the work.
+pytest too: sqlfluff imports it when installed, for its own test helpers only."""
+
+
+def test_lint_changed_loads_sqlfluff_but_no_dbt_pydantic_or_pytest(tmp_path):
+    from tests.existing.jaffle import git
+    from tests.integrations.test_lint import CLEAN_MART, SQLFLUFF_CONFIG
+
+    model = tmp_path / "models" / "fct_orders.sql"
+    model.parent.mkdir()
+    model.write_text(CLEAN_MART)
+    (tmp_path / "dbt_project.yml").write_text("name: shop\nversion: '1.0'\n")
+    (tmp_path / ".sqlfluff").write_text(SQLFLUFF_CONFIG)
+    (tmp_path / "config.toml").write_text("")
+    (tmp_path / ".gitignore").write_text(".martflow/\n")
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "config", "user.name", "t")
+    git(tmp_path, "config", "user.email", "t@example.com")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "main")
+    git(tmp_path, "switch", "-q", "-c", "feature")
+    model.write_text(CLEAN_MART.replace("select", "SELECT", 1))  # one finding
+    run = START_UP_RUN.replace("(0, None)", "(0, 1, None)")  # 1: it found the finding
+    loaded = loaded_after(run.format(args=["lint", "--changed"], env={}), cwd=str(tmp_path))
+    assert "sqlfluff.core.linter" in loaded  # the probe really linted
+    assert not offenders(loaded, NOT_ON_THE_LINT_PATH), offenders(loaded, NOT_ON_THE_LINT_PATH)

@@ -53,6 +53,10 @@ def lint(
     PATH... are files or folders; a single ticket KEY (e.g. DEMO-1) lints the files the
     pipeline wrote for that ticket.
     """
+    if changed:  # a pre-commit hook's lint: sqlfluff loads while the config and git answer
+        from martflow.background_import import SQLFLUFF, SQLFLUFF_SKIPS, start_import
+
+        start_import(SQLFLUFF, skip=SQLFLUFF_SKIPS)
     from martflow.core.lint_format import fixed_file_lines, render
     from martflow.errors import UsageError
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from martflow.core.dictionary import DictionaryPage, PublishedPage
 from martflow.core.document import Document
 from martflow.core.inputs import ResolvedInput
-from martflow.core.lint_fixes import FileFix
 from martflow.core.models import (
     BuildReport,
     ColumnInfo,
@@ -25,6 +24,9 @@ from martflow.core.models import (
 )
 from martflow.core.project import ProjectIndex, Relation
 from martflow.core.quoting import IdentifierPolicy
+
+if TYPE_CHECKING:
+    from martflow.core.lint_fixes import FileFix  # difflib: not for the first frame
 
 TransitionResult = Literal["moved", "already", "unreachable"]
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from martflow.background_import import SQLFLUFF, SQLFLUFF_SKIPS, wait_for_import
 from martflow.errors import LintError
 from martflow.project_scaffold.lint_library import write_library
 
@@ -139,6 +140,7 @@ class SqlfluffRunner:
 
     def _build(self) -> Linter:
         # sqlfluff costs ~0.3 s to import and as much to configure: done once per config.
+        wait_for_import(SQLFLUFF, skip=SQLFLUFF_SKIPS)
         from sqlfluff.core import Linter
 
         linter = Linter(config=self._fluff_config())
