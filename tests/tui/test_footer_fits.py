@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from textual.widgets._footer import FooterKey
 
 from martflow.context import AppContext
 from martflow.core.models import LintReport
-from martflow.core.workflow.steps import _lint_outcome
+from martflow.core.workflow.outcomes import lint_outcome
 from martflow.tui.app import MartflowApp
 from tests.tui.pilot_support import open_ticket
 from tests.tui.test_snapshots import LINT_FINDINGS, filed, record, shop, walked
@@ -17,7 +19,7 @@ __all__ = ["filed", "shop"]  # the fixtures this module borrows
 
 def lint_failed(context: AppContext) -> None:
     walked(context, until="lint")
-    record(context, "lint", _lint_outcome(LintReport(5, LINT_FINDINGS)))
+    record(context, "lint", lint_outcome(LintReport(5, LINT_FINDINGS)))
 
 
 @pytest.mark.parametrize("state", ["lint failed", "built", "nothing run"])
@@ -39,6 +41,6 @@ async def test_every_footer_hint_fits_at_80_columns(filed: AppContext, state: st
             assert "Preview" in shown and "Fix lint" not in shown
         # No hint covers another (the palette's hint is docked right, over the last ones).
         spans = sorted((key.region.x, key.region.right, key.description) for key in keys)
-        for (_, right, name), (left, _, covered) in zip(spans, spans[1:], strict=False):
+        for (_, right, name), (left, _, covered) in pairwise(spans):
             assert right <= left, f"{name!r} overlaps {covered!r}"
         assert spans[-1][1] <= 80

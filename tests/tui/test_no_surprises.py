@@ -14,9 +14,9 @@ from martflow.core.models import StepState
 from martflow.tui.app import MartflowApp
 from martflow.tui.dialogs.commit import CommitDialog
 from martflow.tui.dialogs.confirm import ConfirmDialog
-from martflow.tui.dialogs.lint_fix import LintFixDialog
 from martflow.tui.dialogs.error import ErrorDialog
 from martflow.tui.dialogs.help import HelpScreen
+from martflow.tui.dialogs.lint_fix import LintFixDialog
 from martflow.tui.keys import DEFAULT_KEYS, bindings_by_id, keymap
 from martflow.tui.messages import PipelineFinished
 from martflow.tui.panels import PANELS

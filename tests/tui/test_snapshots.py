@@ -527,7 +527,7 @@ class TestTicketScreenSnapshots:
         lower-case ones added); Apply to 2 files (y) focused and Cancel (n) on screen with
         the dialog's keys in the footer, even at 80x24."""
         walked(filed, until="lint")
-        record(filed, "lint", _lint_outcome(LintReport(5, LINT_FINDINGS)))
+        record(filed, "lint", lint_outcome(LintReport(5, LINT_FINDINGS)))
 
         async def run_before(pilot: Pilot[int]) -> None:
             await on_tab("DEMO-1", LintPanel)(pilot)
