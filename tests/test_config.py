@@ -233,3 +233,19 @@ def test_dbt_pass_env_takes_variable_names_but_never_martflows_secrets(tmp_path)
         path.write_text(f"[dbt]\npass_env = [{bad}]\n")
         with pytest.raises(ConfigError, match=message):
             parse_config(path)
+
+
+def test_quality_rates_are_shares_and_one_means_no_test(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text("[quality]\nmax_null_rate = 1\nnull_rates = { last_name = 0.1 }\n")
+    quality = parse_config(path).quality
+    assert quality.rate_of(quality.max_null_rate) is None
+    assert quality.null_rates == {"last_name": 0.1} and quality.source_freshness is True
+    for bad, message in (
+        ("max_null_rate = 1.5", r"\[quality\] max_null_rate: must be a share from 0 to 1"),
+        ('max_null_rate = "5%"', r"\[quality\] max_null_rate: input should be a valid number"),
+        ("null_rates = { email = -0.1 }", r"\[quality\] null_rates: email: must be a share"),
+    ):
+        path.write_text(f"[quality]\n{bad}\n")
+        with pytest.raises(ConfigError, match=message):
+            parse_config(path)

@@ -58,6 +58,7 @@ FIRST_FRAME_MODULES = {
     "martflow.secrets",
     "martflow.config",
     "martflow.config_schema",
+    "martflow.config_quality",
     "martflow.context",
     "martflow.core",
     "martflow.core.document",

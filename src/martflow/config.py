@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+from martflow.config_quality import QualityConfig
 from martflow.config_schema import (
     EXTRA,
     Above,
@@ -274,6 +275,7 @@ class Config(_Section):
     dbt: DbtConfig = DbtConfig()
     models: ModelsConfig = ModelsConfig()
     scaffold: ScaffoldConfig = ScaffoldConfig()
+    quality: QualityConfig = QualityConfig()  # noqa: RUF009 (frozen, so shared safely)
     lint: LintConfig = LintConfig()
     git: GitConfig = GitConfig()
     tableau: TableauConfig = TableauConfig()

@@ -170,6 +170,7 @@ class AppContext:
                         "DBT_LOG_PATH": str(state / "dbt" / "logs"),
                     },
                     log_path=state / "logs" / "dbt-worker.log",
+                    source_freshness=self.config.quality.source_freshness,
                 )
             return self._dbt
 
@@ -241,6 +242,7 @@ class AppContext:
         templates = self.templates_dir()
         models = self.config.models
         dialect = self.config.lint.dialect or "duckdb"
+        quality = self.config.quality
         return ProjectScaffolder(
             self.project.dbt_project_dir,
             dialects=self.sql_dialects(),
@@ -266,6 +268,8 @@ class AppContext:
                 dialect=dialect,
                 salt_missing=self.pii_salt_missing,
             ),
+            max_null_rate=quality.rate_of(quality.max_null_rate),
+            null_rates={c: quality.rate_of(r) for c, r in quality.null_rates.items()},
         )
 
     def sql_dialects(self) -> SqlDialects:

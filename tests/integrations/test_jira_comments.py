@@ -175,3 +175,93 @@ def test_a_secret_anywhere_in_a_comment_document_is_never_sent(
     assert report.failed == 1
     assert "GitHub token" in report.errors[0] and token not in report.errors[0]
     assert martflow_posts(server, key) == []
+
+
+CHECKED = BuildReport(
+    "inv-2",
+    (
+        NodeResult("model.shop.fct_orders", "fct_orders", "model", "success", 1.5, rows=200),
+        NodeResult(
+            "test.shop.not_empty",
+            "martflow_not_empty_fct_orders_",
+            "test",
+            "pass",
+            0.1,
+            check="fct_orders has rows",
+            failures=0,
+        ),
+        NodeResult(
+            "test.shop.null_rate",
+            "martflow_null_rate_fct_orders_email__0_1",
+            "test",
+            "fail",
+            0.1,
+            check="email is empty in at most 10% of the rows in fct_orders",
+            failures=37,
+            detail="37 of 200 rows empty (18.5%)",
+            query="select unfilled.* from fct_orders as unfilled where unfilled.email is null",
+        ),
+    ),
+    freshness=(
+        NodeResult(
+            "source.shop.shop.orders",
+            "shop.orders",
+            "source",
+            "error",
+            0.05,
+            check="shop.orders was synced within 24 hours (error after 48 hours)",
+            detail="last synced 3 days ago",
+            query="select max(_fivetran_synced) as last_synced from raw.orders",
+        ),
+    ),
+)
+
+
+def test_the_check_table_reaches_jira_with_results_counts_and_queries(
+    tmp_path: Path, tracker: JiraTracker, server: FakeJira
+) -> None:
+    key = server.add_issue("Customer lifetime value")
+
+    def build(_context: object) -> StepOutcome:
+        return StepOutcome(ok=False, detail="1 failed", comment=comments.built(CHECKED, "x"))
+
+    Engine(
+        Ledger(tmp_path / "state.db"),
+        tracker,
+        {"build": build},
+        lambda _step: None,
+        policy=RetryPolicy(sleep=no_sleep),
+    ).run(key, only=["build"], force=True)
+    (body,) = server.comment_bodies(key)
+    if server.cloud:
+        assert adf_problems(body) == []
+        tables = [n for n in body["content"] if n["type"] == "table"]
+        checks = tables[1]  # after the nodes' table
+
+        def cell_text(cell: dict[str, Any]) -> str:
+            return "".join(t["text"] for p in cell["content"] for t in p["content"])
+
+        rows = [[cell_text(c) for c in row["content"]] for row in checks["content"]]
+        assert rows == [
+            ["check", "result"],
+            ["fct_orders has rows", "pass"],
+            [
+                "email is empty in at most 10% of the rows in fct_orders",
+                "fail: 37 of 200 rows empty (18.5%)",
+            ],
+            [
+                "shop.orders was synced within 24 hours (error after 48 hours)",
+                "error: last synced 3 days ago",
+            ],
+        ]
+        verdict = checks["content"][2]["content"][1]["content"][0]["content"][0]
+        assert verdict["marks"] == [{"type": "strong"}]
+        queries = [n for n in body["content"] if n["type"] == "codeBlock"]
+        assert [q["attrs"]["language"] for q in queries] == ["sql", "sql"]
+        assert "unfilled.email is null" in queries[0]["content"][0]["text"]
+    else:
+        assert "||check||result||" in body
+        assert "|fct\\_orders has rows|pass|" in body
+        assert "*fail: 37 of 200 rows empty (18.5%)*" in body
+        assert "*error: last synced 3 days ago*" in body
+        assert "{code:sql}" in body and "select max(_fivetran_synced)" in body

@@ -148,7 +148,7 @@ def test_demo_landed_by_an_el_tool_builds_the_same_marts(tmp_path, el, plain_mar
     orders = next(t for t in sources["sources"][0]["tables"] if t["name"] == "orders")
     assert orders["config"]["loaded_at_field"] == SYNCED[el]
     assert orders["config"]["freshness"]["error_after"] == {"count": 48, "period": "hour"}
-    # dbt reads the freshness config: the synthetic syncs are from January 2025, so stale.
+    # dbt reads the freshness config: the synthetic rows synced over the last day.
     freshness = run_dbt(project, "source", "freshness")
     verdicts = {r.node.name: str(r.status) for r in freshness.result.results}
-    assert verdicts == dict.fromkeys(("orders", "customers", "payments", "products"), "error")
+    assert verdicts == dict.fromkeys(("orders", "customers", "payments", "products"), "pass")

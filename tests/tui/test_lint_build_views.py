@@ -175,10 +175,14 @@ async def test_build_tab_lists_models_then_tests_with_row_counts(demo_context: A
         models, tests = listed[: len(MODELS)], listed[len(MODELS) :]
         assert sorted(row[0] for row in models) == sorted(MODELS)
         assert {(row[1], row[2]) for row in models} == {("model", "success")}
-        # Grain (2), relationships (2), and accepted_values on the three categories the
-        # scaffold's profile found (orders.status, customers.country, payments.payment_method).
-        assert len(tests) == 7
+        # Grain (2), relationships (2), accepted_values on the three categories the
+        # scaffold's profile found (orders.status, customers.country,
+        # payments.payment_method), the mart has rows, each dimension and measure's null rate.
+        assert len(tests) == 12
         assert {(row[1], row[2], row[4]) for row in tests} == {("test", "pass", "")}
+        assert f"{MART} has rows" in [row[0] for row in tests]
+        assert f"customer_id is unique in {MART}" in [row[0] for row in tests]
+        assert any(r[0].startswith("last_name is empty in at most 50% of") for r in tests)
         assert all(float(row[3]) >= 0 for row in listed)
         # Each model's rows, checked against what dbt shows of the built relation.
         dbt = demo_context.dbt()
@@ -187,7 +191,7 @@ async def test_build_tab_lists_models_then_tests_with_row_counts(demo_context: A
             assert shown_rows == f"{len(data):,}", name
         mart_rows = int(table.get_row(f"model.{MART}")[4].plain.replace(",", ""))
         summary = text(screen.query_one("#build-summary", Static))
-        assert summary == f"5 models built, 7/7 tests passed; {MART} has {mart_rows:,} rows"
+        assert summary == f"5 models built, 12/12 tests passed; {MART} has {mart_rows:,} rows"
         assert not any(
             cell.style for row in range(table.row_count) for cell in table.get_row_at(row)
         )
@@ -254,7 +258,7 @@ async def test_ui_stays_responsive_during_a_build_and_x_cancels_it(demo_context:
         mart.write_text(fast)
         await run(pilot, screen, ["build"])
         assert steps.states["build"] is StepState.SUCCEEDED
-        assert screen.query_one("#build-table", DataTable).row_count == 12  # 5 models, 7 tests
+        assert screen.query_one("#build-table", DataTable).row_count == 17  # 5 models, 12 checks
 
 
 def test_failing_nodes_are_red_and_cells_are_not_markup() -> None:
@@ -264,3 +268,21 @@ def test_failing_nodes_are_red_and_cells_are_not_markup() -> None:
     assert [cell.plain for cell in failing] == ["[b]not_null_x[/b]", "test", "fail", "0.25", ""]
     assert {str(cell.style) for cell in passing} == {""}
     assert [cell.plain for cell in passing] == ["fct_x", "model", "success", "1.50", "12,345"]
+    check = BuiltNode(
+        "martflow_null_rate_fct_x_email__0_1",
+        "test",
+        "fail",
+        0.1,
+        None,
+        "email is empty in at most 10% of the rows in fct_x",
+        "fail: 37 of 200 rows empty (18.5%)",
+    )
+    assert [cell.plain for cell in cells(check)][:3] == [
+        "email is empty in at most 10% of the rows in fct_x: 37 of 200 rows empty (18.5%)",
+        "test",
+        "fail",
+    ]
+    stale = BuiltNode(
+        "shop.orders", "source", "warn", 0.1, None, "shop.orders was synced", "warn: 2 days"
+    )
+    assert str(cells(stale)[2].style) == "yellow"

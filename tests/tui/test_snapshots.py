@@ -281,6 +281,36 @@ DONE: dict[str, StepOutcome] = {
 """What each step of DEMO-1 records when it succeeds."""
 
 
+class ShopMart:
+    """DEMO-1's built mart as the publisher reads it (these pictures run no warehouse); the
+    workbook and its sketch are drawn from it for real."""
+
+    COLUMNS = [
+        ("customer_id", "BIGINT"),
+        ("first_name", "VARCHAR"),
+        ("last_name", "VARCHAR"),
+        ("order_count", "BIGINT"),
+        ("lifetime_value", "DECIMAL(18,2)"),
+    ]
+    ROWS = [
+        (1, "Ann", "Lee", 3, "120.50"),
+        (2, "Ann", "Moss", 1, "35.00"),
+        (3, "Bo", None, 2, "80.25"),
+    ]
+
+    def __init__(self, _runner: object) -> None:
+        pass
+
+    def columns(self, _model: str) -> list[tuple[str, str]]:
+        return list(self.COLUMNS)
+
+    def read(self, model: str) -> tuple[list[tuple[str, str]], Iterator[tuple[object, ...]]]:
+        return self.columns(model), iter(self.ROWS)
+
+    def connection(self, model: str) -> dict[str, object]:
+        return {"type": "duckdb", "schema": "main", "table": model}
+
+
 def record(context: AppContext, step: str, outcome: StepOutcome, key: str = "DEMO-1") -> None:
     """Write ``step``'s run to the ledger as the engine does, and move the ticket on."""
     context.ledger.mark_running(key, step)
@@ -447,14 +477,27 @@ class TestTicketScreenSnapshots:
             MartflowApp(filed), terminal_size=size, run_before=on_tab("DEMO-1", LineagePanel)
         )
 
-    def test_ticket_screen_publish_tab(self, snap_compare, filed, size):
+    def test_ticket_screen_publish_tab(self, snap_compare, filed, size, monkeypatch):
         """After publish, on the Publish tab: "Published" /srv/dashboards/fct_customer_orders.twbx,
-        "Commit" 3f2a9c1b7e (not pushed), "Branch" DEMO-1-customer-lifetime-value; every
-        step ✔; the title says Done."""
+        "Commit" 3f2a9c1b7e (not pushed), "Branch" DEMO-1-customer-lifetime-value; then "The
+        dashboard a publish writes:" and its text sketch at the tab's width: the title
+        "Customer lifetime value", the caption with DEMO-1, boxes for the KPI tiles of
+        order_count and lifetime_value, their bar charts and the filter cards; every step ✔;
+        the title says Done."""
+        monkeypatch.setattr("martflow.integrations.mart_reader.AdapterMartReader", ShopMart)
         walked(filed)
-        assert snap_compare(
-            MartflowApp(filed), terminal_size=size, run_before=on_tab("DEMO-1", PublishPanel)
-        )
+        showing = on_tab("DEMO-1", PublishPanel)
+
+        async def sketched(pilot: Pilot[int]) -> None:
+            await showing(pilot)
+
+            def drawn() -> bool:
+                sketch = pilot.app.screen.query_one("#publish-sketch", Static)
+                return "+" in str(sketch.content)
+
+            await until(pilot, drawn)
+
+        assert snap_compare(MartflowApp(filed), terminal_size=size, run_before=sketched)
 
     def test_commit_dialog_open(self, snap_compare, filed, size):
         """Enter on commit after a build: the dialog "Commit DEMO-1" lists the 8 files the

@@ -79,7 +79,7 @@ def test_demo_1_runs_end_to_end_on_spark(spark_demo: tuple[Path, int, dict]) -> 
     assert not (analytics / "stg_shop__orders").exists()  # staging: views, no files
 
     build = next(s for s in document["steps"] if s["name"] == "build")
-    assert "4/4 tests passed" in build["detail"]
+    assert "9/9 tests passed" in build["detail"]  # martflow_not_empty and null rates too
     mart_rows = int(build["detail"].rsplit(" has ", 1)[1].split()[0])
     assert mart_rows > 0
     code, shown = invoke(["--config", str(root / "config.toml"), "show", "DEMO-1"])

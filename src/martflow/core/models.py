@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -368,6 +369,8 @@ class NodeResult:
     """Rows a test found failing."""
     query: str = ""
     """A failed test's query selecting the failing rows."""
+    detail: str = ""
+    """What a check found, in words (``37 of 200 rows empty (18.5%)``)."""
 
     @property
     def refreshed(self) -> bool:
@@ -382,6 +385,8 @@ class BuildReport:
     invocation_id: str
     nodes: tuple[NodeResult, ...]
     mart_rows: int | None = None
+    freshness: tuple[NodeResult, ...] = ()
+    """The upstream sources' freshness (reported; a stale one is not a build failure)."""
 
     @property
     def failures(self) -> tuple[NodeResult, ...]:
@@ -423,9 +428,10 @@ class ScaffoldPlan:
 
 @dataclass(frozen=True)
 class PublishResult:
-    """Where a workbook went."""
+    """Where a workbook went; a dry run's sketch (``sketch_at(width, height)``: at any size)."""
 
     location: str
     artifacts: dict[str, str] = field(default_factory=dict)
     sketch: str = ""
     """A dry run's text sketch of the dashboard (``artifacts["sketch"]``: the PNG)."""
+    sketch_at: Callable[[int, int], str] | None = field(default=None, compare=False, repr=False)

@@ -30,6 +30,12 @@ STAGING_PREFIX = "stg_"
 MART_PREFIXES = ("fct_", "dim_")
 """The prefixes martflow adds to a mart's name; the spec's ``mart`` must not carry one."""
 SOURCE_TABLE_SEPARATOR = "__"
+NOT_EMPTY_TEST = "martflow_not_empty"
+"""martflow's generic test that a model has rows (project_scaffold/quality.py writes it)."""
+NULL_RATE_TEST = "martflow_null_rate"
+"""martflow's generic test that a column is empty in at most ``max_rate`` of the rows."""
+GENERIC_TESTS_FILE = "martflow/martflow_checks.sql"
+"""Where scaffolding writes those tests, under the project's first macro folder."""
 """Separates source and table in ``stg_<source>__<table>``, so a source must not hold it."""
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")

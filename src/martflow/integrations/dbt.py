@@ -40,8 +40,11 @@ class DbtProcessRunner:
         *,
         extra_env: Mapping[str, str] | None = None,
         log_path: Path | None = None,
+        source_freshness: bool = True,
     ) -> None:
         self.project_dir = Path(project_dir).resolve()
+        self.source_freshness = source_freshness
+        """Check the freshness of the built models' upstream sources after each build."""
         self.log_path = log_path or self.project_dir / WORKER_LOG
         """Where the worker's stderr goes (martflow passes a file under .martflow/)."""
         self.profiles_dir = Path(profiles_dir).resolve()
@@ -78,13 +81,22 @@ class DbtProcessRunner:
         """``dbt build --select ...``; the report comes from this invocation's results only.
 
         Failing tests are nodes with status fail/error in the report, not an exception.
-        Raises DbtError when dbt cannot run (parse or compile error, missing profile).
+        With ``source_freshness``, the upstream sources' freshness follows the build
+        (``BuildReport.freshness``). Raises DbtError when dbt cannot run (parse or
+        compile error, missing profile).
         """
         if mart is not None:
             _check_identifier(mart, "mart model")
-        data = self._call({"op": "build", "select": list(select), "mart": mart}, on_event)
+        request = {
+            "op": "build",
+            "select": list(select),
+            "mart": mart,
+            "freshness": self.source_freshness,
+        }
+        data = self._call(request, on_event)
         nodes = tuple(NodeResult(**node) for node in data["nodes"])
-        return BuildReport(data["invocation_id"], nodes, data["mart_rows"])
+        fresh = tuple(NodeResult(**node) for node in data.get("freshness", ()))
+        return BuildReport(data["invocation_id"], nodes, data["mart_rows"], fresh)
 
     def show(self, model: str, limit: int = 20) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Column names and up to ``limit`` rows of ``model`` (``dbt show``)."""

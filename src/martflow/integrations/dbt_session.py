@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from martflow.integrations import adapter_reads as reads
-from martflow.integrations.dbt_checks import describe_check, failing_query
+from martflow.integrations.dbt_checks import describe_check, failing_query, found
+from martflow.integrations.dbt_freshness import freshness_command, freshness_json, has_freshness
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _WATCHED_DIR_KEYS: tuple[tuple[str, list[str]], ...] = (
@@ -181,7 +182,9 @@ class DbtSession:
         self.runner.manifest = res.result
         self._fingerprint = fingerprint
 
-    def build(self, select: list[str], mart: str | None, inv: Invocation) -> dict[str, Any]:
+    def build(
+        self, select: list[str], mart: str | None, inv: Invocation, freshness: bool = False
+    ) -> dict[str, Any]:
         self._ensure_manifest(inv)
         command = ["build"] + (["--select", *select] if select else [])
         res = self._invoke(command, inv)
@@ -196,8 +199,27 @@ class DbtSession:
         counts = self._count_rows([n["name"] for n in built], inv)
         for node in built:
             node["rows"] = counts.get(node["name"])
+        for result, node in zip(results, nodes, strict=True):
+            node["detail"] = found(result.node, node["failures"], counts)
         mart_rows = next((n["rows"] for n in built if n["name"] == mart), None)
-        return {"invocation_id": build_id, "nodes": nodes, "mart_rows": mart_rows}
+        fresh = self.freshness(select, inv) if freshness else []
+        return {
+            "invocation_id": build_id,
+            "nodes": nodes,
+            "mart_rows": mart_rows,
+            "freshness": fresh,
+        }
+
+    def freshness(self, select: list[str], inv: Invocation) -> list[dict[str, Any]]:
+        """``dbt source freshness`` of the sources upstream of ``select`` that declare it."""
+        if not has_freshness(self.runner.manifest):
+            return []
+        try:
+            res = self._invoke(freshness_command(select), inv)
+        except WorkerError as exc:  # the build's results still stand
+            inv.emit_event(f"source freshness unavailable: {exc}")
+            return []
+        return [freshness_json(r) for r in res.result.results]
 
     def _target_dir(self) -> Path:
         """dbt's target folder: $DBT_TARGET_PATH, else dbt_project.yml's, else `target`."""

@@ -87,7 +87,12 @@ def serve(session: DbtSession, lines: IO[str], out: IO[str]) -> None:
         try:
             op = request["op"]
             if op == "build":
-                data = session.build(list(request["select"]), request.get("mart"), inv)
+                data = session.build(
+                    list(request["select"]),
+                    request.get("mart"),
+                    inv,
+                    bool(request.get("freshness")),
+                )
             elif op == "show":
                 data = session.show(request["model"], int(request["limit"]), inv)
             elif op in READ_OPS:

@@ -108,7 +108,8 @@ def prepare_repo(
     points the repo's dbt profile there, its password read from the environment. ``el``
     lands the raw tables as that EL tool does (``synthetic_el``).
     ``warehouse="spark"`` runs Spark in local mode (dbt-spark's session method, files
-    under ``.martflow/spark``) and loads the shop as Parquet-backed tables of ``raw``.
+    under ``.martflow/spark``) and loads the shop (landed as ``el`` lands it, if given) as
+    Parquet-backed tables of ``raw``.
     """
     from martflow.project_scaffold.init import init_repo
 
@@ -134,7 +135,7 @@ def prepare_repo(
     if warehouse == "spark":
         if not shop_loaded(root):
             settings = profile_settings(root, root, None)
-            load_shop(root, settings, rows=rows, seed=seed)
+            load_shop(root, settings, rows=rows, seed=seed, el=el)
         return root, created
     from martflow.project_scaffold.synthetic import generate_shop
 

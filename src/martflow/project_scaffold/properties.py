@@ -20,13 +20,14 @@ from ruamel.yaml.error import YAMLError as RuamelYAMLError
 from ruamel.yaml.util import load_yaml_guess_indent
 
 from martflow.core.models import ColumnRef
-from martflow.core.naming import surrogate_key
+from martflow.core.naming import NOT_EMPTY_TEST, surrogate_key
 from martflow.errors import ScaffoldError
 from martflow.project_scaffold.blueprint import Blueprint
 from martflow.project_scaffold.cleaning import Cleaning, accepted_values
 from martflow.project_scaffold.el_metadata import LOADED_AT
 from martflow.project_scaffold.naming import dbt_escape
 from martflow.project_scaffold.pii import treatment_note
+from martflow.project_scaffold.quality import null_rate_test
 from martflow.project_scaffold.staging import StagedTable
 from martflow.project_scaffold.yaml_comments import append_keeping_comments
 
@@ -166,10 +167,20 @@ def _staging_description(table: StagedTable) -> str:
 
 
 def mart_models_yaml(
-    blueprint: Blueprint, key: str, summary: str, config: Mapping[str, object] | None = None
+    blueprint: Blueprint,
+    key: str,
+    summary: str,
+    config: Mapping[str, object] | None = None,
+    max_null_rate: float | None = None,
+    null_rates: Mapping[str, float | None] | None = None,
 ) -> str:
     """The mart's properties: the ticket as description, tests on the grain, and ``config``
-    (its materialization, see ``materialization.mart_config``) when there is one."""
+    (its materialization, see ``materialization.mart_config``) when there is one.
+
+    The mart is tested to have rows; each dimension and measure to be empty in at most
+    ``max_null_rate`` of them (``null_rates`` overrides it by mart column; no test when
+    neither gives a rate).
+    """
     spec = blueprint.spec
     grain = blueprint.mart_grain()
     tests = ["unique", "not_null"] if len(grain) == 1 else ["not_null"]
@@ -200,12 +211,14 @@ def mart_models_yaml(
         if all(c["name"] != alias for c in columns):
             text = f"Incremental key: the newest {spec.incremental} of the row's inputs."
             columns.append(_column(alias, text))
+    _cap_null_rates(columns, grain, max_null_rate, null_rates or {})
     model: dict[str, object] = {
         "name": spec.mart_model,
         "description": dbt_escape(f"{key}: {summary}"),
     }
     if config:
         model["config"] = dict(config)  # config.toml's own values: dbt may render them
+    model["data_tests"] = [NOT_EMPTY_TEST]
     model["columns"] = columns
     return _dump({"version": 2, "models": [model]})
 
@@ -244,6 +257,23 @@ def _accepted_values(cleaning: Cleaning) -> dict[str, object]:
     if cleaning.sampled:
         test["config"] = {"severity": "warn"}  # found in a sample: a new value may be fine
     return {"accepted_values": test}
+
+
+def _cap_null_rates(
+    columns: list[dict[str, object]],
+    grain: Sequence[str],
+    default: float | None,
+    overrides: Mapping[str, float | None],
+) -> None:
+    """Adds the null-rate test to every non-grain column that has a rate."""
+    for column in columns:
+        name = str(column["name"])
+        rate = overrides.get(name, default)
+        tests = column.get("data_tests")
+        tests = list(tests) if isinstance(tests, list) else []
+        if name in grain or rate is None or "not_null" in tests:
+            continue
+        column["data_tests"] = [*tests, null_rate_test(rate)]
 
 
 def grain_key(blueprint: Blueprint) -> str:

@@ -46,6 +46,7 @@ from martflow.project_scaffold.properties import (
     sources_yaml,
     staging_models_yaml,
 )
+from martflow.project_scaffold.quality import checks_are_ours, checks_path, checks_sql
 from martflow.project_scaffold.render import render, template_dir
 from martflow.project_scaffold.staging import StagedTable, existing_table, stage_table
 
@@ -67,6 +68,8 @@ class ProjectScaffolder:
         freshness_hours: (warn, error) hours of the freshness block of a table an EL tool
             landed.
         governance: what staging does with personal data and profiled columns.
+        max_null_rate: the most a mart's dimension or measure may be empty (0 to 1); None
+            tests no null rate. ``null_rates`` overrides it per mart column.
     """
 
     def __init__(
@@ -83,6 +86,8 @@ class ProjectScaffolder:
         mart_config: Mapping[str, str] | None = None,
         freshness_hours: tuple[int, int] = (24, 48),
         governance: GovernancePolicy | None = None,
+        max_null_rate: float | None = None,
+        null_rates: Mapping[str, float | None] | None = None,
     ) -> None:
         self.project_dir = Path(project_dir).resolve()
         self.dialects = dialects
@@ -100,6 +105,9 @@ class ProjectScaffolder:
         self.mart_config = dict(mart_config or {})
         self.freshness_hours = freshness_hours
         self.governance = governance or GovernancePolicy(dialect=dialect)
+        self.max_null_rate = max_null_rate
+        self.null_rates = dict(null_rates or {})
+        self.checks_path = checks_path(self.project_dir)
 
     def preload(self) -> None:
         """Load the lint dialect's identifier rules and the template engine in the
@@ -173,8 +181,12 @@ class ProjectScaffolder:
         config = {**self.mart_config, **layout}
         if spec.incremental is not None:  # replaces the configured materialization
             config = {**incremental_config(self.dialect, grain_key(blueprint)), **layout}
-        contents[mart_yml] = mart_models_yaml(blueprint, key, summary, config)
+        contents[mart_yml] = mart_models_yaml(
+            blueprint, key, summary, config, self.max_null_rate, self.null_rates
+        )
         manifest = load_manifest(self.manifest_path)
+        if checks_are_ours(self.project_dir, self.checks_path, manifest):
+            contents[self.checks_path] = checks_sql()
         if index is not None:
             _refuse_taken_names(contents, index, manifest)
         generated = [t.model for _, t in staged if t.generated]
@@ -312,9 +324,11 @@ class ProjectScaffolder:
         return {f"{self.models_dir}/{rel}": text for rel, text in rendered.items()}
 
     def _inside_models(self, path: str) -> Path:
-        """The absolute path of ``path``, refused unless it resolves inside the models folder."""
+        """The absolute path of ``path``, refused unless it resolves inside the models folder
+        (or is the generic tests file, inside the project)."""
         target = (self.project_dir / path).resolve()
-        if Path(path).is_absolute() or not target.is_relative_to(self.models_root):
+        root = self.project_dir if path == self.checks_path else self.models_root
+        if Path(path).is_absolute() or not target.is_relative_to(root):
             raise ScaffoldError(f"{path} is outside {self.models_dir}/; refusing to write it")
         if target == self.models_root or target.is_dir():
             raise ScaffoldError(f"{path} is a folder, not a file")

@@ -20,6 +20,8 @@ rows and leaves the bookkeeping out gives the same marts as the plain shop.
 
 from __future__ import annotations
 
+import datetime as dt
+
 EL_TOOLS = ("fivetran", "stitch", "airbyte")
 DELETED_KEY_OFFSET = 1_000_000_000
 
@@ -65,11 +67,14 @@ def el_statements(el: str, schema: str) -> list[str]:
     """DuckDB statements turning the plain shop in ``schema`` into ``el``'s landing shape.
 
     Run after ``synthetic._statements`` on the same connection (they use its ``_r`` and
-    ``_pm`` macros).
+    ``_pm`` macros). Rows were synced over the day before the current hour (UTC), so the
+    freshly landed demo passes its source freshness checks.
     """
+    hour = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0, tzinfo=None)
+    start = (hour - dt.timedelta(days=1)).isoformat(sep=" ")
     statements = [
         "create temp macro _synced(i, c) as "
-        "timestamp '2025-01-06 00:00:00' + to_seconds((_r(i, c) % 86400)::bigint)",
+        f"timestamp '{start}' + to_seconds((_r(i, c) % 86400)::bigint)",
     ]
     for table, key in KEYS.items():
         plain, landed = f'"{schema}"."{table}"', f'"{schema}"."{table}__{el}"'

@@ -34,10 +34,18 @@ def shop_loaded(project_dir: Path) -> bool:
 
 
 def load_shop(
-    project_dir: Path, settings: dict[str, str], *, rows: int, seed: int, schema: str = "raw"
+    project_dir: Path,
+    settings: dict[str, str],
+    *,
+    rows: int,
+    seed: int,
+    schema: str = "raw",
+    el: str = "",
 ) -> dict[str, int]:
     """Generate the shop and load it into ``schema`` of the project's Spark warehouse.
 
+    ``el`` lands the tables as that EL tool does (its bookkeeping columns and soft-deleted
+    rows, ``synthetic_el``); JSON columns (Airbyte's ``_airbyte_meta``) go over as text.
     Tables are replaced whole; the marker is written only after every table loaded, so a
     failed load is simply repeated. Returns rows per table (duplicates included).
 
@@ -49,17 +57,33 @@ def load_shop(
     with tempfile.TemporaryDirectory(prefix="martflow-shop-") as tmp:
         folder = Path(tmp)
         db_path = folder / "shop.duckdb"
-        generate_shop(db_path, rows=rows, seed=seed, schema=schema)
+        generate_shop(db_path, rows=rows, seed=seed, schema=schema, el=el)
         with duckdb.connect(str(db_path), read_only=True) as source:
             for table in TABLES:
                 target = (folder / f"{table}.parquet").as_posix().replace("'", "''")
+                select = _select_list(source, schema, table)
                 source.execute(
-                    f'copy (select * from "{schema}"."{table}") to \'{target}\' (format parquet)'
+                    f'copy (select {select} from "{schema}"."{table}") '
+                    f"to '{target}' (format parquet)"
                 )
         counts = _run_loader(project_dir, folder, schema, settings)
-    marker = {"schema": schema, "rows": rows, "seed": seed, "tables": counts}
+    marker = {"schema": schema, "rows": rows, "seed": seed, "el": el, "tables": counts}
     atomic_write_text(project_dir / LOADED_MARKER, json.dumps(marker, indent=2) + "\n")
     return counts
+
+
+def _select_list(source: Any, schema: str, table: str) -> str:
+    """Every column of the table, JSON ones cast to text (Spark reads no Parquet JSON type)."""
+    found = source.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = ? and table_name = ? order by ordinal_position",
+        [schema, table],
+    ).fetchall()
+    quoted = ['"' + str(name).replace('"', '""') + '"' for name, _ in found]
+    return ", ".join(
+        f"{q}::varchar as {q}" if str(kind).upper() == "JSON" else q
+        for q, (_, kind) in zip(quoted, found, strict=True)
+    )
 
 
 def profile_settings(project_dir: Path, profiles_dir: Path, target: str | None) -> dict[str, str]:

@@ -40,6 +40,10 @@ class BuiltNode:
     status: str
     seconds: float
     rows: int | None
+    check: str = ""
+    """A data check in words (``customer_id is unique in fct_x``); "" for a model."""
+    result: str = ""
+    """The check's result in words (``fail: 37 of 200 rows empty (18.5%)``)."""
 
     @property
     def failing(self) -> bool:
@@ -113,6 +117,8 @@ def _node(raw: Mapping[str, object]) -> BuiltNode:
         status=str(raw.get("status", "")),
         seconds=float(seconds) if isinstance(seconds, int | float) else 0.0,
         rows=rows if isinstance(rows, int) else None,
+        check=str(raw.get("check") or ""),
+        result=str(raw.get("result") or ""),
     )
 
 

@@ -84,24 +84,34 @@ def built(report: BuildReport, summary: str) -> Document:
 
 
 def _checks(report: BuildReport) -> Document:
-    """The data checks in words, each with its result; a failed one with its rows' query."""
-    checks = [n for n in report.nodes if n.check][:MAX_ROWS]
+    """Every data check in words with its result (tests, then the sources' freshness); a
+    failing one with its rows' count and the query showing them."""
+    checks = [n for n in (*report.nodes, *report.freshness) if n.check][:MAX_ROWS]
     if not checks:
         return document()
+    passed = sum(1 for n in checks if n.status == "pass")
     rows = [(parts(n.check), _verdict(n)) for n in checks]
-    result = document(paragraph("Data checks:"), table(("check", "result"), rows))
+    result = document(
+        paragraph(f"Data checks: {passed} of {len(checks)} passed."),
+        table(("check", "result"), rows),
+    )
     for node in [n for n in checks if n.query][:MAX_QUERIES]:
-        result += document(
-            paragraph(f"The rows failing '{node.check}':"), CodeBlock(node.query, "sql")
-        )
+        lead = "The rows failing" if node.resource_type == "test" else "To look at"
+        result += document(paragraph(f"{lead} '{node.check}':"), CodeBlock(node.query, "sql"))
     return result
 
 
 def _verdict(node: NodeResult) -> Parts:
+    text = verdict(node)
+    return parts(strong(text)) if node.status in _FAILING or node.status == "warn" else parts(text)
+
+
+def verdict(node: NodeResult) -> str:
+    """A check's result in words: ``pass``, ``fail: 3 rows``, ``error: last synced 3 days ago``."""
     if node.status in _FAILING or node.status == "warn":
-        count = f": {node.failures} rows" if node.failures is not None else ""
-        return parts(strong(f"{node.status}{count}"))
-    return parts(node.status)
+        found = node.detail or (f"{node.failures:,} rows" if node.failures is not None else "")
+        return f"{node.status}: {found}" if found else node.status
+    return node.status
 
 
 def documented(path: str, columns: int, page_queued: bool) -> Document:

@@ -56,6 +56,9 @@ def build_outcome(
     rows = f"; {mart} has {report.mart_rows:,} rows" if report.mart_rows is not None else ""
     rows += _stored_as(report, mart)
     summary = f"{len(models)} models built, {len(passed)}/{len(tests)} tests passed{rows}"
+    if report.freshness:
+        fresh = sum(1 for n in report.freshness if n.status == "pass")
+        summary += f"; {fresh}/{len(report.freshness)} sources fresh"
     artifacts: dict[str, object] = {
         "invocation_id": report.invocation_id,
         "nodes": [
@@ -66,8 +69,9 @@ def build_outcome(
                 "seconds": n.execution_time,
                 "rows": n.rows,
                 "message": n.message,
+                **({"check": n.check, "result": comments.verdict(n)} if n.check else {}),
             }
-            for n in report.nodes
+            for n in (*report.nodes, *report.freshness)
         ],
         "mart_rows": report.mart_rows,
     }

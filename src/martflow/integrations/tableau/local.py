@@ -53,12 +53,12 @@ class LocalTableauPublisher:
         live = self.connection == "live"
         if dry_run:
             png = self.state_dir / "tableau" / model_name(spec) / f"{model_name(spec)}.sketch.png"
-            drawn, text = dry_run_sketch(self.reader, spec, key, live, png)
+            drawn, text, sketch_at = dry_run_sketch(self.reader, spec, key, live, png)
             if live:
                 location = str(self.output_dir / f"{model_name(spec)}.twb")
-                return PublishResult(location, {"twb": location, **drawn}, text)
+                return PublishResult(location, {"twb": location, **drawn}, text, sketch_at)
             paths = self.paths(spec)
-            return PublishResult(paths["twbx"], {**paths, **drawn}, text)
+            return PublishResult(paths["twbx"], {**paths, **drawn}, text, sketch_at)
         if live:
             twb = self.output_dir / f"{model_name(spec)}.twb"
             build_live_workbook(self.reader, spec, twb, key)

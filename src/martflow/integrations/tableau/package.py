@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -64,8 +66,9 @@ def plan_workbook(reader: MartReader, spec: TicketSpec, key: str, live: bool) ->
 
 def dry_run_sketch(
     reader: MartReader, spec: TicketSpec, key: str, live: bool, dest: Path
-) -> tuple[dict[str, str], str]:
-    """Draw the dashboard a publish would write: ({"sketch": PNG path}, text sketch).
+) -> tuple[dict[str, str], str, Callable[[int, int], str] | None]:
+    """Draw the dashboard a publish would write: ({"sketch": PNG path}, text sketch, the
+    text sketch at any (width, height)).
 
     A mart that cannot be read yet (not built) gives no sketch, and the text says why.
     """
@@ -74,8 +77,9 @@ def dry_run_sketch(
     try:
         workbook = plan_workbook(reader, spec, key, live)
     except PublishError as exc:
-        return {}, f"no sketch of the dashboard: {exc.message}"
-    return {"sketch": str(write_sketch_png(workbook, dest))}, sketch_text(workbook)
+        return {}, f"no sketch of the dashboard: {exc.message}", None
+    drawn = {"sketch": str(write_sketch_png(workbook, dest))}
+    return drawn, sketch_text(workbook), partial(sketch_text, workbook)
 
 
 def _filter_values(columns: list[tuple[str, str]], spec: TicketSpec) -> DistinctValues:

@@ -97,8 +97,8 @@ class TableauServerPublisher:
             location = f"{where}, workbook and data source '{name}'"
             live = self.config.connection == "live"
             png = self.state_dir / "tableau" / name / f"{name}.sketch.png"
-            drawn, text = dry_run_sketch(self.reader, spec, key, live, png)
-            return PublishResult(location=location, artifacts={**target, **drawn}, sketch=text)
+            drawn, text, sketch_at = dry_run_sketch(self.reader, spec, key, live, png)
+            return PublishResult(location, {**target, **drawn}, text, sketch_at)
         secret = self.secrets.get(TOKEN_VARIABLE)
         if not secret:
             raise AuthenticationError(

@@ -1,4 +1,4 @@
-"""The build tab: every model and test of the last dbt build, failures in red."""
+"""The build tab: every model and data check of the last dbt build, failures in red."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
 
 class BuildPanel(ResultsPanel):
-    """Node, type, status, time and rows of each node; models first, then tests."""
+    """Node, type, status, time and rows of each node; models first, then the data checks
+    (tests and source freshness) in words with their results, as the build comment has them."""
 
     ID = "build"
     TITLE = "Build"
@@ -37,10 +38,13 @@ class BuildPanel(ResultsPanel):
 
 def cells(node: BuiltNode) -> tuple[Text, ...]:
     """One table row; numbers right-aligned and never cut."""
-    style = "red" if node.failing else ""
+    style = "red" if node.failing else "yellow" if node.status == "warn" else ""
     rows = f"{node.rows:,}" if node.rows is not None else ""
+    # A failing check says what it found after its words: the status column stays short.
+    found = node.result.partition(": ")[2]
+    name = f"{node.check}: {found}" if node.check and found else node.check or node.name
     return (
-        Text(node.name, style=style),
+        Text(name, style=style),
         Text(node.type, style=style),
         Text(node.status, style=style),
         Text(f"{node.seconds:.2f}", style=style, justify="right"),
