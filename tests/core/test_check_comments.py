@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from martflow.core.document_text import render_text
-from martflow.core.models import BuildReport, NodeResult
+from martflow.core.reports import BuildReport, NodeResult
 from martflow.core.workflow.comments import built
 
 

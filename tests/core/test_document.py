@@ -22,7 +22,7 @@ from martflow.core.document import (
     table,
 )
 from martflow.core.document_text import render_text
-from martflow.core.models import BuildReport, LintViolation, NodeResult
+from martflow.core.reports import BuildReport, LintViolation, NodeResult
 from martflow.core.workflow import comments
 
 EVERYTHING = document(

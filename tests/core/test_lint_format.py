@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from martflow.core.lint_format import FORMATS, render
-from martflow.core.models import LintReport, LintViolation
+from martflow.core.reports import LintReport, LintViolation
 from martflow.errors import UsageError
 
 DIRTY = LintReport(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from martflow.core.models import BuildReport
+from martflow.core.reports import BuildReport
 from martflow.errors import CancelledError
 from martflow.integrations.dbt import DbtProcessRunner
 from tests.integrations.test_dbt import worker_test

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from martflow.core.document import document, paragraph
-from martflow.core.models import BuildReport, NodeResult, OutboxState, StepOutcome
+from martflow.core.models import OutboxState, StepOutcome
+from martflow.core.reports import BuildReport, NodeResult
 from martflow.core.retry import RetryPolicy
 from martflow.core.workflow import comments
 from martflow.core.workflow.delivery import Delivery

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from martflow.core.document import CodeBlock, bullets, code, document, link, paragraph, strong
-from martflow.core.models import BuildReport, NodeResult
+from martflow.core.reports import BuildReport, NodeResult
 from martflow.core.workflow import comments
 from martflow.integrations.tracker.jira_adf import to_adf
 from martflow.integrations.tracker.jira_text import adf_to_text

@@ -9,7 +9,8 @@ import duckdb
 import pytest
 
 from martflow.core.document_text import render_text
-from martflow.core.models import BuildReport, NodeResult, SourceRef
+from martflow.core.models import SourceRef
+from martflow.core.reports import BuildReport, NodeResult
 from martflow.core.workflow.comments import built
 from martflow.integrations.dbt import DbtProcessRunner
 from martflow.project_scaffold.quality import checks_path, checks_sql

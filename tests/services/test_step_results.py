@@ -87,7 +87,7 @@ def test_record_of_finds_a_step_by_name() -> None:
 def test_the_tab_the_step_and_the_cli_count_the_same_files() -> None:
     """7 violations in 1 file of 3 linted: the CLI, the step detail and the tab agree."""
     from martflow.core.lint_format import render
-    from martflow.core.models import LintReport, LintViolation
+    from martflow.core.reports import LintReport, LintViolation
     from martflow.core.workflow.outcomes import lint_outcome
 
     violations = tuple(

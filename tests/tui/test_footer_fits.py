@@ -8,7 +8,7 @@ import pytest
 from textual.widgets._footer import FooterKey
 
 from martflow.context import AppContext
-from martflow.core.models import LintReport
+from martflow.core.reports import LintReport
 from martflow.core.workflow.outcomes import lint_outcome
 from martflow.tui.app import MartflowApp
 from tests.tui.pilot_support import open_ticket

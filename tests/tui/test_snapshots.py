@@ -28,17 +28,8 @@ from textual.widgets._tabs import Underline
 from martflow.config import Config, Project, TableauConfig
 from martflow.context import AppContext
 from martflow.core.lint_fixes import FileFix
-from martflow.core.models import (
-    STEP_NAMES,
-    BuildReport,
-    LintReport,
-    LintViolation,
-    NodeResult,
-    PlannedFile,
-    ScaffoldPlan,
-    StepOutcome,
-    StepState,
-)
+from martflow.core.models import STEP_NAMES, PlannedFile, ScaffoldPlan, StepOutcome, StepState
+from martflow.core.reports import BuildReport, LintReport, LintViolation, NodeResult
 from martflow.core.workflow.events import StepProgress, StepStarted
 from martflow.core.workflow.outcomes import build_outcome, lint_outcome
 from martflow.errors import RemoteUnavailableError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 
-from martflow.core.models import LintReport, LintViolation
+from martflow.core.reports import LintReport, LintViolation
 from martflow.errors import UsageError
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -10,11 +10,9 @@ from martflow.core.dictionary import DictionaryPage, PublishedPage
 from martflow.core.document import Document
 from martflow.core.inputs import ResolvedInput
 from martflow.core.models import (
-    BuildReport,
     ColumnInfo,
     ColumnProfile,
     Comment,
-    LintReport,
     PublishResult,
     ScaffoldPlan,
     SourceRef,
@@ -24,6 +22,7 @@ from martflow.core.models import (
 )
 from martflow.core.project import ProjectIndex, Relation
 from martflow.core.quoting import IdentifierPolicy
+from martflow.core.reports import BuildReport, LintReport
 
 if TYPE_CHECKING:
     from martflow.core.lint_fixes import FileFix  # difflib: not for the first frame

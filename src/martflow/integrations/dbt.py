@@ -13,10 +13,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from martflow.core.models import BuildReport, NodeResult
 from martflow.core.naming import is_bare_name
 from martflow.core.ports import ProgressCallback
 from martflow.core.project import ProjectIndex
+from martflow.core.reports import BuildReport, NodeResult
 from martflow.errors import CancelledError, DbtError
 from martflow.integrations.dbt_env import worker_env
 

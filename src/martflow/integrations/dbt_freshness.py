@@ -24,7 +24,7 @@ def freshness_command(select: list[str]) -> list[str]:
 
 
 def freshness_json(result: Any) -> dict[str, Any]:
-    """One source's freshness as a build-report node (see ``core.models.NodeResult``)."""
+    """One source's freshness as a build-report node (see ``core.reports.NodeResult``)."""
     node = result.node
     status = str(result.status)
     age = getattr(result, "age", None)

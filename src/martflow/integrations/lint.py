@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from martflow.core.lint_fixes import FileFix
-from martflow.core.models import LintReport, LintViolation
+from martflow.core.reports import LintReport, LintViolation
 from martflow.errors import LintError
 from martflow.integrations.lint_cache import LintCache
 from martflow.integrations.lint_files import SQL_SUFFIX, LintFile, LintFileSelector, model_paths

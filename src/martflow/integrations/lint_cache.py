@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
-from martflow.core.models import LintViolation
+from martflow.core.reports import LintViolation
 from martflow.errors import LintError
 from martflow.integrations.lint_files import LintFile
 from martflow.integrations.sqlfluff_runner import SqlfluffOptions

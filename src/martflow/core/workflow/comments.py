@@ -23,7 +23,7 @@ from martflow.core.document import (
     strong,
     table,
 )
-from martflow.core.models import BuildReport, LintViolation, NodeResult
+from martflow.core.reports import BuildReport, LintViolation, NodeResult
 
 MAX_ROWS = 50
 """The most dbt nodes a build comment lists in its table."""

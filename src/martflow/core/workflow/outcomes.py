@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from martflow.core.document import Document, PartLike, code, document, paragraph
-from martflow.core.models import BuildReport, LintReport, NodeResult, StepOutcome
+from martflow.core.models import StepOutcome
+from martflow.core.reports import BuildReport, LintReport, NodeResult
 from martflow.core.workflow import comments
 
 MAX_LISTED = 5
