@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 from martflow.cli import cli
 from martflow.core.models import ColumnRef
+from martflow.core.project import Relation
 from martflow.integrations.dbt import DbtProcessRunner
 from martflow.integrations.mart_reader import AdapterMartReader
 from martflow.integrations.warehouse import DbtWarehouse
@@ -79,7 +80,7 @@ def test_demo_1_runs_end_to_end_on_spark(spark_demo: tuple[Path, int, dict]) -> 
     assert not (analytics / "stg_shop__orders").exists()  # staging: views, no files
 
     build = next(s for s in document["steps"] if s["name"] == "build")
-    assert "9/9 tests passed" in build["detail"]  # martflow_not_empty and null rates too
+    assert "12/12 tests passed" in build["detail"]  # not-empty, null rates, accepted values
     mart_rows = int(build["detail"].rsplit(" has ", 1)[1].split()[0])
     assert mart_rows > 0
     code, shown = invoke(["--config", str(root / "config.toml"), "show", "DEMO-1"])
@@ -138,11 +139,16 @@ def test_a_partitioned_mart_is_partitioned_on_disk(
     spark_demo: tuple[Path, int, dict], worker: DbtProcessRunner
 ) -> None:
     root = spark_demo[0]
-    columns = DbtWarehouse(worker, root, {"shop": "raw"}).columns([ORDERS])
+    warehouse = DbtWarehouse(worker, root, {"shop": "raw"})
+    columns = warehouse.columns([ORDERS])
     scaffolder = ProjectScaffolder(
         root, source_schemas={"shop": "raw"}, dialect="sparksql", **TOOLS
     )
-    plan = scaffolder.plan(DAILY, columns, "DEMO-9", "Daily orders")
+    # Profiled as the scaffold step does: orders' status stays a cleaned category.
+    targets = scaffolder.profile_targets(DAILY, columns)
+    measured = warehouse.profile([(Relation("", "raw", r.table), n) for r, n in targets.items()])
+    profiles = dict(zip(targets, measured, strict=True))
+    plan = scaffolder.plan(DAILY, columns, "DEMO-9", "Daily orders", profiles=profiles)
     assert plan.warnings == ()
     scaffolder.apply(plan)
 
