@@ -54,7 +54,8 @@ def test_the_fivetran_shape_lands_on_spark_and_builds_the_plain_mart(tmp_path: P
     # the sources' freshness checked through Spark.
     build = next(s for s in document["steps"] if s["name"] == "build")
     assert build["detail"] == (
-        f"5 models built, 12/12 tests passed; fct_customer_orders has {live} rows; 3/3 sources fresh"
+        "5 models built, 12/12 tests passed; "
+        f"fct_customer_orders has {live} rows; 3/3 sources fresh"
     )
     code, shown = invoke(["--config", str(root / "config.toml"), "show", "DEMO-1"])
     (comment,) = [c["body"] for c in shown["comments"] if c["body"].startswith("martflow build")]
