@@ -72,10 +72,11 @@ def test_existing_staging_models_and_seeds_are_reused_and_the_whole_project_buil
     assert {name: s["state"] for name, s in done.items()} == dict.fromkeys(done, "succeeded")
     assert "using stg_orders, stg_customers, stg_payments as they are" in done["scaffold"]["detail"]
     assert "fct_customer_value has 100 rows" in done["build"]["detail"]
-    # Only the two new models, the mart's YAML and its data dictionary: no staging
-    # duplicate, no second source.
+    # Only the two new models, the mart's YAML, its data dictionary and martflow's check
+    # macros (in the project's first macro path): no staging duplicate, no second source.
     assert sorted(committed(adopted)) == [
         "docs/data-dictionary/fct_customer_value.md",
+        "transform/macros/martflow/martflow_checks.sql",
         "transform/models/intermediate/customer_value/int_customer_value__joined.sql",
         "transform/models/marts/_customer_value__models.yml",
         "transform/models/marts/fct_customer_value.sql",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
+from collections.abc import Iterable
 
 from martflow.errors import ConfigError, GitError
 
@@ -30,13 +31,20 @@ STAGING_PREFIX = "stg_"
 MART_PREFIXES = ("fct_", "dim_")
 """The prefixes martflow adds to a mart's name; the spec's ``mart`` must not carry one."""
 SOURCE_TABLE_SEPARATOR = "__"
+"""Separates source and table in ``stg_<source>__<table>``, so a source must not hold it."""
 NOT_EMPTY_TEST = "martflow_not_empty"
 """martflow's generic test that a model has rows (project_scaffold/quality.py writes it)."""
 NULL_RATE_TEST = "martflow_null_rate"
 """martflow's generic test that a column is empty in at most ``max_rate`` of the rows."""
 GENERIC_TESTS_FILE = "martflow/martflow_checks.sql"
 """Where scaffolding writes those tests, under the project's first macro folder."""
-"""Separates source and table in ``stg_<source>__<table>``, so a source must not hold it."""
+
+
+def model_sql_files(files: Iterable[str]) -> list[str]:
+    """A ticket's model files among what scaffolding wrote: ``.sql``, not the generic tests'
+    macros file (dbt's templater lints models only), so CLI and TUI count the same files."""
+    return [f for f in files if f.endswith(".sql") and not f.endswith(GENERIC_TESTS_FILE)]
+
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _FORBIDDEN_REF_CHARS = frozenset(" ~^:?*[\\")

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Protocol
 
 from martflow.core.lint_fixes import FileFix
+from martflow.core.naming import model_sql_files
 from martflow.errors import UsageError
 from martflow.services.ports import HasLedger, HasLinter, HasProject
 
@@ -28,7 +29,7 @@ def ticket_models(context: TicketFiles, key: str) -> list[Path]:
     # Keys are case-insensitive; no tracker call (CI has none).
     key = next((k for k in ledger.tickets() if k.casefold() == key.casefold()), key)
     files = ledger.step(key, "scaffold").artifacts.get("files")
-    sql = [f for f in files if str(f).endswith(".sql")] if isinstance(files, list) else []
+    sql = model_sql_files(str(f) for f in files) if isinstance(files, list) else []
     if not sql:
         raise UsageError(f"{key} has no scaffolded models yet: run `martflow scaffold {key}`")
     return [context.project.root / str(f) for f in sql]

@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Protocol
 
 from martflow.core.models import StepOutcome, TicketSpec
-from martflow.core.naming import GENERIC_TESTS_FILE
+from martflow.core.naming import model_sql_files
 from martflow.core.ports import BiPublisher, DbtRunner, Linter, Repository, Scaffolder, Warehouse
 from martflow.core.safe_text import visible
 from martflow.core.workflow import comments
@@ -112,12 +112,7 @@ def build_steps(services: Services) -> dict[str, StepFn]:
         )
 
     def lint(context: StepContext) -> StepOutcome:
-        # The models; not the generic tests' macros file (dbt's templater lints models only).
-        paths = [
-            settings.root / f
-            for f in context.files()
-            if f.endswith(".sql") and not f.endswith(GENERIC_TESTS_FILE)
-        ]
+        paths = [settings.root / f for f in model_sql_files(context.files())]
         if not paths:
             return StepOutcome(ok=False, detail="nothing to lint: run the scaffold step first")
         fix = bool(context.options.get("fix", settings.lint_fix))
